@@ -1,0 +1,431 @@
+//! Building and encoding messages.
+//!
+//! A [`MessageBuilder`] holds borrowed values (or numbers) by field number. Each value is
+//! checked against its field when it is set, so [`MessageBuilder::encode`] cannot fail
+//! on content: it only writes. The bitmaps are derived from the fields set.
+//!
+//! ```
+//! use iso8583_wire::{MessageBuilder, Mti, layouts::ISO87_ASCII};
+//!
+//! let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(800)?);
+//! b.set(7, "0315143015")?.set(11, 124u32)?.set(70, 301u32)?;
+//! let bytes = b.to_bytes()?;
+//! assert_eq!(&bytes[..], b"0800822000000000000004000000000000000315143015000124301");
+//!
+//! // Values that do not fit are refused when set:
+//! assert!(b.set(11, "12A456").is_err());
+//! assert!(b.set(11, 1234567u32).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use crate::bitmap::{Bitmap, MAX_FIELD};
+use crate::error::{EncodeError, EncodeErrorKind, Part};
+use crate::message::{Field, Message};
+use crate::mti::{Mti, MtiEncoding};
+use crate::spec::{BitmapEncoding, Content, FieldSpec, Length, MessageSpec, Padding};
+use crate::wire::encode::{self, Plan, Sink, SliceSink, Source};
+use crate::wire::{ebcdic, hex};
+
+/// A value for a field.
+///
+/// * `Text`: the value as in the CLI JSON convention: text fields take their characters
+///   (ASCII), numeric BCD fields their digits, binary fields hex text.
+/// * `Bytes`: text fields take Latin-1 characters; binary fields take the raw bytes.
+/// * `Number`: numeric fields only; zero-padded on the left to a fixed length.
+/// * `Wire`: data already in the field's wire encoding.
+/// * `Field`: a field of a decoded message, copied without conversion when both fields
+///   share an encoding, else through its text (ASCII) or raw bytes (binary).
+#[derive(Debug, Clone, Copy)]
+pub enum Value<'v> {
+    /// Text (see the type docs).
+    Text(&'v str),
+    /// Raw bytes.
+    Bytes(&'v [u8]),
+    /// A number for an `n` field.
+    Number(u64),
+    /// Wire data of the field's own encoding, with its length in units.
+    Wire(&'v [u8], usize),
+    /// A field of a decoded message.
+    Field(Field<'v>),
+}
+
+impl<'v> From<&'v str> for Value<'v> {
+    fn from(s: &'v str) -> Self {
+        Value::Text(s)
+    }
+}
+impl<'v> From<&'v [u8]> for Value<'v> {
+    fn from(b: &'v [u8]) -> Self {
+        Value::Bytes(b)
+    }
+}
+impl<'v, const N: usize> From<&'v [u8; N]> for Value<'v> {
+    fn from(b: &'v [u8; N]) -> Self {
+        Value::Bytes(b)
+    }
+}
+#[cfg(feature = "alloc")]
+impl<'v> From<&'v alloc::string::String> for Value<'v> {
+    fn from(s: &'v alloc::string::String) -> Self {
+        Value::Text(s)
+    }
+}
+impl<'v> From<Field<'v>> for Value<'v> {
+    fn from(f: Field<'v>) -> Self {
+        Value::Field(f)
+    }
+}
+macro_rules! number_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value<'_> {
+            fn from(n: $t) -> Self {
+                Value::Number(n as u64)
+            }
+        }
+    )*};
+}
+number_value!(u8, u16, u32, u64, usize);
+
+#[derive(Debug, Clone, Copy)]
+enum Slot<'v> {
+    Absent,
+    Source(Source<'v>),
+    Number(u64),
+}
+
+/// Builds a message field by field and encodes it.
+///
+/// Reusing one builder and one output buffer allocates nothing once the buffer has
+/// grown to the message size.
+#[derive(Clone)]
+pub struct MessageBuilder<'v> {
+    spec: &'v MessageSpec<'v>,
+    mti: Mti,
+    header: &'v [u8],
+    present: Bitmap,
+    slots: [Slot<'v>; MAX_FIELD + 1],
+}
+
+impl<'v> MessageBuilder<'v> {
+    /// An empty message of layout `spec`.
+    pub fn new(spec: &'v MessageSpec<'v>, mti: Mti) -> Self {
+        MessageBuilder {
+            spec,
+            mti,
+            header: &[],
+            present: Bitmap::new(),
+            slots: [Slot::Absent; MAX_FIELD + 1],
+        }
+    }
+
+    /// A builder holding the header, MTI and every field of `msg` (copied as wire data,
+    /// so encoding it reproduces `msg` byte for byte).
+    pub fn from_message(msg: &Message<'v>) -> Self {
+        let mut b = MessageBuilder::new(msg.spec(), msg.mti());
+        b.header = msg.header();
+        for f in msg.fields() {
+            let n = f.number();
+            if let Some(slot) = b.slots.get_mut(n) {
+                *slot = Slot::Source(Source::Wire(f.data(), f.len()));
+                b.present.set(n).ok();
+            }
+        }
+        b
+    }
+
+    /// The layout.
+    pub fn spec(&self) -> &'v MessageSpec<'v> {
+        self.spec
+    }
+
+    /// The MTI.
+    pub fn mti(&self) -> Mti {
+        self.mti
+    }
+
+    /// Replaces the MTI.
+    pub fn set_mti(&mut self, mti: Mti) -> &mut Self {
+        self.mti = mti;
+        self
+    }
+
+    /// The header bytes set so far.
+    pub fn header(&self) -> &'v [u8] {
+        self.header
+    }
+
+    /// Sets the fixed header (TPDU, application header); it must have the layout's
+    /// header length.
+    pub fn set_header(&mut self, header: &'v [u8]) -> Result<&mut Self, EncodeError> {
+        let expected = self.spec.header_len();
+        if header.len() != expected {
+            return Err(EncodeError {
+                part: Part::Header,
+                kind: EncodeErrorKind::HeaderLength {
+                    expected,
+                    found: header.len(),
+                },
+            });
+        }
+        self.header = header;
+        Ok(self)
+    }
+
+    /// Sets field `n`, checking that the value fits its definition.
+    pub fn set(&mut self, n: usize, value: impl Into<Value<'v>>) -> Result<&mut Self, EncodeError> {
+        let spec = self.field_spec(n)?;
+        let slot = match value.into() {
+            Value::Number(v) => {
+                if spec.content != Content::N {
+                    return Err(EncodeError::field(
+                        n,
+                        EncodeErrorKind::WrongValueKind {
+                            expected: "text or bytes (not a number)",
+                        },
+                    ));
+                }
+                let mut buf = [0u8; 20];
+                let digits = number_digits(v, &mut buf);
+                encode::plan(&number_spec(spec), Source::Bytes(digits), true)
+                    .map_err(|k| EncodeError::field(n, k))?;
+                Slot::Number(v)
+            }
+            value => {
+                let source = source_for(spec, value).map_err(|k| EncodeError::field(n, k))?;
+                encode::plan(spec, source, true).map_err(|k| EncodeError::field(n, k))?;
+                Slot::Source(source)
+            }
+        };
+        if let Some(s) = self.slots.get_mut(n) {
+            *s = slot;
+        }
+        self.present.set(n).ok();
+        Ok(self)
+    }
+
+    /// Removes field `n`.
+    pub fn remove(&mut self, n: usize) -> &mut Self {
+        if let Some(s) = self.slots.get_mut(n) {
+            *s = Slot::Absent;
+        }
+        self.present.clear(n);
+        self
+    }
+
+    /// Whether field `n` is set.
+    pub fn has(&self, n: usize) -> bool {
+        self.present.is_set(n)
+    }
+
+    /// The numbers of the fields set, ascending.
+    pub fn field_numbers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.present.iter()
+    }
+
+    /// The bitmap an encoder writes (extension bits included).
+    pub fn bitmap(&self) -> Bitmap {
+        let mut map = self.present;
+        map.set_extension_bits(self.spec.bitmap.has_tertiary());
+        map
+    }
+
+    fn field_spec(&self, n: usize) -> Result<&'v FieldSpec<'v>, EncodeError> {
+        if n > self.spec.max_field() {
+            return Err(EncodeError::field(n, EncodeErrorKind::UndefinedField));
+        }
+        self.spec
+            .field(n)
+            .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))
+    }
+
+    /// Size of the encoded message in bytes.
+    pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        let mut len = self.spec.header_len() + self.spec.mti.wire_len();
+        len += self.bitmap().bitmaps_needed() * self.spec.bitmap.wire_len();
+        for n in self.present.iter() {
+            len += self.with_plan(n, |_, plan| plan.total)?;
+        }
+        Ok(len)
+    }
+
+    fn with_plan<R>(
+        &self,
+        n: usize,
+        f: impl FnOnce(&FieldSpec<'_>, &Plan<'_>) -> R,
+    ) -> Result<R, EncodeError> {
+        let spec = self.field_spec(n)?;
+        match self.slots.get(n).copied().unwrap_or(Slot::Absent) {
+            Slot::Absent => Err(EncodeError::field(n, EncodeErrorKind::UndefinedField)),
+            Slot::Source(src) => {
+                let plan = encode::plan(spec, src, false).map_err(|k| EncodeError::field(n, k))?;
+                Ok(f(spec, &plan))
+            }
+            Slot::Number(v) => {
+                let mut buf = [0u8; 20];
+                let digits = number_digits(v, &mut buf);
+                let spec = number_spec(spec);
+                let plan = encode::plan(&spec, Source::Bytes(digits), false)
+                    .map_err(|k| EncodeError::field(n, k))?;
+                Ok(f(&spec, &plan))
+            }
+        }
+    }
+
+    fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
+        let header_len = self.spec.header_len();
+        if self.header.len() != header_len {
+            return Err(EncodeError {
+                part: Part::Header,
+                kind: EncodeErrorKind::HeaderLength {
+                    expected: header_len,
+                    found: self.header.len(),
+                },
+            });
+        }
+        out.put(self.header);
+        match self.spec.mti {
+            MtiEncoding::Ascii => out.put(&self.mti.to_ascii()),
+            MtiEncoding::Bcd => out.put(&self.mti.to_bcd()),
+            MtiEncoding::Ebcdic(page) => {
+                let a = self.mti.to_ascii().map(|c| ebcdic::from_latin1(page, c));
+                out.put(&a);
+            }
+        }
+        let map = self.bitmap();
+        for i in 0..map.bitmaps_needed() {
+            let bytes = map.to_bytes(i);
+            match self.spec.bitmap.encoding {
+                BitmapEncoding::Binary => out.put(&bytes),
+                BitmapEncoding::HexAscii => {
+                    let mut text = [0u8; 16];
+                    for (pair, b) in text.chunks_exact_mut(2).zip(bytes) {
+                        pair.copy_from_slice(&hex::byte_hex(b));
+                    }
+                    out.put(&text);
+                }
+            }
+        }
+        for n in self.present.iter() {
+            self.with_plan(n, |spec, plan| encode::write(spec, plan, out))?;
+        }
+        Ok(())
+    }
+
+    /// Encodes into `buf`, returning the number of bytes written. Fails, writing
+    /// nothing, if `buf` is too small.
+    pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let needed = self.encoded_len()?;
+        if buf.len() < needed {
+            return Err(EncodeError {
+                part: Part::Header,
+                kind: EncodeErrorKind::BufferTooSmall { needed },
+            });
+        }
+        let mut sink = SliceSink { buf, pos: 0 };
+        self.write_all(&mut sink)?;
+        Ok(sink.pos)
+    }
+
+    /// Appends the encoded message to any [`bytes::BufMut`], returning the number of
+    /// bytes written. Nothing is written if the message cannot be encoded.
+    #[cfg(feature = "alloc")]
+    pub fn encode<B: bytes::BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
+        let needed = self.encoded_len()?;
+        if buf.remaining_mut() < needed {
+            return Err(EncodeError {
+                part: Part::Header,
+                kind: EncodeErrorKind::BufferTooSmall { needed },
+            });
+        }
+        let mut sink = encode::BufSink(buf);
+        self.write_all(&mut sink)?;
+        Ok(needed)
+    }
+
+    /// Appends the encoded message to a `BytesMut`, reserving the space first.
+    #[cfg(feature = "alloc")]
+    pub fn encode_into(&self, buf: &mut bytes::BytesMut) -> Result<usize, EncodeError> {
+        let needed = self.encoded_len()?;
+        buf.reserve(needed);
+        let mut sink = encode::BufSink(buf);
+        self.write_all(&mut sink)?;
+        Ok(needed)
+    }
+
+    /// The encoded message in a new buffer.
+    #[cfg(feature = "alloc")]
+    pub fn to_bytes(&self) -> Result<bytes::BytesMut, EncodeError> {
+        let mut buf = bytes::BytesMut::new();
+        self.encode_into(&mut buf)?;
+        Ok(buf)
+    }
+}
+
+impl core::fmt::Debug for MessageBuilder<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MessageBuilder")
+            .field("spec", &self.spec.name)
+            .field("mti", &self.mti)
+            .field("fields", &self.present)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The spec used for a number: zero-padded on the left whatever the field's padding.
+fn number_spec<'s>(spec: &FieldSpec<'s>) -> FieldSpec<'s> {
+    match spec.length {
+        Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
+        Length::Var(_) => *spec,
+    }
+}
+
+/// The decimal digits of `v`, without leading zeros ("0" for zero).
+fn number_digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..).unwrap_or(&[])
+}
+
+/// How a value is read for a field.
+fn source_for<'v>(spec: &FieldSpec<'_>, value: Value<'v>) -> Result<Source<'v>, EncodeErrorKind> {
+    match value {
+        Value::Text(s) if !spec.content.is_text() => Ok(Source::Hex(s.as_bytes())),
+        Value::Text(s) => {
+            if let Some(i) = s.bytes().position(|c| !c.is_ascii()) {
+                return Err(EncodeErrorKind::InvalidCharacter {
+                    expected: "an ASCII character (use bytes for Latin-1 text)",
+                    position: i,
+                });
+            }
+            Ok(Source::Bytes(s.as_bytes()))
+        }
+        Value::Bytes(b) => Ok(Source::Bytes(b)),
+        Value::Wire(d, u) => Ok(Source::Wire(d, u)),
+        Value::Field(f) => {
+            let from = f.spec();
+            if from.encoding == spec.encoding && from.content == spec.content {
+                Ok(Source::Wire(f.data(), f.len()))
+            } else if let Some(s) = f.as_str() {
+                source_for(spec, Value::Text(s))
+            } else if from.encoding == crate::spec::Encoding::Binary {
+                Ok(Source::Bytes(f.data()))
+            } else {
+                Err(EncodeErrorKind::WrongValueKind {
+                    expected: "a field of the same encoding, ASCII text or raw binary",
+                })
+            }
+        }
+        Value::Number(_) => Err(EncodeErrorKind::WrongValueKind {
+            expected: "a number",
+        }),
+    }
+}

@@ -1,0 +1,74 @@
+//! # iso8583-wire
+//!
+//! ISO 8583 messages, the format card terminals and acquiring hosts exchange: a
+//! zero-copy decoder, a builder/encoder, and layouts described as data.
+//!
+//! * **Layouts are data.** A field is a [`spec::FieldSpec`]: content class x encoding
+//!   (ASCII, packed BCD, EBCDIC, binary, hex-ASCII) x length (fixed or an L..LLLL prefix)
+//!   x padding. Built-in layouts ([`layouts`]) are `static` tables; yours are the same
+//!   types.
+//! * **Decoding borrows.** [`Message::decode`] checks and locates every field in one pass
+//!   over the input, without allocating; field values are slices of your buffer.
+//! * **Encoding is checked.** [`MessageBuilder`] refuses values that do not fit a field
+//!   when they are set, and encodes into any [`bytes::BufMut`] or a plain slice.
+//! * **Errors say where.** A [`DecodeError`] names the field, the byte offset, what was
+//!   expected and what was found, and never prints sensitive data.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use iso8583_wire::{layouts::ISO87_ASCII, MessageBuilder, Mti};
+//!
+//! // Build a purchase request.
+//! let mut req = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
+//! req.set(2, "4111111111111111")?
+//!     .set(3, "000000")?
+//!     .set(4, 12_345u64)?          // zero-padded to n12
+//!     .set(11, 123u32)?            // STAN 000123
+//!     .set(41, "TERM0001")?
+//!     .set(49, "840")?;
+//! let wire = req.to_bytes()?;
+//!
+//! // Decode it again: the view borrows `wire`.
+//! let msg = ISO87_ASCII.decode(&wire)?;
+//! assert_eq!(msg.mti(), Mti::new(200)?);
+//! assert_eq!(msg.field(4).unwrap().to_u64()?, 12_345);
+//! assert_eq!(msg.field(41).unwrap().as_str(), Some("TERM0001"));
+//! // Sensitive fields are masked when displayed:
+//! assert_eq!(msg.field(2).unwrap().to_string(), "411111******1111");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Features
+//!
+//! * `std` (default): implies `alloc`; standard-library error integration.
+//! * `alloc`: encoding into [`bytes`] buffers, owned helpers.
+//!
+//! With `--no-default-features` the crate is `#![no_std]` and still decodes and encodes
+//! into caller-provided slices ([`MessageBuilder::encode_to_slice`]).
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod bitmap;
+pub mod builder;
+pub mod error;
+pub mod message;
+pub mod mti;
+pub mod spec;
+pub mod wire;
+
+pub use bitmap::Bitmap;
+pub use builder::{MessageBuilder, Value};
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, EncodeErrorKind, Found, Part};
+pub use message::{Field, Message};
+pub use mti::{Mti, MtiError};
+pub use spec::layouts;
+pub use spec::{FieldSpec, MessageSpec};

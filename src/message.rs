@@ -1,0 +1,586 @@
+//! The decoded message: a view that borrows the input.
+//!
+//! [`Message::decode`] walks the input once: header, MTI, bitmaps, then each present
+//! field, checking its content. It records where each field ends and nothing else, so
+//! decoding allocates nothing and any field is found in constant time afterwards.
+//!
+//! ```
+//! use iso8583_wire::layouts::ISO87_ASCII;
+//!
+//! let wire = b"0800822000000000000004000000000000000315143015000124301";
+//! let msg = ISO87_ASCII.decode(wire)?;
+//! assert_eq!(msg.mti().to_string(), "0800");
+//! assert_eq!(msg.field(11).and_then(|f| f.as_str()), Some("000124"));
+//! assert_eq!(msg.field(70).map(|f| f.to_u64()), Some(Ok(301)));
+//! assert!(msg.field(2).is_none());
+//! # Ok::<(), iso8583_wire::DecodeError>(())
+//! ```
+
+use core::fmt;
+
+use crate::bitmap::{Bitmap, MAX_FIELD};
+use crate::error::{DecodeError, DecodeErrorKind, Part};
+use crate::mti::Mti;
+use crate::spec::{Content, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity};
+use crate::wire::decode::{self as dec, Fault};
+use crate::wire::{Symbols, hex};
+
+/// A decoded message borrowing its input.
+#[derive(Clone)]
+pub struct Message<'a> {
+    spec: &'a MessageSpec<'a>,
+    input: &'a [u8],
+    mti: Mti,
+    /// The bitmaps as received (extension bits included).
+    bitmap: Bitmap,
+    /// Data fields present (extension bits removed).
+    present: Bitmap,
+    fields_start: u32,
+    /// End offset of each present field, by rank among the present fields.
+    ends: [u32; MAX_FIELD],
+}
+
+impl<'a> Message<'a> {
+    /// Decodes `input` as one whole message of layout `spec`.
+    ///
+    /// Every byte must be accounted for: bytes after the last announced field are an
+    /// error. Content is checked as the fields are located (digits in `n` fields, BCD
+    /// nibbles, hex characters, character classes, length maxima).
+    pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
+        let total = input.len();
+        if total == 0 {
+            return Err(DecodeError {
+                part: if spec.header.is_empty() {
+                    Part::Mti
+                } else {
+                    Part::Header
+                },
+                offset: 0,
+                kind: DecodeErrorKind::Empty,
+            });
+        }
+        if total > u32::MAX as usize {
+            return Err(DecodeError {
+                part: Part::Trailing,
+                offset: u32::MAX as usize,
+                kind: DecodeErrorKind::TrailingBytes {
+                    count: total - u32::MAX as usize,
+                },
+            });
+        }
+        let at = |f: Fault, part: Part| DecodeError {
+            part,
+            offset: total - f.remaining + f.pos,
+            kind: f.kind,
+        };
+
+        let header_len = spec.header_len();
+        let (rest, _) =
+            dec::take_exact(header_len)(input).map_err(|e| at(fault(e), Part::Header))?;
+        let (rest, mti) = dec::mti(spec.mti)(rest).map_err(|e| at(fault(e), Part::Mti))?;
+
+        let mut words = [0u64; 3];
+        let (mut rest, primary) =
+            dec::bitmap(spec.bitmap.encoding)(rest).map_err(|e| at(fault(e), Part::Bitmap(0)))?;
+        words[0] = primary;
+        if primary >> 63 == 1 {
+            if spec.bitmap.max_bitmaps < 2 {
+                return Err(DecodeError {
+                    part: Part::Bitmap(1),
+                    offset: total - rest.len() - spec.bitmap.wire_len(),
+                    kind: DecodeErrorKind::UndefinedField,
+                });
+            }
+            let (r, secondary) = dec::bitmap(spec.bitmap.encoding)(rest)
+                .map_err(|e| at(fault(e), Part::Bitmap(1)))?;
+            words[1] = secondary;
+            rest = r;
+            if spec.bitmap.has_tertiary() && secondary >> 63 == 1 {
+                let (r, tertiary) = dec::bitmap(spec.bitmap.encoding)(rest)
+                    .map_err(|e| at(fault(e), Part::Bitmap(2)))?;
+                words[2] = tertiary;
+                rest = r;
+            }
+        }
+        let bitmap = Bitmap::from_words(words);
+        let tertiary = spec.bitmap.has_tertiary();
+        words[0] &= !(1u64 << 63);
+        if tertiary {
+            words[1] &= !(1u64 << 63);
+        }
+        let present = Bitmap::from_words(words);
+
+        let fields_start = (total - rest.len()) as u32;
+        let mut ends = [0u32; MAX_FIELD];
+        for (rank, n) in present.iter().enumerate() {
+            let Some(fspec) = spec.field(n) else {
+                return Err(DecodeError {
+                    part: Part::Field(n as u16),
+                    offset: total - rest.len(),
+                    kind: DecodeErrorKind::UndefinedField,
+                });
+            };
+            let (r, _units) = dec::field(fspec)(rest).map_err(|e| {
+                let f = fault(e);
+                let part = if f.in_prefix {
+                    Part::LengthPrefix(n as u16)
+                } else {
+                    Part::Field(n as u16)
+                };
+                at(f, part)
+            })?;
+            rest = r;
+            if let Some(slot) = ends.get_mut(rank) {
+                *slot = (total - rest.len()) as u32;
+            }
+        }
+        if !rest.is_empty() {
+            return Err(DecodeError {
+                part: Part::Trailing,
+                offset: total - rest.len(),
+                kind: DecodeErrorKind::TrailingBytes { count: rest.len() },
+            });
+        }
+        Ok(Message {
+            spec,
+            input,
+            mti,
+            bitmap,
+            present,
+            fields_start,
+            ends,
+        })
+    }
+
+    /// The layout this message was decoded with.
+    pub fn spec(&self) -> &'a MessageSpec<'a> {
+        self.spec
+    }
+
+    /// The message type indicator.
+    pub fn mti(&self) -> Mti {
+        self.mti
+    }
+
+    /// The bitmaps as received (bit 1, and bit 65 in tertiary layouts, included).
+    pub fn bitmap(&self) -> &Bitmap {
+        &self.bitmap
+    }
+
+    /// The whole input.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.input
+    }
+
+    /// The fixed header before the MTI (empty for layouts without one).
+    pub fn header(&self) -> &'a [u8] {
+        self.input.get(..self.spec.header_len()).unwrap_or(&[])
+    }
+
+    /// One named part of the header (`"tpdu"`), if the layout has it.
+    pub fn header_part(&self, name: &str) -> Option<&'a [u8]> {
+        let mut start = 0;
+        for part in self.spec.header {
+            if part.name == name {
+                return self.input.get(start..start + part.len);
+            }
+            start += part.len;
+        }
+        None
+    }
+
+    /// Whether data field `n` is present.
+    #[inline]
+    pub fn has(&self, n: usize) -> bool {
+        self.present.is_set(n)
+    }
+
+    /// Field `n`, if present.
+    #[inline]
+    pub fn field(&self, n: usize) -> Option<Field<'a>> {
+        if !self.present.is_set(n) {
+            return None;
+        }
+        let rank = self.present.count_below(n);
+        let start = match rank {
+            0 => self.fields_start,
+            r => *self.ends.get(r - 1)?,
+        } as usize;
+        let end = *self.ends.get(rank)? as usize;
+        let raw = self.input.get(start..end)?;
+        let spec = self.spec.field(n)?;
+        Some(Field::from_wire(n as u16, spec, raw))
+    }
+
+    /// The present data fields, ascending.
+    pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
+        let mut start = self.fields_start as usize;
+        self.present
+            .iter()
+            .zip(self.ends.iter())
+            .filter_map(move |(n, &end)| {
+                let raw = self.input.get(start..end as usize)?;
+                start = end as usize;
+                let spec = self.spec.field(n)?;
+                Some(Field::from_wire(n as u16, spec, raw))
+            })
+    }
+
+    /// The numbers of the present data fields, ascending.
+    pub fn field_numbers(&self) -> impl Iterator<Item = usize> + '_ {
+        self.present.iter()
+    }
+
+    /// A multi-line dump with field names; sensitive values masked. Use
+    /// [`Dump::unmasked`] to show everything.
+    pub fn dump(&self) -> Dump<'_, 'a> {
+        Dump {
+            msg: self,
+            unmasked: false,
+        }
+    }
+}
+
+fn fault(e: nom::Err<Fault>) -> Fault {
+    match e {
+        nom::Err::Error(f) | nom::Err::Failure(f) => f,
+        nom::Err::Incomplete(_) => Fault {
+            remaining: 0,
+            pos: 0,
+            in_prefix: false,
+            kind: DecodeErrorKind::Truncated {
+                needed: 1,
+                available: 0,
+            },
+        },
+    }
+}
+
+impl PartialEq for Message<'_> {
+    /// Two messages are equal when they carry the same header, MTI and field values
+    /// (compared logically, so the same content in two layouts compares equal).
+    fn eq(&self, other: &Self) -> bool {
+        self.mti == other.mti
+            && self.header() == other.header()
+            && self.present == other.present
+            && self
+                .fields()
+                .zip(other.fields())
+                .all(|(a, b)| a.value_eq(&b))
+    }
+}
+
+impl fmt::Debug for Message<'_> {
+    /// Field values with sensitive ones masked.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Fields<'m, 'a>(&'m Message<'a>);
+        impl fmt::Debug for Fields<'_, '_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut m = f.debug_map();
+                for field in self.0.fields() {
+                    m.entry(&field.number(), &format_args!("\"{field}\""));
+                }
+                m.finish()
+            }
+        }
+        f.debug_struct("Message")
+            .field("spec", &self.spec.name)
+            .field("mti", &self.mti)
+            .field("fields", &Fields(self))
+            .finish()
+    }
+}
+
+/// One field of a decoded message.
+///
+/// `Display` shows the value with sensitive data masked; [`Field::value`] shows it in
+/// full.
+#[derive(Clone, Copy)]
+pub struct Field<'a> {
+    number: u16,
+    spec: &'a FieldSpec<'a>,
+    wire: &'a [u8],
+    data: &'a [u8],
+    units: usize,
+}
+
+impl<'a> Field<'a> {
+    /// A field from its wire bytes (prefix included); the bytes must have been
+    /// validated against `spec`.
+    pub(crate) fn from_wire(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
+        let (data, units) = match spec.length {
+            Length::Fixed(n) => (wire, n as usize),
+            Length::Var(p) => {
+                let (raw, data) = wire.split_at(p.wire_len().min(wire.len()));
+                let units = match p.counts {
+                    Counts::Units => dec::read_prefix(p, raw).unwrap_or(0),
+                    Counts::Bytes => dec::units_for_wire(spec, data.len()).unwrap_or(0),
+                };
+                (data, units)
+            }
+        };
+        Field {
+            number,
+            spec,
+            wire,
+            data,
+            units,
+        }
+    }
+
+    /// The field number.
+    pub fn number(&self) -> usize {
+        self.number as usize
+    }
+
+    /// The field's definition.
+    pub fn spec(&self) -> &'a FieldSpec<'a> {
+        self.spec
+    }
+
+    /// The field's bytes on the wire, length prefix included.
+    pub fn wire(&self) -> &'a [u8] {
+        self.wire
+    }
+
+    /// The field's data bytes on the wire, after the length prefix (BCD still packed,
+    /// hex-ASCII still as text).
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// The length in units: digits, characters, or bytes of binary value.
+    pub fn len(&self) -> usize {
+        self.units
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.units == 0
+    }
+
+    /// The value as text, without copying: available for ASCII text fields.
+    ///
+    /// BCD, EBCDIC and binary fields have no text form in the buffer: use
+    /// [`Field::value`] (which implements `Display`) or [`Field::symbols`].
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self.spec.encoding {
+            Encoding::Ascii if self.spec.content.is_text() => core::str::from_utf8(self.data).ok(),
+            _ => None,
+        }
+    }
+
+    /// The logical characters (text fields) or bytes (binary fields) of the value.
+    pub fn symbols(&self) -> Symbols<'a> {
+        Symbols::new(self.spec, self.data, self.units)
+    }
+
+    /// The value in full (not masked), for display: text as is, binary as uppercase hex.
+    pub fn value(&self) -> FieldValue<'a> {
+        FieldValue(*self)
+    }
+
+    /// The value with sensitive data masked (what `Display` shows).
+    pub fn masked(&self) -> Masked<'a> {
+        Masked(*self)
+    }
+
+    /// The value of a numeric field as a number.
+    pub fn to_u64(&self) -> Result<u64, NumberError> {
+        if !matches!(self.spec.content, Content::N) {
+            return Err(NumberError::NotNumeric);
+        }
+        let mut v: u64 = 0;
+        for c in self.symbols() {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(NumberError::NotNumeric);
+            }
+            v = v
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(d)))
+                .ok_or(NumberError::Overflow)?;
+        }
+        Ok(v)
+    }
+
+    /// Whether two fields carry the same logical value.
+    pub fn value_eq(&self, other: &Field<'_>) -> bool {
+        self.number == other.number
+            && self.spec.content.is_text() == other.spec.content.is_text()
+            && self.symbols().eq(other.symbols())
+    }
+}
+
+/// A field's value is not a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NumberError {
+    /// The field is not numeric (or holds padding).
+    #[error("the field is not numeric")]
+    NotNumeric,
+    /// The number does not fit in 64 bits.
+    #[error("the number does not fit in 64 bits")]
+    Overflow,
+}
+
+impl fmt::Debug for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Field")
+            .field("number", &self.number)
+            .field("name", &self.spec.name)
+            .field("value", &format_args!("{}", self.masked()))
+            .finish()
+    }
+}
+
+impl fmt::Display for Field<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.masked(), f)
+    }
+}
+
+/// A field's full value for display: text fields as their characters (Latin-1), binary
+/// fields as uppercase hex.
+#[derive(Clone, Copy)]
+pub struct FieldValue<'a>(Field<'a>);
+
+impl fmt::Display for FieldValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = &self.0;
+        if let Some(s) = field.as_str() {
+            return f.write_str(s);
+        }
+        if field.spec.content.is_text() {
+            for c in field.symbols() {
+                fmt::Write::write_char(f, char::from(c))?;
+            }
+        } else if field.spec.encoding == Encoding::HexAscii {
+            for c in field.data {
+                fmt::Write::write_char(f, char::from(c.to_ascii_uppercase()))?;
+            }
+        } else {
+            fmt::Display::fmt(&hex::Hex(field.data), f)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for FieldValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// A field's value with sensitive data masked.
+///
+/// PAN: the first 6 and last 4 digits are kept (fewer for short numbers). Track data:
+/// the account number part as for a PAN, everything after the first separator hidden.
+/// Secrets (PIN block, keys): every character hidden. Masking keeps the length.
+#[derive(Clone, Copy)]
+pub struct Masked<'a>(Field<'a>);
+
+impl fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let field = &self.0;
+        let sensitivity = field.spec.sensitivity;
+        if sensitivity == Sensitivity::Public {
+            return fmt::Display::fmt(&field.value(), f);
+        }
+        let shown_len = if field.spec.content.is_text() {
+            field.units
+        } else {
+            field.units * 2
+        };
+        match sensitivity {
+            Sensitivity::Pan | Sensitivity::Track if field.spec.content.is_text() => {
+                let pan_len = field
+                    .symbols()
+                    .position(|c| c == b'=' || c == b'^')
+                    .unwrap_or(field.units);
+                let (keep_first, keep_last) = pan_window(pan_len);
+                for (i, c) in field.symbols().enumerate() {
+                    let show = i < pan_len && (i < keep_first || i >= pan_len - keep_last);
+                    let shown = if show || i == pan_len { c } else { b'*' };
+                    fmt::Write::write_char(f, char::from(shown))?;
+                }
+                Ok(())
+            }
+            _ => {
+                for _ in 0..shown_len {
+                    f.write_str("*")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// How many leading and trailing digits of a PAN of `len` digits may be shown.
+pub(crate) fn pan_window(len: usize) -> (usize, usize) {
+    if len >= 16 {
+        (6, 4)
+    } else if len >= 10 {
+        (len - 10, 4)
+    } else {
+        (0, len / 4)
+    }
+}
+
+impl fmt::Debug for Masked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// A human-readable dump of a message, from [`Message::dump`].
+pub struct Dump<'m, 'a> {
+    msg: &'m Message<'a>,
+    unmasked: bool,
+}
+
+impl Dump<'_, '_> {
+    /// Shows sensitive values in full.
+    pub fn unmasked(mut self) -> Self {
+        self.unmasked = true;
+        self
+    }
+}
+
+impl fmt::Display for Dump<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let msg = self.msg;
+        writeln!(f, "layout  {}", msg.spec.name)?;
+        let mut start = 0;
+        for part in msg.spec.header {
+            let bytes = msg.input.get(start..start + part.len).unwrap_or(&[]);
+            writeln!(f, "header  {:<14} {}", part.name, hex::Hex(bytes))?;
+            start += part.len;
+        }
+        writeln!(f, "MTI     {}", msg.mti)?;
+        writeln!(f, "bitmap  {}", msg.bitmap)?;
+        for field in msg.fields() {
+            let spec = field.spec;
+            write!(
+                f,
+                "{:>4}  {:<44} {:<9} [{:>3}] ",
+                field.number,
+                truncate(spec.name, 44),
+                spec.format(),
+                field.units
+            )?;
+            if self.unmasked {
+                writeln!(f, "{}", field.value())?;
+            } else {
+                writeln!(f, "{}", field.masked())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn truncate(s: &str, n: usize) -> &str {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => s.get(..i).unwrap_or(s),
+        None => s,
+    }
+}

@@ -1,0 +1,600 @@
+//! The layout model: how each field of a message travels on the wire.
+//!
+//! A field's wire form is a handful of small, independent choices:
+//!
+//! * its [`Content`] class (`n`, `a`, `an`, `ans`, `b`, `z`, `x+n`, ...), which decides
+//!   which characters are legal;
+//! * its data [`Encoding`] (ASCII, packed BCD, EBCDIC, raw binary, hex-ASCII);
+//! * its [`Length`]: fixed, or variable behind a [`Prefix`] of 1 to 4 digits;
+//! * its [`Padding`] for fixed fields given a shorter value.
+//!
+//! A [`MessageSpec`] adds the optional fixed header, the MTI encoding, the bitmap form and
+//! a table of up to 192 field definitions. Every constructor is a `const fn`, so a layout
+//! is a `static` with no start-up cost; the built-in layouts in [`layouts`] are defined
+//! with exactly the same types a user would use.
+//!
+//! ```
+//! use iso8583_wire::spec::{Content, Encoding, FieldSpec, Prefix};
+//!
+//! // IFA_LLNUM(19): PAN, up to 19 ASCII digits behind a 2-digit ASCII length.
+//! const PAN: FieldSpec = FieldSpec::var("PAN", Content::N, Encoding::Ascii, Prefix::ascii(2, 19))
+//!     .pan();
+//! // IFB_NUMERIC(6): STAN as 3 packed-BCD bytes.
+//! const STAN: FieldSpec = FieldSpec::fixed("STAN", Content::N, Encoding::BCD, 6);
+//! assert_eq!(STAN.fixed_wire_len(), Some(3));
+//! assert!(PAN.sensitivity.is_sensitive());
+//! ```
+
+pub mod layouts;
+
+use crate::bitmap::MAX_FIELD;
+use crate::mti::MtiEncoding;
+
+/// Content class of a field: which characters its value may hold.
+///
+/// The classes follow the ISO 8583 data element attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Content {
+    /// `n`: digits `0`-`9`.
+    N,
+    /// `a`: letters.
+    A,
+    /// `an`: letters and digits.
+    An,
+    /// `anp`: letters, digits and space.
+    Anp,
+    /// `ans`: printable characters, space and specials included.
+    Ans,
+    /// `ns`: digits and specials (no letters).
+    Ns,
+    /// `z`: track data: digits and the `=` separator (nibble `D` in BCD).
+    Z,
+    /// `x+n`: `C` (credit) or `D` (debit) followed by digits.
+    XN,
+    /// `b`: binary data.
+    B,
+}
+
+impl Content {
+    /// The short code used in ISO 8583 tables (`"n"`, `"ans"`, `"x+n"`, ...).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Content::N => "n",
+            Content::A => "a",
+            Content::An => "an",
+            Content::Anp => "anp",
+            Content::Ans => "ans",
+            Content::Ns => "ns",
+            Content::Z => "z",
+            Content::XN => "x+n",
+            Content::B => "b",
+        }
+    }
+
+    /// Whether values of this class are text (everything but `b`).
+    pub const fn is_text(self) -> bool {
+        !matches!(self, Content::B)
+    }
+
+    /// Whether one logical character (a Latin-1 byte) is allowed in this class.
+    ///
+    /// For `b` every byte is allowed. For `x+n` this checks the digit part; the sign
+    /// position is checked separately by the codec.
+    pub const fn allows(self, c: u8) -> bool {
+        match self {
+            Content::N | Content::XN => c.is_ascii_digit(),
+            Content::A => c.is_ascii_alphabetic(),
+            Content::An => c.is_ascii_alphanumeric(),
+            Content::Anp => c.is_ascii_alphanumeric() || c == b' ',
+            Content::Ans => is_printable(c),
+            Content::Ns => is_printable(c) && !c.is_ascii_alphabetic(),
+            Content::Z => c.is_ascii_digit() || c == b'=',
+            Content::B => true,
+        }
+    }
+
+    /// What [`Content::allows`] accepts, in words (used in error messages).
+    pub const fn expectation(self) -> &'static str {
+        match self {
+            Content::N => "a digit",
+            Content::A => "a letter",
+            Content::An => "a letter or digit",
+            Content::Anp => "a letter, digit or space",
+            Content::Ans => "a printable character",
+            Content::Ns => "a digit or special character",
+            Content::Z => "a digit or '='",
+            Content::XN => "a digit",
+            Content::B => "any byte",
+        }
+    }
+}
+
+/// Printable Latin-1: 0x20-0x7E and 0xA0-0xFF.
+pub(crate) const fn is_printable(c: u8) -> bool {
+    matches!(c, 0x20..=0x7E | 0xA0..=0xFF)
+}
+
+/// Where the pad nibble goes when an odd number of digits is packed as BCD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Align {
+    /// Digits start at the first nibble; the pad nibble is the last one (`"123"` -> `12 30`).
+    Left,
+    /// Digits end at the last nibble; the pad nibble is the first one (`"123"` -> `01 23`).
+    Right,
+}
+
+/// EBCDIC code page used for EBCDIC text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodePage {
+    /// IBM code page 037 (US/Canada).
+    Cp037,
+    /// IBM code page 1047 (Latin-1 open systems, z/OS).
+    Cp1047,
+}
+
+/// How the units of a field's value are represented in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// One byte per character, as is (ASCII / ISO-8859-1).
+    Ascii,
+    /// One byte per character, EBCDIC in the given code page.
+    Ebcdic(CodePage),
+    /// Packed BCD: two digits per byte, high nibble first. An odd digit count gets one
+    /// pad nibble, placed by `align`, with the value `filler` (0x0 or 0xF). For `x+n`,
+    /// the sign travels as one ASCII byte before the packed digits; for `z`, the `=`
+    /// separator is nibble `D`.
+    Bcd {
+        /// Where the pad nibble goes for odd digit counts.
+        align: Align,
+        /// The pad nibble's value (0x0 or 0xF).
+        filler: u8,
+    },
+    /// Raw bytes.
+    Binary,
+    /// Each byte as two hex-ASCII characters (written uppercase, read in either case).
+    HexAscii,
+}
+
+impl Encoding {
+    /// Packed BCD, right-aligned (pad nibble first), filler 0: jPOS `IFB_NUMERIC` with
+    /// `pad="true"`.
+    pub const BCD: Encoding = Encoding::Bcd {
+        align: Align::Right,
+        filler: 0,
+    };
+    /// Packed BCD, left-aligned (pad nibble last), filler 0: jPOS `IFB_LLNUM` with
+    /// `pad="false"`.
+    pub const BCD_LEFT: Encoding = Encoding::Bcd {
+        align: Align::Left,
+        filler: 0,
+    };
+    /// Packed BCD, left-aligned, filler `F`.
+    pub const BCD_LEFT_F: Encoding = Encoding::Bcd {
+        align: Align::Left,
+        filler: 0xF,
+    };
+
+    /// A short name for dumps and documentation.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Encoding::Ascii => "ascii",
+            Encoding::Ebcdic(CodePage::Cp037) => "ebcdic-037",
+            Encoding::Ebcdic(CodePage::Cp1047) => "ebcdic-1047",
+            Encoding::Bcd {
+                align: Align::Left, ..
+            } => "bcd-left",
+            Encoding::Bcd {
+                align: Align::Right,
+                ..
+            } => "bcd-right",
+            Encoding::Binary => "binary",
+            Encoding::HexAscii => "hex-ascii",
+        }
+    }
+}
+
+/// How a length prefix is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrefixEncoding {
+    /// Decimal digits as ASCII characters (`"19"`).
+    Ascii,
+    /// Decimal digits as packed BCD, right-aligned (`LL` = 1 byte, `LLL`/`LLLL` = 2 bytes).
+    Bcd,
+    /// An unsigned big-endian binary number of `digits` bytes.
+    Binary,
+    /// Decimal digits as EBCDIC characters.
+    Ebcdic(CodePage),
+}
+
+/// What a length prefix counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Counts {
+    /// Logical units: digits for BCD numerics, characters for text, bytes of value for
+    /// binary (also for hex-ASCII binary, where each byte takes two characters).
+    Units,
+    /// Bytes on the wire after the prefix.
+    Bytes,
+}
+
+/// A variable field's length prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Prefix {
+    /// Number of digits (1-4: L, LL, LLL, LLLL); for a binary prefix, number of bytes.
+    pub digits: u8,
+    /// How the prefix is written.
+    pub encoding: PrefixEncoding,
+    /// What it counts.
+    pub counts: Counts,
+    /// The largest length allowed, in what the prefix counts.
+    pub max: u16,
+}
+
+impl Prefix {
+    /// An ASCII prefix of `digits` digits, counting units.
+    pub const fn ascii(digits: u8, max: u16) -> Prefix {
+        Prefix {
+            digits,
+            encoding: PrefixEncoding::Ascii,
+            counts: Counts::Units,
+            max,
+        }
+    }
+    /// A packed-BCD prefix for `digits` digits, counting units.
+    pub const fn bcd(digits: u8, max: u16) -> Prefix {
+        Prefix {
+            digits,
+            encoding: PrefixEncoding::Bcd,
+            counts: Counts::Units,
+            max,
+        }
+    }
+    /// A binary prefix of `bytes` bytes, counting units.
+    pub const fn binary(bytes: u8, max: u16) -> Prefix {
+        Prefix {
+            digits: bytes,
+            encoding: PrefixEncoding::Binary,
+            counts: Counts::Units,
+            max,
+        }
+    }
+    /// An EBCDIC prefix of `digits` digits, counting units.
+    pub const fn ebcdic(digits: u8, page: CodePage, max: u16) -> Prefix {
+        Prefix {
+            digits,
+            encoding: PrefixEncoding::Ebcdic(page),
+            counts: Counts::Units,
+            max,
+        }
+    }
+    /// The same prefix, counting wire bytes instead of units.
+    pub const fn counting_bytes(self) -> Prefix {
+        Prefix {
+            counts: Counts::Bytes,
+            ..self
+        }
+    }
+
+    /// How many bytes the prefix itself takes.
+    pub const fn wire_len(&self) -> usize {
+        match self.encoding {
+            PrefixEncoding::Ascii | PrefixEncoding::Ebcdic(_) | PrefixEncoding::Binary => {
+                self.digits as usize
+            }
+            PrefixEncoding::Bcd => (self.digits as usize).div_ceil(2),
+        }
+    }
+
+    /// The largest number the prefix can express.
+    pub const fn capacity(&self) -> usize {
+        match self.encoding {
+            PrefixEncoding::Binary => {
+                if self.digits >= 4 {
+                    u32::MAX as usize
+                } else {
+                    (1usize << (8 * self.digits as u32)) - 1
+                }
+            }
+            _ => match self.digits {
+                0 => 0,
+                1 => 9,
+                2 => 99,
+                3 => 999,
+                _ => 9999,
+            },
+        }
+    }
+}
+
+/// Fixed or variable length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Length {
+    /// Exactly this many units.
+    Fixed(u16),
+    /// A length prefix followed by that many units (or bytes).
+    Var(Prefix),
+}
+
+/// What an encoder does with a value shorter than a fixed field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Padding {
+    /// No padding: a shorter value is an error.
+    None,
+    /// Fill on the left with this character (numerics: `b'0'`).
+    Left(u8),
+    /// Fill on the right with this character (text: `b' '`).
+    Right(u8),
+}
+
+/// How sensitive a field's content is, and so how dumps, `Debug` and errors show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sensitivity {
+    /// Shown as is.
+    Public,
+    /// A primary account number: only the first 6 and last 4 digits are shown.
+    Pan,
+    /// Track data: the account number part as for [`Sensitivity::Pan`], the rest hidden.
+    Track,
+    /// PIN block, CVV, keys and other secrets: nothing is shown but the length.
+    Secret,
+}
+
+impl Sensitivity {
+    /// Whether values are masked by default.
+    pub const fn is_sensitive(self) -> bool {
+        !matches!(self, Sensitivity::Public)
+    }
+}
+
+/// The wire form of one data element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FieldSpec<'s> {
+    /// The element's name, for dumps.
+    pub name: &'s str,
+    /// Which characters are allowed.
+    pub content: Content,
+    /// How the value's units are written.
+    pub encoding: Encoding,
+    /// Fixed length or length prefix.
+    pub length: Length,
+    /// What an encoder does with a short value for a fixed field.
+    pub padding: Padding,
+    /// How dumps show the value.
+    pub sensitivity: Sensitivity,
+}
+
+impl<'s> FieldSpec<'s> {
+    /// A fixed-length field of `len` units. Padding defaults to zeros on the left for
+    /// `n`, none for `b`, `z` and `x+n`, and spaces on the right for other text.
+    pub const fn fixed(name: &'s str, content: Content, encoding: Encoding, len: u16) -> Self {
+        FieldSpec {
+            name,
+            content,
+            encoding,
+            length: Length::Fixed(len),
+            padding: default_padding(content),
+            sensitivity: Sensitivity::Public,
+        }
+    }
+
+    /// A variable-length field behind `prefix`.
+    pub const fn var(name: &'s str, content: Content, encoding: Encoding, prefix: Prefix) -> Self {
+        FieldSpec {
+            name,
+            content,
+            encoding,
+            length: Length::Var(prefix),
+            padding: Padding::None,
+            sensitivity: Sensitivity::Public,
+        }
+    }
+
+    /// The same field with other padding.
+    pub const fn with_padding(self, padding: Padding) -> Self {
+        FieldSpec { padding, ..self }
+    }
+
+    /// The same field with another sensitivity.
+    pub const fn with_sensitivity(self, sensitivity: Sensitivity) -> Self {
+        FieldSpec {
+            sensitivity,
+            ..self
+        }
+    }
+
+    /// Shorthand for `with_sensitivity(Sensitivity::Pan)`.
+    pub const fn pan(self) -> Self {
+        self.with_sensitivity(Sensitivity::Pan)
+    }
+
+    /// Shorthand for `with_sensitivity(Sensitivity::Track)`.
+    pub const fn track(self) -> Self {
+        self.with_sensitivity(Sensitivity::Track)
+    }
+
+    /// Shorthand for `with_sensitivity(Sensitivity::Secret)`.
+    pub const fn secret(self) -> Self {
+        self.with_sensitivity(Sensitivity::Secret)
+    }
+
+    /// The bytes a value of `units` units takes on the wire (after any prefix).
+    pub const fn wire_len_for_units(&self, units: usize) -> usize {
+        match self.encoding {
+            Encoding::Ascii | Encoding::Ebcdic(_) | Encoding::Binary => units,
+            Encoding::HexAscii => units * 2,
+            Encoding::Bcd { .. } => match self.content {
+                Content::XN => {
+                    if units == 0 {
+                        0
+                    } else {
+                        1 + (units - 1).div_ceil(2)
+                    }
+                }
+                _ => units.div_ceil(2),
+            },
+        }
+    }
+
+    /// For a fixed field, its size on the wire.
+    pub const fn fixed_wire_len(&self) -> Option<usize> {
+        match self.length {
+            Length::Fixed(n) => Some(self.wire_len_for_units(n as usize)),
+            Length::Var(_) => None,
+        }
+    }
+
+    /// Most units a value may have.
+    pub const fn max_units(&self) -> usize {
+        match self.length {
+            Length::Fixed(n) => n as usize,
+            Length::Var(p) => match p.counts {
+                Counts::Units => p.max as usize,
+                Counts::Bytes => match self.encoding {
+                    Encoding::HexAscii => p.max as usize / 2,
+                    Encoding::Bcd { .. } => p.max as usize * 2,
+                    _ => p.max as usize,
+                },
+            },
+        }
+    }
+
+    /// A format string in the usual table notation, e.g. `n6`, `ans..999`, `b8`.
+    pub fn format(&self) -> FormatNotation<'_, 's> {
+        FormatNotation(self)
+    }
+}
+
+/// Display helper returned by [`FieldSpec::format`].
+#[derive(Debug)]
+pub struct FormatNotation<'f, 's>(&'f FieldSpec<'s>);
+
+impl core::fmt::Display for FormatNotation<'_, '_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let spec = self.0;
+        match spec.length {
+            Length::Fixed(n) => write!(f, "{}{}", spec.content.code(), n),
+            Length::Var(p) => write!(f, "{}..{}", spec.content.code(), p.max),
+        }
+    }
+}
+
+const fn default_padding(content: Content) -> Padding {
+    match content {
+        Content::N => Padding::Left(b'0'),
+        Content::B | Content::Z | Content::XN => Padding::None,
+        _ => Padding::Right(b' '),
+    }
+}
+
+/// How bitmaps are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BitmapEncoding {
+    /// 8 raw bytes per bitmap.
+    Binary,
+    /// 16 hex-ASCII characters per bitmap.
+    HexAscii,
+}
+
+/// The bitmap part of a layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BitmapSpec {
+    /// How each 64-bit bitmap is written.
+    pub encoding: BitmapEncoding,
+    /// How many bitmaps the layout allows: 1 (fields 2-64), 2 (bit 1 announces the
+    /// secondary bitmap, fields 65-128) or 3 (bit 65 announces a tertiary bitmap,
+    /// fields 129-192; field 65 is then not a data field).
+    pub max_bitmaps: u8,
+}
+
+impl BitmapSpec {
+    /// Whether bit 65 announces a tertiary bitmap.
+    pub const fn has_tertiary(&self) -> bool {
+        self.max_bitmaps >= 3
+    }
+    /// Bytes one bitmap takes on the wire.
+    pub const fn wire_len(&self) -> usize {
+        match self.encoding {
+            BitmapEncoding::Binary => 8,
+            BitmapEncoding::HexAscii => 16,
+        }
+    }
+}
+
+/// A named fixed-length part of a message header (e.g. the TPDU).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HeaderPart<'s> {
+    /// Name, used as the JSON key (`"tpdu"`).
+    pub name: &'s str,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+/// A complete message layout.
+///
+/// `fields[n]` is the definition of field `n` (index 0 and 1 are unused: field 1 is the
+/// secondary bitmap). Fields beyond the slice, or `None`, are undefined: a message that
+/// announces them cannot be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MessageSpec<'s> {
+    /// Layout name (`"iso87ascii"`).
+    pub name: &'s str,
+    /// A one-line description.
+    pub description: &'s str,
+    /// Fixed header parts before the MTI, in order.
+    pub header: &'s [HeaderPart<'s>],
+    /// How the MTI is written.
+    pub mti: MtiEncoding,
+    /// How bitmaps are written, and how many there may be.
+    pub bitmap: BitmapSpec,
+    /// Field definitions indexed by field number.
+    pub fields: &'s [Option<FieldSpec<'s>>],
+}
+
+impl<'s> MessageSpec<'s> {
+    /// A layout. `fields` is indexed by field number and may be up to 193 long.
+    pub const fn new(
+        name: &'s str,
+        description: &'s str,
+        header: &'s [HeaderPart<'s>],
+        mti: MtiEncoding,
+        bitmap: BitmapSpec,
+        fields: &'s [Option<FieldSpec<'s>>],
+    ) -> Self {
+        MessageSpec {
+            name,
+            description,
+            header,
+            mti,
+            bitmap,
+            fields,
+        }
+    }
+
+    /// The definition of field `n`, if the layout defines it as a data field.
+    #[inline]
+    pub fn field(&self, n: usize) -> Option<&FieldSpec<'s>> {
+        if n == 1 || n > MAX_FIELD || (n == 65 && self.bitmap.has_tertiary()) {
+            return None;
+        }
+        self.fields.get(n).and_then(Option::as_ref)
+    }
+
+    /// Total header length in bytes.
+    pub fn header_len(&self) -> usize {
+        self.header.iter().map(|p| p.len).sum()
+    }
+
+    /// The highest field number a message of this layout can carry.
+    pub const fn max_field(&self) -> usize {
+        self.bitmap.max_bitmaps as usize * 64
+    }
+
+    /// Decodes `input` as a message of this layout. See [`crate::Message::decode`].
+    pub fn decode<'a>(&'a self, input: &'a [u8]) -> Result<crate::Message<'a>, crate::DecodeError>
+    where
+        's: 'a,
+    {
+        crate::Message::decode(self, input)
+    }
+}

@@ -1,0 +1,380 @@
+//! nom parsers: one function per structure (header, MTI, bitmap, length prefix, field).
+//!
+//! Each parser takes the remaining input and returns the rest; failures carry a
+//! [`Fault`] that records how much input remained where it happened, so the caller can
+//! turn it into an absolute byte offset.
+
+use nom::{Err as NomErr, IResult};
+
+use super::{ebcdic, hex};
+use crate::error::{DecodeErrorKind, Found};
+use crate::mti::{Mti, MtiEncoding};
+use crate::spec::{
+    BitmapEncoding, Content, Counts, Encoding, FieldSpec, Length, Padding, Prefix, PrefixEncoding,
+};
+
+/// A parse failure: what went wrong, and where relative to the end of the input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fault {
+    /// Bytes of input that remained at the start of the failing structure.
+    pub remaining: usize,
+    /// Position of the fault inside that structure.
+    pub pos: usize,
+    /// Whether the fault is in a length prefix.
+    pub in_prefix: bool,
+    pub kind: DecodeErrorKind,
+}
+
+impl<'a> nom::error::ParseError<&'a [u8]> for Fault {
+    fn from_error_kind(input: &'a [u8], _kind: nom::error::ErrorKind) -> Self {
+        Fault {
+            remaining: input.len(),
+            pos: 0,
+            in_prefix: false,
+            kind: DecodeErrorKind::Truncated {
+                needed: 1,
+                available: input.len(),
+            },
+        }
+    }
+    fn append(_input: &'a [u8], _kind: nom::error::ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+pub(crate) type PResult<'a, T> = IResult<&'a [u8], T, Fault>;
+
+fn fail<T>(input: &[u8], pos: usize, kind: DecodeErrorKind) -> Result<T, NomErr<Fault>> {
+    Err(NomErr::Error(Fault {
+        remaining: input.len(),
+        pos,
+        in_prefix: false,
+        kind,
+    }))
+}
+
+/// Takes exactly `n` bytes, or fails with [`DecodeErrorKind::Truncated`].
+#[inline]
+pub(crate) fn take_exact(n: usize) -> impl Fn(&[u8]) -> PResult<'_, &[u8]> {
+    move |input: &[u8]| match nom::bytes::complete::take::<usize, &[u8], Fault>(n)(input) {
+        Ok(ok) => Ok(ok),
+        Err(_) => fail(
+            input,
+            0,
+            DecodeErrorKind::Truncated {
+                needed: n,
+                available: input.len(),
+            },
+        ),
+    }
+}
+
+fn invalid(expected: &'static str, byte: u8, masked: bool) -> DecodeErrorKind {
+    DecodeErrorKind::InvalidByte {
+        expected,
+        found: if masked {
+            Found::Masked
+        } else {
+            Found::Byte(byte)
+        },
+    }
+}
+
+/// The MTI.
+pub(crate) fn mti(encoding: MtiEncoding) -> impl Fn(&[u8]) -> PResult<'_, Mti> {
+    move |input: &[u8]| {
+        let (rest, raw) = take_exact(encoding.wire_len())(input)?;
+        let mut ascii = [0u8; 4];
+        match encoding {
+            MtiEncoding::Ascii => ascii.copy_from_slice(raw),
+            MtiEncoding::Ebcdic(page) => {
+                for (a, &b) in ascii.iter_mut().zip(raw) {
+                    *a = ebcdic::to_latin1(page, b);
+                }
+            }
+            MtiEncoding::Bcd => {
+                for (i, &b) in raw.iter().enumerate() {
+                    for (j, nib) in [b >> 4, b & 0xF].into_iter().enumerate() {
+                        if nib > 9 {
+                            return fail(input, i, invalid("a BCD digit", nib, false));
+                        }
+                        if let Some(a) = ascii.get_mut(2 * i + j) {
+                            *a = b'0' + nib;
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(i) = ascii.iter().position(|c| !c.is_ascii_digit()) {
+            let found = raw.get(i).copied().unwrap_or(0);
+            return fail(input, i, invalid("a digit", found, false));
+        }
+        match Mti::from_ascii(&ascii) {
+            Ok(m) => Ok((rest, m)),
+            Err(_) => fail(input, 0, invalid("a digit", 0, false)),
+        }
+    }
+}
+
+/// One 64-bit bitmap.
+pub(crate) fn bitmap(encoding: BitmapEncoding) -> impl Fn(&[u8]) -> PResult<'_, u64> {
+    move |input: &[u8]| match encoding {
+        BitmapEncoding::Binary => {
+            let (rest, raw) = take_exact(8)(input)?;
+            let mut b = [0u8; 8];
+            b.copy_from_slice(raw);
+            Ok((rest, u64::from_be_bytes(b)))
+        }
+        BitmapEncoding::HexAscii => {
+            let (rest, raw) = take_exact(16)(input)?;
+            let mut w = 0u64;
+            for (i, &c) in raw.iter().enumerate() {
+                match hex::nibble(c) {
+                    Some(n) => w = (w << 4) | u64::from(n),
+                    None => return fail(input, i, invalid("a hex digit", c, false)),
+                }
+            }
+            Ok((rest, w))
+        }
+    }
+}
+
+/// A length prefix: the count it announces, checked against the maximum.
+pub(crate) fn length_prefix(p: Prefix) -> impl Fn(&[u8]) -> PResult<'_, usize> {
+    move |input: &[u8]| {
+        let (rest, raw) = take_exact(p.wire_len())(input).map_err(|e| {
+            e.map(|f| Fault {
+                in_prefix: true,
+                ..f
+            })
+        })?;
+        let value = read_prefix(p, raw).map_err(|(pos, kind)| {
+            NomErr::Error(Fault {
+                remaining: input.len(),
+                pos,
+                in_prefix: true,
+                kind,
+            })
+        })?;
+        if value > p.max as usize {
+            return Err(NomErr::Error(Fault {
+                remaining: input.len(),
+                pos: 0,
+                in_prefix: true,
+                kind: DecodeErrorKind::LengthAboveMax {
+                    length: value,
+                    max: p.max as usize,
+                },
+            }));
+        }
+        Ok((rest, value))
+    }
+}
+
+/// The number a prefix's bytes announce.
+pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, DecodeErrorKind)> {
+    let mut v = 0usize;
+    match p.encoding {
+        PrefixEncoding::Ascii => {
+            for (i, &c) in raw.iter().enumerate() {
+                if !c.is_ascii_digit() {
+                    return Err((i, invalid("a digit", c, false)));
+                }
+                v = v * 10 + usize::from(c - b'0');
+            }
+        }
+        PrefixEncoding::Ebcdic(page) => {
+            for (i, &c) in raw.iter().enumerate() {
+                let l = ebcdic::to_latin1(page, c);
+                if !l.is_ascii_digit() {
+                    return Err((i, invalid("an EBCDIC digit", c, false)));
+                }
+                v = v * 10 + usize::from(l - b'0');
+            }
+        }
+        PrefixEncoding::Bcd => {
+            for (i, &b) in raw.iter().enumerate() {
+                for nib in [b >> 4, b & 0xF] {
+                    if nib > 9 {
+                        return Err((i, invalid("a BCD digit", b, false)));
+                    }
+                    v = v * 10 + usize::from(nib);
+                }
+            }
+        }
+        PrefixEncoding::Binary => {
+            for &b in raw {
+                v = (v << 8) | usize::from(b);
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// Units of a value from its size in wire bytes (for prefixes that count bytes).
+pub(crate) fn units_for_wire(spec: &FieldSpec<'_>, wire: usize) -> Option<usize> {
+    match spec.encoding {
+        Encoding::HexAscii => (wire % 2 == 0).then_some(wire / 2),
+        Encoding::Bcd { .. } => Some(match spec.content {
+            Content::XN if wire > 0 => 1 + 2 * (wire - 1),
+            _ => 2 * wire,
+        }),
+        _ => Some(wire),
+    }
+}
+
+/// One field: its length prefix (if any) and its data, content checked. Returns the
+/// number of units.
+pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_, usize> + 's {
+    move |input: &[u8]| {
+        let (rest, units, wire) = match spec.length {
+            Length::Fixed(n) => (input, n as usize, spec.wire_len_for_units(n as usize)),
+            Length::Var(p) => {
+                let (rest, count) = length_prefix(p)(input)?;
+                match p.counts {
+                    Counts::Units => (rest, count, spec.wire_len_for_units(count)),
+                    Counts::Bytes => match units_for_wire(spec, count) {
+                        Some(units) => (rest, units, count),
+                        None => {
+                            return Err(NomErr::Error(Fault {
+                                remaining: input.len(),
+                                pos: 0,
+                                in_prefix: true,
+                                kind: DecodeErrorKind::LengthNotAligned { length: count },
+                            }));
+                        }
+                    },
+                }
+            }
+        };
+        let (rest, data) = take_exact(wire)(rest)?;
+        if let Err((pos, kind)) = check_content(spec, data, units) {
+            return fail(data, pos, kind).map_err(|e| {
+                e.map(|f| Fault {
+                    remaining: rest.len() + data.len(),
+                    ..f
+                })
+            });
+        }
+        Ok((rest, units))
+    }
+}
+
+/// Checks a field's wire data against its content class and encoding. On failure,
+/// returns the byte position in `data` and the error.
+pub(crate) fn check_content(
+    spec: &FieldSpec<'_>,
+    data: &[u8],
+    units: usize,
+) -> Result<(), (usize, DecodeErrorKind)> {
+    let masked = spec.sensitivity.is_sensitive();
+    let content = spec.content;
+    match spec.encoding {
+        Encoding::Binary => Ok(()),
+        Encoding::Ascii => check_text(spec, data.iter().copied(), masked),
+        Encoding::Ebcdic(page) => {
+            let table = ebcdic::to_latin1_table(page);
+            check_text(spec, data.iter().map(|&b| table[b as usize]), masked)
+        }
+        Encoding::HexAscii => {
+            if let Some(i) = data.iter().position(|&c| hex::nibble(c).is_none()) {
+                let c = data.get(i).copied().unwrap_or(0);
+                return Err((i, invalid("a hex digit", c, masked)));
+            }
+            if content.is_text() {
+                let syms = super::Symbols::new(spec, data, units);
+                check_text(spec, syms, masked).map_err(|(i, k)| (2 * i, k))
+            } else {
+                Ok(())
+            }
+        }
+        Encoding::Bcd { align, filler } => {
+            let (digits_data, digits, offset) = match content {
+                Content::XN => {
+                    let Some((&sign, rest)) = data.split_first() else {
+                        return Ok(());
+                    };
+                    if sign != b'C' && sign != b'D' {
+                        return Err((0, invalid("'C' or 'D'", sign, masked)));
+                    }
+                    (rest, units.saturating_sub(1), 1)
+                }
+                _ => (data, units, 0),
+            };
+            let nibbles = digits_data.len() * 2;
+            let pad = nibbles.saturating_sub(digits);
+            let first_digit = match align {
+                crate::spec::Align::Left => 0,
+                crate::spec::Align::Right => pad,
+            };
+            for (i, &b) in digits_data.iter().enumerate() {
+                for (j, nib) in [b >> 4, b & 0xF].into_iter().enumerate() {
+                    let k = 2 * i + j;
+                    let is_digit = k >= first_digit && k < first_digit + digits;
+                    let ok = if !is_digit {
+                        nib == filler
+                    } else if content == Content::Z {
+                        nib <= 9 || nib == 0xD
+                    } else {
+                        nib <= 9
+                    };
+                    if !ok {
+                        let expected = if !is_digit {
+                            if filler == 0 {
+                                "pad nibble 0"
+                            } else {
+                                "pad nibble F"
+                            }
+                        } else if content == Content::Z {
+                            "a BCD digit or separator D"
+                        } else {
+                            "a BCD digit"
+                        };
+                        return Err((offset + i, invalid(expected, nib, masked)));
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks logical characters against the content class, allowing the padding
+/// character in the padded part of a fixed field.
+fn check_text(
+    spec: &FieldSpec<'_>,
+    chars: impl Iterator<Item = u8> + Clone,
+    masked: bool,
+) -> Result<(), (usize, DecodeErrorKind)> {
+    let content = spec.content;
+    let fixed = matches!(spec.length, Length::Fixed(_));
+    let mut leading = true;
+    let mut iter = chars.clone().enumerate();
+    while let Some((i, c)) = iter.next() {
+        let ok = if content == Content::XN && i == 0 {
+            c == b'C' || c == b'D'
+        } else {
+            content.allows(c)
+        };
+        if ok {
+            leading = false;
+            continue;
+        }
+        // Padding: a leading run of the left pad character, or a trailing run of the
+        // right pad character, of a fixed field.
+        match (fixed, spec.padding) {
+            (true, Padding::Left(p)) if leading && c == p => continue,
+            (true, Padding::Right(p)) if c == p && iter.clone().all(|(_, c)| c == p) => {
+                return Ok(());
+            }
+            _ => {}
+        }
+        let expected = if content == Content::XN && i == 0 {
+            "'C' or 'D'"
+        } else {
+            content.expectation()
+        };
+        return Err((i, invalid(expected, c, masked)));
+    }
+    Ok(())
+}

@@ -1,0 +1,401 @@
+//! Field encoding: validate a value against a field definition ([`plan`]), then write
+//! it ([`write`]).
+
+use super::{bcd_nibble, ebcdic, hex};
+use crate::error::EncodeErrorKind;
+use crate::spec::{Align, Content, Counts, Encoding, FieldSpec, Length, Padding, PrefixEncoding};
+
+/// Where encoded bytes go.
+pub(crate) trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+/// A caller's slice; capacity is checked before writing.
+pub(crate) struct SliceSink<'b> {
+    pub buf: &'b mut [u8],
+    pub pos: usize,
+}
+
+impl Sink for SliceSink<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos + bytes.len();
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+}
+
+#[cfg(feature = "alloc")]
+pub(crate) struct BufSink<'b, B: bytes::BufMut>(pub &'b mut B);
+
+#[cfg(feature = "alloc")]
+impl<B: bytes::BufMut> Sink for BufSink<'_, B> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.0.put_slice(bytes);
+    }
+}
+
+/// The logical content of a value, before padding and encoding.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'v> {
+    /// Logical characters (text) or octets (binary).
+    Bytes(&'v [u8]),
+    /// Octets given as hex text.
+    Hex(&'v [u8]),
+    /// Data already in the field's wire encoding, `units` long.
+    Wire(&'v [u8], usize),
+}
+
+impl Source<'_> {
+    fn units(&self) -> usize {
+        match *self {
+            Source::Bytes(b) => b.len(),
+            Source::Hex(h) => h.len() / 2,
+            Source::Wire(_, u) => u,
+        }
+    }
+}
+
+/// A value validated against a field: how many units, how much padding, how many bytes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan<'v> {
+    pub source: Source<'v>,
+    pub pad_left: usize,
+    pub pad_right: usize,
+    pub pad: u8,
+    /// Units of the whole value (padding included).
+    pub units: usize,
+    /// Data bytes on the wire (prefix excluded).
+    pub wire: usize,
+    /// Total bytes on the wire (prefix included).
+    pub total: usize,
+}
+
+/// Validates `source` for `spec` and works out its size.
+pub(crate) fn plan<'v>(
+    spec: &FieldSpec<'_>,
+    source: Source<'v>,
+    validate: bool,
+) -> Result<Plan<'v>, EncodeErrorKind> {
+    if validate {
+        check_source(spec, source)?;
+    }
+    let body = source.units();
+    let (pad_left, pad_right, pad) = match spec.length {
+        Length::Fixed(n) => {
+            let n = n as usize;
+            if body > n {
+                return Err(EncodeErrorKind::TooLong {
+                    length: body,
+                    max: n,
+                });
+            }
+            let missing = n - body;
+            match spec.padding {
+                _ if missing == 0 => (0, 0, 0),
+                Padding::Left(p) if !matches!(source, Source::Wire(..)) => (missing, 0, p),
+                Padding::Right(p) if !matches!(source, Source::Wire(..)) => (0, missing, p),
+                _ => {
+                    return Err(EncodeErrorKind::TooShort {
+                        length: body,
+                        expected: n,
+                    });
+                }
+            }
+        }
+        Length::Var(_) => (0, 0, 0),
+    };
+    if pad_left + pad_right > 0
+        && matches!(spec.encoding, Encoding::Bcd { .. })
+        && !pad.is_ascii_digit()
+    {
+        return Err(EncodeErrorKind::InvalidCharacter {
+            expected: "a digit (padding of a BCD field)",
+            position: 0,
+        });
+    }
+    let units = body + pad_left + pad_right;
+    let wire = match source {
+        Source::Wire(w, _) => w.len(),
+        _ => spec.wire_len_for_units(units),
+    };
+    let total = match spec.length {
+        Length::Fixed(_) => wire,
+        Length::Var(p) => {
+            let count = match p.counts {
+                Counts::Units => units,
+                Counts::Bytes => wire,
+            };
+            if count > p.max as usize || count > p.capacity() {
+                return Err(EncodeErrorKind::TooLong {
+                    length: units,
+                    max: spec.max_units(),
+                });
+            }
+            p.wire_len() + wire
+        }
+    };
+    Ok(Plan {
+        source,
+        pad_left,
+        pad_right,
+        pad,
+        units,
+        wire,
+        total,
+    })
+}
+
+fn check_source(spec: &FieldSpec<'_>, source: Source<'_>) -> Result<(), EncodeErrorKind> {
+    match source {
+        Source::Wire(data, units) => {
+            if spec.wire_len_for_units(units) != data.len()
+                && !matches!(spec.length, Length::Var(p) if p.counts == Counts::Bytes)
+            {
+                return Err(EncodeErrorKind::WrongValueKind {
+                    expected: "wire data of the field's own encoding",
+                });
+            }
+            super::decode::check_content(spec, data, units).map_err(|(pos, _)| {
+                EncodeErrorKind::InvalidCharacter {
+                    expected: "data valid for the field's encoding",
+                    position: pos,
+                }
+            })
+        }
+        Source::Hex(h) => {
+            match hex::validate(h) {
+                Ok(()) => {}
+                Err(hex::HexError::InvalidCharacter(i)) => {
+                    return Err(EncodeErrorKind::InvalidCharacter {
+                        expected: "a hex digit",
+                        position: i,
+                    });
+                }
+                Err(_) => {
+                    return Err(EncodeErrorKind::WrongValueKind {
+                        expected: "hex text of even length",
+                    });
+                }
+            }
+            Ok(())
+        }
+        Source::Bytes(b) => {
+            if !spec.content.is_text() {
+                return Ok(());
+            }
+            for (i, &c) in b.iter().enumerate() {
+                check_symbol(spec, c, i)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks one logical character at position `i` of a text value.
+fn check_symbol(spec: &FieldSpec<'_>, c: u8, i: usize) -> Result<(), EncodeErrorKind> {
+    let content = spec.content;
+    let (ok, expected) = if content == Content::XN && i == 0 {
+        (c == b'C' || c == b'D', "'C' or 'D'")
+    } else if let Encoding::Bcd { .. } = spec.encoding {
+        let ok = match content {
+            Content::Z => c.is_ascii_digit() || c == b'=',
+            _ => c.is_ascii_digit(),
+        };
+        (
+            ok,
+            if content == Content::Z {
+                "a digit or '='"
+            } else {
+                "a digit"
+            },
+        )
+    } else {
+        (content.allows(c), content.expectation())
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(EncodeErrorKind::InvalidCharacter {
+            expected,
+            position: i,
+        })
+    }
+}
+
+/// Writes a planned value: prefix, then data.
+pub(crate) fn write(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
+    if let Length::Var(p) = spec.length {
+        let count = match p.counts {
+            Counts::Units => plan.units,
+            Counts::Bytes => plan.wire,
+        };
+        let mut buf = [0u8; 8];
+        let n = p.wire_len().min(buf.len());
+        let digits = p.digits as usize;
+        match p.encoding {
+            PrefixEncoding::Ascii | PrefixEncoding::Ebcdic(_) => {
+                let mut v = count;
+                for slot in buf.iter_mut().take(n).rev() {
+                    *slot = b'0' + (v % 10) as u8;
+                    v /= 10;
+                }
+                if let PrefixEncoding::Ebcdic(page) = p.encoding {
+                    for slot in buf.iter_mut().take(n) {
+                        *slot = ebcdic::from_latin1(page, *slot);
+                    }
+                }
+            }
+            PrefixEncoding::Bcd => {
+                let mut v = count;
+                for slot in buf.iter_mut().take(n).rev() {
+                    let lo = (v % 10) as u8;
+                    v /= 10;
+                    let hi = (v % 10) as u8;
+                    v /= 10;
+                    *slot = (hi << 4) | lo;
+                }
+            }
+            PrefixEncoding::Binary => {
+                let bytes = (count as u64).to_be_bytes();
+                let from = bytes.len().saturating_sub(digits);
+                for (slot, b) in buf.iter_mut().zip(bytes.iter().skip(from)) {
+                    *slot = *b;
+                }
+            }
+        }
+        out.put(buf.get(..n).unwrap_or(&[]));
+    }
+    if let Source::Wire(data, _) = plan.source {
+        out.put(data);
+        return;
+    }
+    match spec.encoding {
+        Encoding::Ascii | Encoding::Binary => {
+            if let Source::Bytes(b) = plan.source {
+                put_repeat(out, plan.pad, plan.pad_left);
+                out.put(b);
+                put_repeat(out, plan.pad, plan.pad_right);
+            } else {
+                write_mapped(out, symbols(plan), |c| c);
+            }
+        }
+        Encoding::Ebcdic(page) => {
+            let table = ebcdic::from_latin1_table(page);
+            write_mapped(out, symbols(plan), |c| table[c as usize]);
+        }
+        Encoding::HexAscii => {
+            if let (Source::Hex(h), 0, 0) = (plan.source, plan.pad_left, plan.pad_right) {
+                if h.iter().all(|c| !c.is_ascii_lowercase()) {
+                    out.put(h);
+                    return;
+                }
+            }
+            let mut chunk = [0u8; 64];
+            let mut n = 0;
+            for c in symbols(plan) {
+                let pair = hex::byte_hex(c);
+                if let Some(dst) = chunk.get_mut(n..n + 2) {
+                    dst.copy_from_slice(&pair);
+                }
+                n += 2;
+                if n == chunk.len() {
+                    out.put(&chunk);
+                    n = 0;
+                }
+            }
+            out.put(chunk.get(..n).unwrap_or(&[]));
+        }
+        Encoding::Bcd { align, filler } => {
+            let mut syms = symbols(plan);
+            let mut digits = plan.units;
+            if spec.content == Content::XN {
+                if let Some(sign) = syms.next() {
+                    out.put(&[sign]);
+                }
+                digits = digits.saturating_sub(1);
+            }
+            let pad_first = align == Align::Right && digits % 2 == 1;
+            let pad_last = align == Align::Left && digits % 2 == 1;
+            let mut nibbles = core::iter::once(filler)
+                .take(usize::from(pad_first))
+                .chain(syms.map(|c| bcd_nibble(c).unwrap_or(0)))
+                .chain(core::iter::once(filler).take(usize::from(pad_last)));
+            let mut chunk = [0u8; 64];
+            let mut n = 0;
+            while let Some(hi) = nibbles.next() {
+                let lo = nibbles.next().unwrap_or(filler);
+                if let Some(slot) = chunk.get_mut(n) {
+                    *slot = (hi << 4) | (lo & 0xF);
+                }
+                n += 1;
+                if n == chunk.len() {
+                    out.put(&chunk);
+                    n = 0;
+                }
+            }
+            out.put(chunk.get(..n).unwrap_or(&[]));
+        }
+    }
+}
+
+fn put_repeat(out: &mut impl Sink, c: u8, n: usize) {
+    let block = [c; 32];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(block.len());
+        out.put(block.get(..k).unwrap_or(&[]));
+        left -= k;
+    }
+}
+
+/// The logical symbols of a plan: padding and body.
+fn symbols<'p>(plan: &'p Plan<'_>) -> impl Iterator<Item = u8> + 'p {
+    let body: SourceIter<'_> = match plan.source {
+        Source::Bytes(b) => SourceIter::Bytes(b.iter()),
+        Source::Hex(h) => SourceIter::Hex(h.chunks_exact(2)),
+        Source::Wire(..) => SourceIter::Bytes([].iter()),
+    };
+    core::iter::repeat_n(plan.pad, plan.pad_left)
+        .chain(body)
+        .chain(core::iter::repeat_n(plan.pad, plan.pad_right))
+}
+
+enum SourceIter<'v> {
+    Bytes(core::slice::Iter<'v, u8>),
+    Hex(core::slice::ChunksExact<'v, u8>),
+}
+
+impl Iterator for SourceIter<'_> {
+    type Item = u8;
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        match self {
+            SourceIter::Bytes(it) => it.next().copied(),
+            SourceIter::Hex(it) => it.next().map(|p| {
+                let hi = p.first().copied().and_then(hex::nibble).unwrap_or(0);
+                let lo = p.get(1).copied().and_then(hex::nibble).unwrap_or(0);
+                (hi << 4) | lo
+            }),
+        }
+    }
+}
+
+fn write_mapped(out: &mut impl Sink, syms: impl Iterator<Item = u8>, map: impl Fn(u8) -> u8) {
+    let mut chunk = [0u8; 64];
+    let mut n = 0;
+    for c in syms {
+        if let Some(slot) = chunk.get_mut(n) {
+            *slot = map(c);
+        }
+        n += 1;
+        if n == chunk.len() {
+            out.put(&chunk);
+            n = 0;
+        }
+    }
+    out.put(chunk.get(..n).unwrap_or(&[]));
+}

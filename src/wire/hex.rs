@@ -1,0 +1,101 @@
+//! Hex-ASCII helpers.
+//!
+//! ```
+//! use iso8583_wire::wire::hex;
+//!
+//! let mut out = [0u8; 2];
+//! assert_eq!(hex::decode_into(b"aB01", &mut out), Ok(2));
+//! assert_eq!(out, [0xAB, 0x01]);
+//! assert_eq!(hex::nibble(b'g'), None);
+//! ```
+
+/// Uppercase hex digits.
+pub const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// The value of one hex character (either case).
+#[inline]
+pub const fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    }
+}
+
+/// Why hex text could not be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HexError {
+    /// An odd number of characters.
+    #[error("hex text has an odd number of characters")]
+    OddLength,
+    /// A character that is not a hex digit.
+    #[error("character at position {0} is not a hex digit")]
+    InvalidCharacter(usize),
+    /// The output is too small.
+    #[error("output too small for the decoded bytes")]
+    OutputTooSmall,
+}
+
+/// Decodes hex text into `out`, returning the number of bytes written.
+pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, HexError> {
+    if text.len() % 2 != 0 {
+        return Err(HexError::OddLength);
+    }
+    let n = text.len() / 2;
+    let out = out.get_mut(..n).ok_or(HexError::OutputTooSmall)?;
+    for (i, (pair, o)) in text.chunks_exact(2).zip(out.iter_mut()).enumerate() {
+        let (hi, lo) = (pair[0], pair[1]);
+        let hi = nibble(hi).ok_or(HexError::InvalidCharacter(2 * i))?;
+        let lo = nibble(lo).ok_or(HexError::InvalidCharacter(2 * i + 1))?;
+        *o = (hi << 4) | lo;
+    }
+    Ok(n)
+}
+
+/// Checks that `text` is hex (even length, hex digits), returning the index of the first
+/// bad character.
+pub fn validate(text: &[u8]) -> Result<(), HexError> {
+    if let Some(i) = text.iter().position(|&c| nibble(c).is_none()) {
+        return Err(HexError::InvalidCharacter(i));
+    }
+    if text.len() % 2 != 0 {
+        return Err(HexError::OddLength);
+    }
+    Ok(())
+}
+
+/// Uppercase hex of `bytes`, written to a formatter.
+#[derive(Debug, Clone, Copy)]
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl core::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for &b in self.0 {
+            f.write_str(core::str::from_utf8(&byte_hex(b)).map_err(|_| core::fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
+/// One byte as two uppercase hex characters.
+#[inline]
+pub const fn byte_hex(b: u8) -> [u8; 2] {
+    [UPPER[(b >> 4) as usize], UPPER[(b & 0xF) as usize]]
+}
+
+/// Decodes hex text into a new vector.
+#[cfg(feature = "alloc")]
+pub fn decode(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
+    let t: alloc::vec::Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut out = alloc::vec![0u8; t.len() / 2];
+    decode_into(&t, &mut out)?;
+    Ok(out)
+}
+
+/// Uppercase hex of `bytes` as a new string.
+#[cfg(feature = "alloc")]
+pub fn encode(bytes: &[u8]) -> alloc::string::String {
+    use alloc::string::ToString;
+    Hex(bytes).to_string()
+}
