@@ -103,6 +103,7 @@ pub struct MessageBuilder<'v> {
     mti: Mti,
     header: &'v [u8],
     present: Bitmap,
+    min_bitmaps: u8,
     slots: [Slot<'v>; MAX_FIELD + 1],
 }
 
@@ -114,15 +115,18 @@ impl<'v> MessageBuilder<'v> {
             mti,
             header: &[],
             present: Bitmap::new(),
+            min_bitmaps: 1,
             slots: [Slot::Absent; MAX_FIELD + 1],
         }
     }
 
     /// A builder holding the header, MTI and every field of `msg` (copied as wire data,
-    /// so encoding it reproduces `msg` byte for byte).
+    /// so encoding it reproduces `msg` byte for byte; a received secondary bitmap with
+    /// no field in it is kept too, see [`MessageBuilder::set_min_bitmaps`]).
     pub fn from_message(msg: &Message<'v>) -> Self {
         let mut b = MessageBuilder::new(msg.spec(), msg.mti());
         b.header = msg.header();
+        b.min_bitmaps = msg.bitmap_count() as u8;
         for f in msg.fields() {
             let n = f.number();
             if let Some(slot) = b.slots.get_mut(n) {
@@ -222,11 +226,35 @@ impl<'v> MessageBuilder<'v> {
         self.present.iter()
     }
 
+    /// Writes at least `count` bitmaps (1-3, capped by the layout) even when no field
+    /// needs them: for peers that expect a secondary bitmap in every message.
+    pub fn set_min_bitmaps(&mut self, count: u8) -> &mut Self {
+        self.min_bitmaps = count.clamp(1, self.spec.bitmap.max_bitmaps.max(1));
+        self
+    }
+
     /// The bitmap an encoder writes (extension bits included).
     pub fn bitmap(&self) -> Bitmap {
+        let tertiary = self.spec.bitmap.has_tertiary();
         let mut map = self.present;
-        map.set_extension_bits(self.spec.bitmap.has_tertiary());
+        map.set_extension_bits(tertiary);
+        if self.min_bitmaps >= 2 {
+            map.set(1).ok();
+        }
+        if self.min_bitmaps >= 3 && tertiary {
+            map.set(65).ok();
+        }
         map
+    }
+
+    fn bitmap_count(&self, map: &Bitmap) -> usize {
+        if !map.is_set(1) {
+            1
+        } else if self.spec.bitmap.has_tertiary() && map.is_set(65) {
+            3
+        } else {
+            2
+        }
     }
 
     fn field_spec(&self, n: usize) -> Result<&'v FieldSpec<'v>, EncodeError> {
@@ -241,7 +269,7 @@ impl<'v> MessageBuilder<'v> {
     /// Size of the encoded message in bytes.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
         let mut len = self.spec.header_len() + self.spec.mti.wire_len();
-        len += self.bitmap().bitmaps_needed() * self.spec.bitmap.wire_len();
+        len += self.bitmap_count(&self.bitmap()) * self.spec.bitmap.wire_len();
         for n in self.present.iter() {
             len += self.with_plan(n, |_, plan| plan.total)?;
         }
@@ -292,7 +320,7 @@ impl<'v> MessageBuilder<'v> {
             }
         }
         let map = self.bitmap();
-        for i in 0..map.bitmaps_needed() {
+        for i in 0..self.bitmap_count(&map) {
             let bytes = map.to_bytes(i);
             match self.spec.bitmap.encoding {
                 BitmapEncoding::Binary => out.put(&bytes),

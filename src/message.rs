@@ -167,6 +167,17 @@ impl<'a> Message<'a> {
         &self.bitmap
     }
 
+    /// How many bitmaps the message carried (1-3).
+    pub fn bitmap_count(&self) -> usize {
+        if !self.bitmap.is_set(1) {
+            1
+        } else if self.spec.bitmap.has_tertiary() && self.bitmap.is_set(65) {
+            3
+        } else {
+            2
+        }
+    }
+
     /// The whole input.
     pub fn as_bytes(&self) -> &'a [u8] {
         self.input

@@ -470,11 +470,39 @@ pub struct FormatNotation<'f, 's>(&'f FieldSpec<'s>);
 
 impl core::fmt::Display for FormatNotation<'_, '_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let spec = self.0;
-        match spec.length {
-            Length::Fixed(n) => write!(f, "{}{}", spec.content.code(), n),
-            Length::Var(p) => write!(f, "{}..{}", spec.content.code(), p.max),
+        // Formatted into a small stack buffer first so width and alignment apply.
+        struct Buf {
+            bytes: [u8; 24],
+            len: usize,
         }
+        impl core::fmt::Write for Buf {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                let end = self.len + s.len();
+                let dst = self.bytes.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+                dst.copy_from_slice(s.as_bytes());
+                self.len = end;
+                Ok(())
+            }
+        }
+        let spec = self.0;
+        let mut buf = Buf {
+            bytes: [0; 24],
+            len: 0,
+        };
+        match spec.length {
+            Length::Fixed(n) => {
+                core::fmt::write(&mut buf, format_args!("{}{}", spec.content.code(), n))?
+            }
+            Length::Var(p) => {
+                core::fmt::write(&mut buf, format_args!("{}..{}", spec.content.code(), p.max))?
+            }
+        }
+        let text = buf
+            .bytes
+            .get(..buf.len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or("");
+        f.pad(text)
     }
 }
 

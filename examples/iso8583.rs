@@ -1,0 +1,229 @@
+//! `iso8583`: decode and encode ISO 8583 messages from the command line.
+//!
+//! ```text
+//! iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
+//! iso8583 encode --spec <layout> --json '<JSON>'        # prints UPPERCASE hex
+//! ```
+//!
+//! Layouts: iso87ascii, iso87binary, iso93ascii, cup. Input given with `--file` or on
+//! stdin may be hex text (whitespace ignored) or the raw message bytes. JSON is
+//! `{"mti": "0200", "fields": {"2": "...", ...}}`, plus `"header": {...}` for layouts
+//! with a header. Sensitive fields (PAN, track data, PIN block) are masked unless
+//! `--no-mask` is given.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use iso8583_wire::spec::MessageSpec;
+use iso8583_wire::wire::hex;
+use iso8583_wire::{Message, MessageBuilder, Mti, layouts};
+use serde_json::Value as Json;
+
+const USAGE: &str = "usage:
+  iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
+  iso8583 encode --spec <layout> --json '<JSON>'
+layouts: iso87ascii, iso87binary, iso93ascii, cup";
+
+struct Args {
+    command: String,
+    spec: Option<String>,
+    hex: Option<String>,
+    file: Option<String>,
+    json: Option<Option<String>>,
+    no_mask: bool,
+}
+
+fn parse_args() -> Result<Args, String> {
+    let mut it = std::env::args().skip(1).peekable();
+    let command = it.next().ok_or("missing command")?;
+    let mut args = Args {
+        command,
+        spec: None,
+        hex: None,
+        file: None,
+        json: None,
+        no_mask: false,
+    };
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--spec" => args.spec = Some(it.next().ok_or("--spec needs a layout name")?),
+            "--hex" => args.hex = Some(it.next().ok_or("--hex needs a value")?),
+            "--file" => args.file = Some(it.next().ok_or("--file needs a path")?),
+            "--json" => {
+                // `decode --json` is a flag; `encode --json '<JSON>'` takes a value.
+                let value = if args.command == "encode" {
+                    Some(it.next().ok_or("--json needs a JSON object")?)
+                } else {
+                    None
+                };
+                args.json = Some(value);
+            }
+            "--no-mask" => args.no_mask = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    Ok(args)
+}
+
+fn layout(name: Option<&str>) -> Result<&'static MessageSpec<'static>, String> {
+    let name = name.ok_or("--spec is required")?;
+    layouts::by_name(name).ok_or_else(|| {
+        format!("unknown layout '{name}' (known: iso87ascii, iso87binary, iso93ascii, cup)")
+    })
+}
+
+/// Hex text if the input is only hex digits and whitespace, raw bytes otherwise.
+fn bytes_from_input(raw: Vec<u8>) -> Result<Vec<u8>, String> {
+    let text: Vec<u8> = raw
+        .iter()
+        .copied()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    if !text.is_empty() && text.iter().all(u8::is_ascii_hexdigit) {
+        let mut out = vec![0u8; text.len() / 2];
+        hex::decode_into(&text, &mut out).map_err(|e| format!("bad hex input: {e}"))?;
+        Ok(out)
+    } else {
+        Ok(raw)
+    }
+}
+
+fn read_input(args: &Args) -> Result<Vec<u8>, String> {
+    if let Some(h) = &args.hex {
+        let text: Vec<u8> = h.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+        let mut out = vec![0u8; text.len() / 2];
+        hex::decode_into(&text, &mut out).map_err(|e| format!("bad --hex value: {e}"))?;
+        return Ok(out);
+    }
+    let raw = if let Some(path) = &args.file {
+        std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?
+    } else {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        buf
+    };
+    bytes_from_input(raw)
+}
+
+fn to_json(msg: &Message<'_>, unmasked: bool) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = format!("{{\"mti\":{}", q(&msg.mti().to_string()));
+    if !msg.spec().header.is_empty() {
+        let parts: Vec<String> = msg
+            .spec()
+            .header
+            .iter()
+            .map(|p| {
+                let bytes = msg.header_part(p.name).unwrap_or_default();
+                format!("{}:{}", q(p.name), q(&hex::encode(bytes)))
+            })
+            .collect();
+        out.push_str(&format!(",\"header\":{{{}}}", parts.join(",")));
+    }
+    let fields: Vec<String> = msg
+        .fields()
+        .map(|f| {
+            let value = if unmasked {
+                f.value().to_string()
+            } else {
+                f.masked().to_string()
+            };
+            format!("\"{}\":{}", f.number(), q(&value))
+        })
+        .collect();
+    out.push_str(&format!(",\"fields\":{{{}}}}}", fields.join(",")));
+    out
+}
+
+fn decode(args: &Args) -> Result<(), String> {
+    let spec = layout(args.spec.as_deref())?;
+    let input = read_input(args)?;
+    let msg = Message::decode(spec, &input).map_err(|e| format!("decode failed: {e}"))?;
+    if args.json.is_some() {
+        println!("{}", to_json(&msg, args.no_mask));
+    } else if args.no_mask {
+        print!("{}", msg.dump().unmasked());
+    } else {
+        print!("{}", msg.dump());
+    }
+    Ok(())
+}
+
+fn encode(args: &Args) -> Result<(), String> {
+    let spec = layout(args.spec.as_deref())?;
+    let text = args
+        .json
+        .clone()
+        .flatten()
+        .ok_or("encode needs --json '<JSON>'")?;
+    let json: Json = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let mti: Mti = json
+        .get("mti")
+        .and_then(Json::as_str)
+        .ok_or("JSON needs \"mti\" as a string")?
+        .parse()
+        .map_err(|e| format!("bad mti: {e}"))?;
+    let mut header = Vec::new();
+    for part in spec.header {
+        let value = json
+            .get("header")
+            .and_then(|h| h.get(part.name))
+            .and_then(Json::as_str)
+            .ok_or_else(|| format!("JSON needs \"header\": {{\"{}\": \"<hex>\"}}", part.name))?;
+        let bytes = hex::decode(value).map_err(|e| format!("header {}: {e}", part.name))?;
+        if bytes.len() != part.len {
+            return Err(format!("header {} must be {} bytes", part.name, part.len));
+        }
+        header.extend(bytes);
+    }
+    let fields = json
+        .get("fields")
+        .and_then(Json::as_object)
+        .ok_or("JSON needs \"fields\" as an object")?;
+    let mut b = MessageBuilder::new(spec, mti);
+    b.set_header(&header).map_err(|e| e.to_string())?;
+    for (key, value) in fields {
+        let n: usize = key
+            .parse()
+            .map_err(|_| format!("field key '{key}' is not a number"))?;
+        let value = value
+            .as_str()
+            .ok_or_else(|| format!("field {n}: value must be a string"))?;
+        b.set(n, value).map_err(|e| e.to_string())?;
+    }
+    let bytes = b.to_bytes().map_err(|e| e.to_string())?;
+    println!("{}", hex::encode(&bytes));
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args() {
+        Ok(a) => a,
+        Err(e) if e.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("error: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.command.as_str() {
+        "decode" => decode(&args),
+        "encode" => encode(&args),
+        other => {
+            eprintln!("error: unknown command '{other}'\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
