@@ -60,7 +60,7 @@ impl Bitmap {
     /// Whether bit `n` is set (false for numbers outside 1..=192).
     #[inline]
     pub fn is_set(&self, n: usize) -> bool {
-        n >= 1 && n <= MAX_FIELD && self.bits[n - 1]
+        n >= 1 && self.bits.get(n - 1).is_some_and(|b| *b)
     }
 
     /// Sets bit `n`.
@@ -74,14 +74,18 @@ impl Bitmap {
 
     /// Clears bit `n` (no effect outside 1..=192).
     pub fn clear(&mut self, n: usize) {
-        if n >= 1 && n <= MAX_FIELD {
+        if (1..=MAX_FIELD).contains(&n) {
             self.bits.set(n - 1, false);
         }
     }
 
     /// All set bits, ascending (bitmap-presence bits included).
-    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.bits.iter_ones().map(|i| i + 1)
+    #[inline]
+    pub fn iter(&self) -> Ones {
+        Ones {
+            words: self.words(),
+            word: 0,
+        }
     }
 
     /// The set bits that announce data fields: bit 1 is skipped, and bit 65 too when
@@ -95,7 +99,20 @@ impl Bitmap {
     #[inline]
     pub fn count_below(&self, n: usize) -> usize {
         let end = n.saturating_sub(1).min(MAX_FIELD);
-        self.bits[..end].count_ones()
+        let words = self.bits.as_raw_slice();
+        let mut count = 0;
+        for (i, w) in words.iter().enumerate() {
+            let start = i * 64;
+            if end >= start + 64 {
+                count += w.count_ones() as usize;
+            } else {
+                if end > start {
+                    count += (w >> (64 - (end - start))).count_ones() as usize;
+                }
+                break;
+            }
+        }
+        count
     }
 
     /// Number of bits set.
@@ -137,6 +154,30 @@ impl Bitmap {
     }
 }
 
+/// Iterator over the set bits of a [`Bitmap`], ascending (1-based field numbers).
+#[derive(Debug, Clone)]
+pub struct Ones {
+    words: [u64; 3],
+    word: usize,
+}
+
+impl Iterator for Ones {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while let Some(w) = self.words.get_mut(self.word) {
+            if *w != 0 {
+                let bit = w.leading_zeros() as usize;
+                *w &= !(1u64 << (63 - bit));
+                return Some(self.word * 64 + bit + 1);
+            }
+            self.word += 1;
+        }
+        None
+    }
+}
+
 impl fmt::Debug for Bitmap {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
@@ -157,6 +198,7 @@ impl fmt::Display for Bitmap {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::v1::*;
 
     #[test]
     fn bits_are_msb_first() {

@@ -343,6 +343,7 @@ impl TryFrom<u16> for Mti {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::prelude::v1::*;
 
     #[test]
     fn parses_and_classifies() {

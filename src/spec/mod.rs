@@ -80,7 +80,19 @@ impl Content {
     ///
     /// For `b` every byte is allowed. For `x+n` this checks the digit part; the sign
     /// position is checked separately by the codec.
+    #[inline]
     pub const fn allows(self, c: u8) -> bool {
+        CLASS_TABLE[c as usize] & self.mask() != 0
+    }
+
+    /// This class's bit in [`CLASS_TABLE`].
+    #[inline]
+    const fn mask(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// The definition behind [`CLASS_TABLE`].
+    const fn allows_slow(self, c: u8) -> bool {
         match self {
             Content::N | Content::XN => c.is_ascii_digit(),
             Content::A => c.is_ascii_alphabetic(),
@@ -108,6 +120,34 @@ impl Content {
         }
     }
 }
+
+/// For each byte, one bit per [`Content`] class that allows it (bit = variant index).
+static CLASS_TABLE: [u16; 256] = {
+    const ALL: [Content; 9] = [
+        Content::N,
+        Content::A,
+        Content::An,
+        Content::Anp,
+        Content::Ans,
+        Content::Ns,
+        Content::Z,
+        Content::XN,
+        Content::B,
+    ];
+    let mut table = [0u16; 256];
+    let mut c = 0;
+    while c < 256 {
+        let mut k = 0;
+        while k < ALL.len() {
+            if ALL[k].allows_slow(c as u8) {
+                table[c] |= ALL[k].mask();
+            }
+            k += 1;
+        }
+        c += 1;
+    }
+    table
+};
 
 /// Printable Latin-1: 0x20-0x7E and 0xA0-0xFF.
 pub(crate) const fn is_printable(c: u8) -> bool {

@@ -271,7 +271,13 @@ pub(crate) fn check_content(
     let content = spec.content;
     match spec.encoding {
         Encoding::Binary => Ok(()),
-        Encoding::Ascii => check_text(spec, data.iter().copied(), masked),
+        Encoding::Ascii => {
+            // Fast path: one table lookup per byte, no iterator adaptors.
+            if content != Content::XN && data.iter().all(|&c| content.allows(c)) {
+                return Ok(());
+            }
+            check_text(spec, data.iter().copied(), masked)
+        }
         Encoding::Ebcdic(page) => {
             let table = ebcdic::to_latin1_table(page);
             check_text(spec, data.iter().map(|&b| table[b as usize]), masked)
@@ -347,34 +353,35 @@ fn check_text(
     masked: bool,
 ) -> Result<(), (usize, DecodeErrorKind)> {
     let content = spec.content;
-    let fixed = matches!(spec.length, Length::Fixed(_));
-    let mut leading = true;
-    let mut iter = chars.clone().enumerate();
-    while let Some((i, c)) = iter.next() {
-        let ok = if content == Content::XN && i == 0 {
-            c == b'C' || c == b'D'
-        } else {
-            content.allows(c)
-        };
-        if ok {
-            leading = false;
-            continue;
+    let mut chars = chars.enumerate();
+    // The sign of x+n comes first.
+    if content == Content::XN {
+        let mut probe = chars.clone();
+        if let Some((i, c)) = probe.next() {
+            if c != b'C' && c != b'D' {
+                return Err((i, invalid("'C' or 'D'", c, masked)));
+            }
+            chars = probe;
         }
-        // Padding: a leading run of the left pad character, or a trailing run of the
-        // right pad character, of a fixed field.
-        match (fixed, spec.padding) {
-            (true, Padding::Left(p)) if leading && c == p => continue,
-            (true, Padding::Right(p)) if c == p && iter.clone().all(|(_, c)| c == p) => {
-                return Ok(());
+    }
+    // Fast path: every character allowed by the class.
+    let mut rest = chars.clone();
+    let Some((i, c)) = rest.find(|&(_, c)| !content.allows(c)) else {
+        return Ok(());
+    };
+    // Padding: a leading run of the left pad character, or a trailing run of the right
+    // pad character, of a fixed field.
+    if let Length::Fixed(_) = spec.length {
+        match spec.padding {
+            Padding::Right(p) if c == p && rest.clone().all(|(_, c)| c == p) => return Ok(()),
+            Padding::Left(p) => {
+                let mut after_pad = chars.skip_while(|&(_, c)| c == p);
+                if after_pad.all(|(_, c)| content.allows(c)) {
+                    return Ok(());
+                }
             }
             _ => {}
         }
-        let expected = if content == Content::XN && i == 0 {
-            "'C' or 'D'"
-        } else {
-            content.expectation()
-        };
-        return Err((i, invalid(expected, c, masked)));
     }
-    Ok(())
+    Err((i, invalid(content.expectation(), c, masked)))
 }

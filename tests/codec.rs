@@ -1,0 +1,396 @@
+//! Codec behaviour beyond the conformance vectors: user-defined layouts (EBCDIC,
+//! tertiary bitmaps, binary and LLLL prefixes, F-filled BCD), padding, builder
+//! refusals, masking and error positions.
+
+use iso8583_wire::spec::{
+    Align, BitmapEncoding, BitmapSpec, CodePage, Content, Encoding, FieldSpec, HeaderPart,
+    MessageSpec, Prefix, PrefixEncoding,
+};
+use iso8583_wire::wire::hex;
+use iso8583_wire::{
+    DecodeErrorKind, EncodeErrorKind, Message, MessageBuilder, Mti, Part, layouts, mti::MtiEncoding,
+};
+
+static CUSTOM_FIELDS: [Option<FieldSpec<'static>>; 194] = {
+    let mut f = [None; 194];
+    f[2] = Some(
+        FieldSpec::var(
+            "PAN",
+            Content::N,
+            Encoding::BCD_LEFT_F,
+            Prefix::binary(1, 19),
+        )
+        .pan(),
+    );
+    f[3] = Some(FieldSpec::fixed(
+        "Processing code",
+        Content::N,
+        Encoding::Ebcdic(CodePage::Cp037),
+        6,
+    ));
+    f[4] = Some(FieldSpec::fixed("Amount", Content::N, Encoding::BCD, 12));
+    f[11] = Some(FieldSpec::fixed("STAN", Content::N, Encoding::Ascii, 6));
+    f[43] = Some(FieldSpec::var(
+        "Name/location",
+        Content::Ans,
+        Encoding::Ebcdic(CodePage::Cp1047),
+        Prefix::ebcdic(2, CodePage::Cp1047, 99),
+    ));
+    f[48] = Some(FieldSpec::var(
+        "Private",
+        Content::Ans,
+        Encoding::Ascii,
+        Prefix::ascii(4, 9999),
+    ));
+    f[52] = Some(FieldSpec::fixed("PIN block", Content::B, Encoding::HexAscii, 8).secret());
+    f[55] = Some(FieldSpec::var(
+        "ICC",
+        Content::B,
+        Encoding::HexAscii,
+        Prefix::binary(2, 510).counting_bytes(),
+    ));
+    f[65] = Some(FieldSpec::fixed(
+        "never a data field here",
+        Content::B,
+        Encoding::Binary,
+        1,
+    ));
+    f[70] = Some(FieldSpec::fixed(
+        "Network code",
+        Content::N,
+        Encoding::Bcd {
+            align: Align::Right,
+            filler: 0xF,
+        },
+        3,
+    ));
+    f[130] = Some(FieldSpec::var(
+        "Tertiary text",
+        Content::Ans,
+        Encoding::Ascii,
+        Prefix::bcd(3, 999),
+    ));
+    f[192] = Some(FieldSpec::fixed("Last MAC", Content::B, Encoding::Binary, 8).secret());
+    f
+};
+
+static HEADER: [HeaderPart<'static>; 1] = [HeaderPart { name: "h", len: 2 }];
+
+static CUSTOM: MessageSpec<'static> = MessageSpec::new(
+    "custom",
+    "EBCDIC MTI, binary bitmaps with a tertiary bitmap",
+    &HEADER,
+    MtiEncoding::Ebcdic(CodePage::Cp037),
+    BitmapSpec {
+        encoding: BitmapEncoding::Binary,
+        max_bitmaps: 3,
+    },
+    &CUSTOM_FIELDS,
+);
+
+#[test]
+fn custom_layout_round_trips_every_form() {
+    let long = "x".repeat(1200);
+    let mut b = MessageBuilder::new(&CUSTOM, Mti::new(1200).unwrap());
+    b.set_header(&[0xAB, 0xCD]).unwrap();
+    b.set(2, "6212345678901234567").unwrap(); // odd: F filler on the right
+    b.set(3, "003000").unwrap();
+    b.set(4, 250u32).unwrap();
+    b.set(43, "CAFE [1] ^").unwrap();
+    b.set(48, long.as_str()).unwrap();
+    b.set(52, &[0x12, 0x34, 0x56, 0x78, 0x9A, 0xBC, 0xDE, 0xF0])
+        .unwrap();
+    b.set(55, "9F2701809F3602000A").unwrap();
+    b.set(70, 301u32).unwrap();
+    b.set(130, "third").unwrap();
+    b.set(192, &[1, 2, 3, 4, 5, 6, 7, 8]).unwrap();
+    let wire = b.to_bytes().unwrap();
+
+    // Header, EBCDIC MTI ('1' = 0xF1), three binary bitmaps.
+    assert_eq!(&wire[..6], &[0xAB, 0xCD, 0xF1, 0xF2, 0xF0, 0xF0]);
+    let primary = u64::from_be_bytes(wire[6..14].try_into().unwrap());
+    let secondary = u64::from_be_bytes(wire[14..22].try_into().unwrap());
+    assert_eq!(primary >> 63, 1, "bit 1 announces the secondary bitmap");
+    assert_eq!(secondary >> 63, 1, "bit 65 announces the tertiary bitmap");
+    // Field 2: binary length 19, then 10 bytes, F filler last.
+    assert_eq!(wire[30], 19);
+    assert_eq!(
+        &wire[31..41],
+        &hex::decode("6212345678901234567F").unwrap()[..]
+    );
+    // Field 3 in EBCDIC digits.
+    assert_eq!(&wire[41..47], &[0xF0, 0xF0, 0xF3, 0xF0, 0xF0, 0xF0]);
+
+    let msg = Message::decode(&CUSTOM, &wire).unwrap();
+    assert_eq!(msg.bitmap_count(), 3);
+    assert_eq!(
+        msg.field_numbers().collect::<Vec<_>>(),
+        [2, 3, 4, 43, 48, 52, 55, 70, 130, 192]
+    );
+    assert_eq!(
+        msg.field(2).unwrap().value().to_string(),
+        "6212345678901234567"
+    );
+    assert_eq!(msg.field(3).unwrap().value().to_string(), "003000");
+    assert_eq!(msg.field(4).unwrap().to_u64(), Ok(250));
+    assert_eq!(msg.field(43).unwrap().value().to_string(), "CAFE [1] ^");
+    assert_eq!(msg.field(48).unwrap().len(), 1200);
+    assert_eq!(
+        msg.field(52).unwrap().value().to_string(),
+        "123456789ABCDEF0"
+    );
+    assert_eq!(msg.field(52).unwrap().to_string(), "****************");
+    assert_eq!(msg.field(55).unwrap().len(), 9);
+    assert_eq!(msg.field(55).unwrap().data(), b"9F2701809F3602000A");
+    assert_eq!(msg.field(70).unwrap().data(), &[0xF3, 0x01]);
+    assert_eq!(msg.field(130).unwrap().as_str(), Some("third"));
+    assert!(
+        msg.field(65).is_none(),
+        "bit 65 is the tertiary bitmap here"
+    );
+    assert_eq!(
+        &MessageBuilder::from_message(&msg).to_bytes().unwrap()[..],
+        &wire[..]
+    );
+}
+
+#[test]
+fn filler_nibble_is_checked() {
+    let mut b = MessageBuilder::new(&CUSTOM, Mti::new(1200).unwrap());
+    b.set_header(&[0, 0]).unwrap();
+    b.set(70, 301u32).unwrap();
+    let mut wire = b.to_bytes().unwrap().to_vec();
+    let last = wire.len() - 2;
+    assert_eq!(wire[last], 0xF3);
+    wire[last] = 0x03; // pad nibble 0 where the layout says F
+    let err = Message::decode(&CUSTOM, &wire).unwrap_err();
+    assert_eq!(err.part, Part::Field(70));
+    assert_eq!(err.offset, last);
+    assert!(err.to_string().contains("pad nibble F"), "{err}");
+}
+
+#[test]
+fn empty_secondary_bitmap_is_kept_on_round_trip() {
+    // Bit 1 set, secondary bitmap all zero: some hosts always send it.
+    let wire: &[u8] = b"080080200000000000000000000000000000000001";
+    let msg = layouts::ISO87_ASCII.decode(wire).unwrap();
+    assert_eq!(msg.bitmap_count(), 2);
+    assert_eq!(
+        &MessageBuilder::from_message(&msg).to_bytes().unwrap()[..],
+        wire
+    );
+    let mut b = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(800).unwrap());
+    b.set(11, 1u32).unwrap();
+    assert_eq!(b.encoded_len().unwrap(), 4 + 16 + 6);
+    b.set_min_bitmaps(2);
+    assert_eq!(b.encoded_len().unwrap(), 4 + 32 + 6);
+}
+
+#[test]
+fn padding_follows_the_field_definition() {
+    let mut b = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(210).unwrap());
+    b.set(38, "AB12").unwrap(); // an6, right-padded with spaces
+    b.set(4, "123").unwrap(); // n12, left-padded with zeros
+    let wire = b.to_bytes().unwrap();
+    let msg = layouts::ISO87_ASCII.decode(&wire).unwrap();
+    assert_eq!(msg.field(38).unwrap().as_str(), Some("AB12  "));
+    assert_eq!(msg.field(4).unwrap().as_str(), Some("000000000123"));
+    // Fixed x+n and binary fields have no padding: a short value is refused.
+    let err = b.set(28, "D200").unwrap_err();
+    assert_eq!(
+        err.kind,
+        EncodeErrorKind::TooShort {
+            length: 4,
+            expected: 9
+        }
+    );
+    let err = b.set(52, "1234").unwrap_err();
+    assert_eq!(
+        err.kind,
+        EncodeErrorKind::TooShort {
+            length: 2,
+            expected: 8
+        }
+    );
+}
+
+#[test]
+fn builder_refuses_what_does_not_fit() {
+    let mut b = MessageBuilder::new(&layouts::ISO87_BINARY, Mti::new(200).unwrap());
+    let kind = |r: Result<&mut MessageBuilder<'_>, iso8583_wire::EncodeError>| r.unwrap_err().kind;
+    assert_eq!(kind(b.set(1, "x")), EncodeErrorKind::UndefinedField);
+    assert_eq!(kind(b.set(193, "x")), EncodeErrorKind::UndefinedField);
+    assert_eq!(
+        kind(b.set(2, "41111111111111111111")),
+        EncodeErrorKind::TooLong {
+            length: 20,
+            max: 19
+        }
+    );
+    assert_eq!(
+        kind(b.set(2, "4111x")),
+        EncodeErrorKind::InvalidCharacter {
+            expected: "a digit",
+            position: 4
+        }
+    );
+    assert_eq!(
+        kind(b.set(11, 1_000_000u32)),
+        EncodeErrorKind::TooLong { length: 7, max: 6 }
+    );
+    assert!(matches!(
+        kind(b.set(41, 5u32)),
+        EncodeErrorKind::WrongValueKind { .. }
+    ));
+    assert!(matches!(
+        kind(b.set(55, "ABC")),
+        EncodeErrorKind::WrongValueKind { .. }
+    ));
+    assert!(matches!(
+        kind(b.set(55, "ZZ")),
+        EncodeErrorKind::InvalidCharacter { .. }
+    ));
+    assert!(matches!(
+        kind(b.set(41, "TÉRM0001")),
+        EncodeErrorKind::InvalidCharacter { .. }
+    ));
+    assert_eq!(
+        kind(b.set(28, "X00000200")),
+        EncodeErrorKind::InvalidCharacter {
+            expected: "'C' or 'D'",
+            position: 0
+        }
+    );
+    // Nothing refused was stored.
+    assert_eq!(b.field_numbers().count(), 0);
+    // A slice too small is refused without writing.
+    b.set(11, 7u32).unwrap();
+    let mut small = [0u8; 4];
+    assert!(matches!(
+        b.encode_to_slice(&mut small).unwrap_err().kind,
+        EncodeErrorKind::BufferTooSmall { needed: 13 }
+    ));
+    assert_eq!(small, [0; 4]);
+    // A header of the wrong size is refused.
+    let mut c = MessageBuilder::new(&layouts::CUP, Mti::new(800).unwrap());
+    assert!(c.set_header(&[0; 5]).is_err());
+    assert!(c.to_bytes().is_err(), "a cup message needs its header");
+}
+
+#[test]
+fn copying_fields_between_layouts_converts_or_refuses() {
+    let wire = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/purchase_0200.hex"
+    ))
+    .unwrap();
+    let wire = hex::decode(wire.trim()).unwrap();
+    let ascii = layouts::ISO87_ASCII.decode(&wire).unwrap();
+    let mut b = MessageBuilder::new(&layouts::ISO93_ASCII, Mti::new(1200).unwrap());
+    for n in [2, 3, 4, 11, 41, 42, 49] {
+        b.set(n, ascii.field(n).unwrap()).unwrap();
+    }
+    let out = b.to_bytes().unwrap();
+    let m93 = layouts::ISO93_ASCII.decode(&out).unwrap();
+    assert_eq!(m93.field(41).unwrap().as_str(), Some("TERM0001"));
+    // ASCII text into a BCD layout converts through the text.
+    let mut bin = MessageBuilder::new(&layouts::ISO87_BINARY, Mti::new(200).unwrap());
+    bin.set(11, ascii.field(11).unwrap()).unwrap();
+    let out = bin.to_bytes().unwrap();
+    assert_eq!(&out[out.len() - 3..], &[0x00, 0x01, 0x23]);
+    // BCD into ASCII cannot borrow a text form: refused, not garbled.
+    let m = layouts::ISO87_BINARY.decode(&out).unwrap();
+    let mut back = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(200).unwrap());
+    assert!(back.set(11, m.field(11).unwrap()).is_err());
+}
+
+#[test]
+fn debug_and_dump_mask_sensitive_fields() {
+    let all: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/vectors.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let v = all["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "iso87binary_0200_transfer_pin")
+        .unwrap();
+    let wire = hex::decode(v["hex"].as_str().unwrap()).unwrap();
+    let msg = layouts::ISO87_BINARY.decode(&wire).unwrap();
+    for text in [
+        format!("{msg:?}"),
+        msg.dump().to_string(),
+        format!("{:?}", msg.field(35).unwrap()),
+    ] {
+        assert!(!text.contains("4111111111111111"), "{text}");
+        assert!(!text.contains("2512101123456789"), "{text}");
+        assert!(!text.contains("7A3C9E21B4D5F608"), "{text}");
+    }
+    assert!(format!("{msg:?}").contains("411111******1111=****************"));
+    assert!(
+        msg.dump()
+            .unmasked()
+            .to_string()
+            .contains("7A3C9E21B4D5F608")
+    );
+}
+
+#[test]
+fn decode_errors_name_part_and_offset() {
+    let l = &layouts::ISO87_ASCII;
+    let err = l.decode(b"").unwrap_err();
+    assert_eq!((err.part, err.kind), (Part::Mti, DecodeErrorKind::Empty));
+    // LL prefix above the maximum.
+    let err = l.decode(b"0200400000000000000020").unwrap_err();
+    assert_eq!(err.part, Part::LengthPrefix(2));
+    assert_eq!(err.offset, 20);
+    assert_eq!(
+        err.kind,
+        DecodeErrorKind::LengthAboveMax {
+            length: 20,
+            max: 19
+        }
+    );
+    // Undefined field in cup (field 5).
+    let mut wire = hex::decode("600003000060310031010008000800000000000000").unwrap();
+    wire.extend([0u8; 6]);
+    let err = layouts::CUP.decode(&wire).unwrap_err();
+    assert_eq!(
+        (err.part, err.kind, err.offset),
+        (Part::Field(5), DecodeErrorKind::UndefinedField, 21)
+    );
+    // Secondary bitmap announced in a primary-only layout.
+    let wire = hex::decode("6000030000603100310100080080000000000000000000000000000000").unwrap();
+    let err = layouts::CUP.decode(&wire).unwrap_err();
+    assert_eq!(err.part, Part::Bitmap(1));
+    // Trailing bytes.
+    let err = l.decode(b"08000020000000000000000001XYZ").unwrap_err();
+    assert_eq!((err.part, err.offset), (Part::Trailing, 26));
+    assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 3 });
+}
+
+#[test]
+fn prefix_encodings() {
+    for (enc, digits) in [
+        (PrefixEncoding::Ascii, 3),
+        (PrefixEncoding::Bcd, 4),
+        (PrefixEncoding::Binary, 2),
+    ] {
+        let p = Prefix {
+            digits,
+            encoding: enc,
+            counts: iso8583_wire::spec::Counts::Units,
+            max: 999,
+        };
+        assert!(p.capacity() >= 999);
+    }
+    assert_eq!(Prefix::bcd(3, 999).wire_len(), 2);
+    assert_eq!(Prefix::bcd(4, 9999).wire_len(), 2);
+    assert_eq!(Prefix::binary(2, 9999).wire_len(), 2);
+    assert_eq!(Prefix::ascii(4, 9999).wire_len(), 4);
+}
