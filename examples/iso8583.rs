@@ -3,7 +3,11 @@
 //! ```text
 //! iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
 //! iso8583 encode --spec <layout> --json '<JSON>'        # prints UPPERCASE hex
+//! iso8583 validate --spec <layout> --hex <request> [--response <hex>]
 //! ```
+//!
+//! `validate` prints one line per violation (field, code, explanation) and exits
+//! non-zero when there is any.
 //!
 //! Layouts: iso87ascii, iso87binary, iso93ascii, cup. Input given with `--file` or on
 //! stdin may be hex text (whitespace ignored) or the raw message bytes. JSON is
@@ -15,6 +19,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use iso8583_wire::spec::MessageSpec;
+use iso8583_wire::validate::Validator;
 use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder, Mti, layouts};
 use serde_json::Value as Json;
@@ -22,6 +27,7 @@ use serde_json::Value as Json;
 const USAGE: &str = "usage:
   iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
   iso8583 encode --spec <layout> --json '<JSON>'
+  iso8583 validate --spec <layout> --hex <request> [--response <hex>]
 layouts: iso87ascii, iso87binary, iso93ascii, cup";
 
 struct Args {
@@ -30,6 +36,7 @@ struct Args {
     hex: Option<String>,
     file: Option<String>,
     json: Option<Option<String>>,
+    response: Option<String>,
     no_mask: bool,
 }
 
@@ -42,6 +49,7 @@ fn parse_args() -> Result<Args, String> {
         hex: None,
         file: None,
         json: None,
+        response: None,
         no_mask: false,
     };
     while let Some(arg) = it.next() {
@@ -58,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
                 };
                 args.json = Some(value);
             }
+            "--response" => args.response = Some(it.next().ok_or("--response needs hex")?),
             "--no-mask" => args.no_mask = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
@@ -89,12 +98,16 @@ fn bytes_from_input(raw: Vec<u8>) -> Result<Vec<u8>, String> {
     }
 }
 
+fn hex_arg(flag: &str, h: &str) -> Result<Vec<u8>, String> {
+    let text: Vec<u8> = h.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let mut out = vec![0u8; text.len() / 2];
+    hex::decode_into(&text, &mut out).map_err(|e| format!("bad {flag} value: {e}"))?;
+    Ok(out)
+}
+
 fn read_input(args: &Args) -> Result<Vec<u8>, String> {
     if let Some(h) = &args.hex {
-        let text: Vec<u8> = h.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
-        let mut out = vec![0u8; text.len() / 2];
-        hex::decode_into(&text, &mut out).map_err(|e| format!("bad --hex value: {e}"))?;
-        return Ok(out);
+        return hex_arg("--hex", h);
     }
     let raw = if let Some(path) = &args.file {
         std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?
@@ -199,6 +212,24 @@ fn encode(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+/// Prints the report; `Ok(false)` when there are violations.
+fn validate(args: &Args) -> Result<bool, String> {
+    let spec = layout(args.spec.as_deref())?;
+    let request = read_input(args)?;
+    let request = Message::decode(spec, &request).map_err(|e| format!("request: {e}"))?;
+    let validator = Validator::new();
+    let report = match &args.response {
+        Some(h) => {
+            let bytes = hex_arg("--response", h)?;
+            let response = Message::decode(spec, &bytes).map_err(|e| format!("response: {e}"))?;
+            validator.check_pair(&request, &response)
+        }
+        None => validator.check(&request),
+    };
+    print!("{report}");
+    Ok(report.is_ok())
+}
+
 fn main() -> ExitCode {
     let args = match parse_args() {
         Ok(a) => a,
@@ -214,6 +245,11 @@ fn main() -> ExitCode {
     let result = match args.command.as_str() {
         "decode" => decode(&args),
         "encode" => encode(&args),
+        "validate" => match validate(&args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
         other => {
             eprintln!("error: unknown command '{other}'\n{USAGE}");
             return ExitCode::from(2);

@@ -198,7 +198,8 @@ impl fmt::Display for Bitmap {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::prelude::v1::*;
+    use std::string::ToString;
+    use std::vec::Vec;
 
     #[test]
     fn bits_are_msb_first() {

@@ -60,9 +60,13 @@ extern crate std;
 pub mod bitmap;
 pub mod builder;
 pub mod error;
+pub mod fields;
 pub mod message;
 pub mod mti;
 pub mod spec;
+pub mod trace;
+#[cfg(feature = "alloc")]
+pub mod validate;
 pub mod wire;
 
 pub use bitmap::Bitmap;
@@ -72,3 +76,8 @@ pub use message::{Field, Message};
 pub use mti::{Mti, MtiError};
 pub use spec::layouts;
 pub use spec::{FieldSpec, MessageSpec};
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -343,7 +343,7 @@ impl TryFrom<u16> for Mti {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::prelude::v1::*;
+    use std::string::ToString;
 
     #[test]
     fn parses_and_classifies() {

@@ -4,23 +4,26 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
+/// The example binary, (re)built once per test run so it is never stale.
 fn cli() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let bin = dir.join(format!("iso8583{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--example", "iso8583"])
+            .args(["build", "--quiet", "--example", "iso8583"])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
-        assert!(status.success());
-    }
-    bin
+        assert!(status.success(), "building the iso8583 example failed");
+        let exe = std::env::current_exe().unwrap();
+        let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+        dir.join(format!("iso8583{}", std::env::consts::EXE_SUFFIX))
+    })
+    .clone()
 }
 
 fn run(args: &[&str]) -> Output {
@@ -126,4 +129,66 @@ fn bad_input_exits_non_zero_with_one_line() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
         assert!(err.starts_with("error: "), "{err}");
     }
+}
+
+#[test]
+fn validate_reports_violations_and_exit_status() {
+    let all = vectors();
+    let find = |name: &str| {
+        all["vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap()["hex"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let req = find("iso87ascii_0200_purchase");
+    let resp = find("iso87ascii_0210_approved");
+    let ok = run(&[
+        "validate",
+        "--spec",
+        "iso87ascii",
+        "--hex",
+        &req,
+        "--response",
+        &resp,
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    assert_eq!(
+        String::from_utf8(ok.stdout).unwrap().trim(),
+        "no violations"
+    );
+    // The request answered by itself: wrong MTI, no 39.
+    let bad = run(&[
+        "validate",
+        "--spec",
+        "iso87ascii",
+        "--hex",
+        &req,
+        "--response",
+        &req,
+    ]);
+    assert!(!bad.status.success());
+    let text = String::from_utf8(bad.stdout).unwrap();
+    assert!(text.contains("pair.mti_mismatch"), "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("field ") || l.starts_with("MTI ")),
+        "{text}"
+    );
+    // A reversal missing its original data elements.
+    let rev = find("iso87ascii_0400_reversal");
+    let cut = run(&["validate", "--spec", "iso87ascii", "--hex", &rev]);
+    assert!(
+        cut.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cut.stdout)
+    );
 }

@@ -43,7 +43,6 @@ pub const fn from_latin1(page: CodePage, b: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::prelude::v1::*;
 
     #[test]
     fn tables_are_inverse() {

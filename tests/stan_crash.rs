@@ -1,0 +1,189 @@
+//! Crash test for the durable STAN sequence: a child process issues STANs as fast as it
+//! can and prints each one; the parent SIGKILLs it at random moments, at least 100
+//! times, restarting it on the same state file, and checks that no STAN was ever
+//! issued twice (every STAN printed is above all STANs printed before).
+//!
+//! This target has its own `main` (`harness = false`): the same binary is the child
+//! when `STAN_CRASH_CHILD_STATE` is set.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use iso8583_wire::trace::{FileStanSequence, StanSequence};
+
+const NAME: &str = "stan_never_reissued_after_sigkill";
+const CHILD_ENV: &str = "STAN_CRASH_CHILD_STATE";
+const ROUNDS: usize = 120;
+const BLOCK: u32 = 8;
+
+fn child(path: &str) -> ! {
+    let seq = match FileStanSequence::open_or_create(path, BLOCK) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("child: {e}");
+            std::process::exit(3);
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    loop {
+        match seq.next_stan() {
+            Ok(stan) => {
+                // One write per line: a line is either in the pipe whole or not at all.
+                let line = format!("{}\n", stan.value());
+                if out
+                    .write_all(line.as_bytes())
+                    .and_then(|()| out.flush())
+                    .is_err()
+                {
+                    std::process::exit(0);
+                }
+            }
+            Err(e) => {
+                eprintln!("child: {e}");
+                std::process::exit(4);
+            }
+        }
+    }
+}
+
+/// xorshift64*: a small deterministic generator; the seed is printed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn run() -> Result<String, String> {
+    let dir = std::env::temp_dir().join(format!("iso8583-wire-crash-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let state = dir.join("terminal.stan");
+    let _ = std::fs::remove_file(&state);
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1;
+    let mut rng = Rng(seed);
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+
+    let mut last: Option<u32> = None;
+    let mut issued_total = 0usize;
+    let mut kills = 0usize;
+    for round in 0..ROUNDS {
+        let mut child = Command::new(&exe)
+            .env(CHILD_ENV, &state)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("spawn: {e}"))?;
+        let mut stdout = child.stdout.take().ok_or("no stdout")?;
+        // Kill after a random number of STANs, or after a random delay.
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        if rng.below(2) == 0 {
+            let want = rng.below(300) as usize;
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while got.iter().filter(|&&b| b == b'\n').count() < want && Instant::now() < deadline {
+                match stdout.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+        } else {
+            std::thread::sleep(Duration::from_micros(rng.below(15_000)));
+        }
+        child.kill().map_err(|e| format!("kill: {e}"))?; // SIGKILL
+        kills += 1;
+        let status = child.wait().map_err(|e| e.to_string())?;
+        stdout.read_to_end(&mut got).map_err(|e| e.to_string())?;
+        let mut err = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            let _ = e.read_to_string(&mut err);
+        }
+        if !err.is_empty() {
+            return Err(format!("round {round}: child failed ({status}): {err}"));
+        }
+        // Only whole lines were issued and seen; a trailing fragment is ignored.
+        let text = String::from_utf8_lossy(&got);
+        let complete = match text.rfind('\n') {
+            Some(i) => &text[..=i],
+            None => "",
+        };
+        for line in complete.lines() {
+            let stan: u32 = line
+                .parse()
+                .map_err(|_| format!("round {round}: bad line {line:?}"))?;
+            if let Some(prev) = last {
+                if stan <= prev {
+                    return Err(format!(
+                        "round {round}: STAN {stan:06} issued after {prev:06}: reissued (seed {seed})"
+                    ));
+                }
+            }
+            last = Some(stan);
+            issued_total += 1;
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if kills < 100 {
+        return Err(format!("only {kills} kills"));
+    }
+    if issued_total < 1000 {
+        return Err(format!(
+            "only {issued_total} STANs observed: the test proved too little"
+        ));
+    }
+    let last = last.unwrap_or(0);
+    if last >= 999_999 {
+        return Err("the sequence wrapped during the test; lower the rate".into());
+    }
+    Ok(format!(
+        "{kills} kills, {issued_total} STANs observed, none reissued, last {last:06} (seed {seed})"
+    ))
+}
+
+fn main() {
+    if let Ok(path) = std::env::var(CHILD_ENV) {
+        child(&path);
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        println!("{NAME}: test");
+        return;
+    }
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
+        println!(
+            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out; finished in 0.00s\n"
+        );
+        return;
+    }
+    println!("\nrunning 1 test");
+    let start = Instant::now();
+    let result = run();
+    let secs = start.elapsed().as_secs_f64();
+    match result {
+        Ok(summary) => {
+            println!("test {NAME} ... ok ({summary})");
+            println!(
+                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in {secs:.2}s\n"
+            );
+        }
+        Err(e) => {
+            println!("test {NAME} ... FAILED\n{e}");
+            println!(
+                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {secs:.2}s\n"
+            );
+            std::process::exit(101);
+        }
+    }
+}
