@@ -61,9 +61,12 @@ pub mod bitmap;
 pub mod builder;
 pub mod error;
 pub mod fields;
+pub mod frame;
 pub mod message;
 pub mod mti;
 pub mod spec;
+pub mod subfield;
+pub mod tlv;
 pub mod trace;
 #[cfg(feature = "alloc")]
 pub mod validate;

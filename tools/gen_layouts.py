@@ -8,6 +8,54 @@ import sys
 
 CONTENT = {"n": "N", "a": "A", "an": "An", "anp": "Anp", "ans": "Ans", "ns": "Ns",
            "a/n": "An", "z": "Z", "x+n": "XN", "b": "B", "b (nominally ans)": "B"}
+# Subfield structures: (layout, field) -> (static name, Rust expression).
+ISO87_90 = """Composite::Positional(&[
+    Part::fixed("Original MTI", Content::N, 4),
+    Part::fixed("Original STAN", Content::N, 6),
+    Part::fixed("Original transmission date and time", Content::N, 10),
+    Part::fixed("Original acquiring institution id", Content::N, 11),
+    Part::fixed("Original forwarding institution id", Content::N, 11),
+])"""
+ISO93_56 = """Composite::Positional(&[
+    Part::fixed("Original MTI", Content::N, 4),
+    Part::fixed("Original STAN", Content::N, 6),
+    Part::fixed("Original local date and time", Content::N, 12),
+    Part::prefixed("Original acquiring institution id", Content::N, 2, 11),
+])"""
+CUP_60 = """Composite::Positional(&[
+    Part::fixed("Message type code", Content::N, 2),
+    Part::fixed("Batch number", Content::N, 6),
+    Part::fixed("Network management information code", Content::N, 3),
+    Part::fixed("Terminal read capability", Content::N, 1),
+    Part::fixed("IC card condition code", Content::N, 1),
+    Part::fixed("Partial approval and balance flag", Content::N, 1),
+    Part::rest("Further data", Content::N, 3),
+])"""
+CUP_61 = """Composite::Positional(&[
+    Part::fixed("Original batch number", Content::N, 6),
+    Part::fixed("Original POS trace number", Content::N, 6),
+    Part::fixed("Original transaction date (MMDD)", Content::N, 4),
+    Part::rest("Further original data", Content::N, 13),
+])"""
+BER = "Composite::Tlv(TlvForm::Ber)"
+COMPOSITES = {
+    ("iso87ascii", 90): ("ISO87_ORIGINAL_DATA", ISO87_90),
+    ("iso87binary", 90): ("ISO87_ORIGINAL_DATA", ISO87_90),
+    ("iso87binary", 55): ("EMV_TLV", BER),
+    ("iso93ascii", 56): ("ISO93_ORIGINAL_DATA", ISO93_56),
+    ("iso93ascii", 55): ("EMV_TLV", BER),
+    ("cup", 55): ("EMV_TLV", BER),
+    ("cup", 60): ("CUP_60", CUP_60),
+    ("cup", 61): ("CUP_61", CUP_61),
+}
+# Fields the tables leave out but the layout defines: GBK text kept as raw bytes.
+EXTRA = {
+    "cup": {
+        43: ["43", "Card acceptor name/location (GBK text, raw bytes)", "b", "fixed 40 bytes", "none", "binary"],
+        56: ["56", "Additional data (GBK text, raw bytes)", "b", "max 999 bytes", "LLL bcd (2 bytes), counts bytes", "binary"],
+    },
+}
+
 SENSITIVE = {2: "pan", 34: "pan", 35: "track", 36: "track", 45: "track", 52: "secret"}
 
 def sections(text):
@@ -54,6 +102,8 @@ def field_expr(layout, num, row):
         sens = "secret"
     if sens:
         expr += f".{sens}()"
+    if (layout, num) in COMPOSITES:
+        expr += f".with_subfields(&{COMPOSITES[(layout, num)][0]})"
     return expr
 
 META = {
@@ -87,8 +137,23 @@ def main():
            "// The tables below are generated; keep them one entry per line.",
            "#![cfg_attr(rustfmt, rustfmt_skip)]",
            "",
-           "use super::{BitmapEncoding, BitmapSpec, Content, Encoding, FieldSpec, HeaderPart, MessageSpec, Prefix};",
+           "use super::{BitmapEncoding, BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, MessageSpec, Part, Prefix, TlvForm};",
            "use crate::mti::MtiEncoding;",
+           "",
+           "/// EMV BER-TLV in field 55.",
+           f"pub static EMV_TLV: Composite<'static> = {BER};",
+           "",
+           "/// 1987 field 90: original data elements.",
+           f"pub static ISO87_ORIGINAL_DATA: Composite<'static> = {ISO87_90};",
+           "",
+           "/// 1993 field 56: original data elements.",
+           f"pub static ISO93_ORIGINAL_DATA: Composite<'static> = {ISO93_56};",
+           "",
+           "/// UnionPay field 60: 60.1 message type code, 60.2 batch, 60.3 network management code, ...",
+           f"pub static CUP_60: Composite<'static> = {CUP_60};",
+           "",
+           "/// UnionPay field 61: original batch, original POS trace, original date.",
+           f"pub static CUP_61: Composite<'static> = {CUP_61};",
            "",
            "/// Every built-in layout.",
            "pub static ALL: [&MessageSpec<'static>; 4] = [&ISO87_ASCII, &ISO87_BINARY, &ISO93_ASCII, &CUP];",
@@ -108,6 +173,7 @@ def main():
         const, desc, mti, bmp, maxb, header = META[layout]
         rows = [r for r in secs[layout] if r[0].isdigit()]
         fields = {int(r[0]): r for r in rows if int(r[0]) >= 2}
+        fields.update(EXTRA.get(layout, {}))
         size = 129 if maxb == 2 else 65
         out.append(f"/// {desc}")
         out.append("///")

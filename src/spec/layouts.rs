@@ -15,8 +15,47 @@
 // The tables below are generated; keep them one entry per line.
 #![cfg_attr(rustfmt, rustfmt_skip)]
 
-use super::{BitmapEncoding, BitmapSpec, Content, Encoding, FieldSpec, HeaderPart, MessageSpec, Prefix};
+use super::{BitmapEncoding, BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, MessageSpec, Part, Prefix, TlvForm};
 use crate::mti::MtiEncoding;
+
+/// EMV BER-TLV in field 55.
+pub static EMV_TLV: Composite<'static> = Composite::Tlv(TlvForm::Ber);
+
+/// 1987 field 90: original data elements.
+pub static ISO87_ORIGINAL_DATA: Composite<'static> = Composite::Positional(&[
+    Part::fixed("Original MTI", Content::N, 4),
+    Part::fixed("Original STAN", Content::N, 6),
+    Part::fixed("Original transmission date and time", Content::N, 10),
+    Part::fixed("Original acquiring institution id", Content::N, 11),
+    Part::fixed("Original forwarding institution id", Content::N, 11),
+]);
+
+/// 1993 field 56: original data elements.
+pub static ISO93_ORIGINAL_DATA: Composite<'static> = Composite::Positional(&[
+    Part::fixed("Original MTI", Content::N, 4),
+    Part::fixed("Original STAN", Content::N, 6),
+    Part::fixed("Original local date and time", Content::N, 12),
+    Part::prefixed("Original acquiring institution id", Content::N, 2, 11),
+]);
+
+/// UnionPay field 60: 60.1 message type code, 60.2 batch, 60.3 network management code, ...
+pub static CUP_60: Composite<'static> = Composite::Positional(&[
+    Part::fixed("Message type code", Content::N, 2),
+    Part::fixed("Batch number", Content::N, 6),
+    Part::fixed("Network management information code", Content::N, 3),
+    Part::fixed("Terminal read capability", Content::N, 1),
+    Part::fixed("IC card condition code", Content::N, 1),
+    Part::fixed("Partial approval and balance flag", Content::N, 1),
+    Part::rest("Further data", Content::N, 3),
+]);
+
+/// UnionPay field 61: original batch, original POS trace, original date.
+pub static CUP_61: Composite<'static> = Composite::Positional(&[
+    Part::fixed("Original batch number", Content::N, 6),
+    Part::fixed("Original POS trace number", Content::N, 6),
+    Part::fixed("Original transaction date (MMDD)", Content::N, 4),
+    Part::rest("Further original data", Content::N, 13),
+]);
 
 /// Every built-in layout.
 pub static ALL: [&MessageSpec<'static>; 4] = [&ISO87_ASCII, &ISO87_BINARY, &ISO93_ASCII, &CUP];
@@ -263,7 +302,7 @@ static ISO87_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  87 */ Some(FieldSpec::fixed("Credits, reversal amount", Content::N, Encoding::Ascii, 16)),
     /*  88 */ Some(FieldSpec::fixed("Debits, amount", Content::N, Encoding::Ascii, 16)),
     /*  89 */ Some(FieldSpec::fixed("Debits, reversal amount", Content::N, Encoding::Ascii, 16)),
-    /*  90 */ Some(FieldSpec::fixed("Original data elements", Content::N, Encoding::Ascii, 42)),
+    /*  90 */ Some(FieldSpec::fixed("Original data elements", Content::N, Encoding::Ascii, 42).with_subfields(&ISO87_ORIGINAL_DATA)),
     /*  91 */ Some(FieldSpec::fixed("File update code", Content::An, Encoding::Ascii, 1)),
     /*  92 */ Some(FieldSpec::fixed("File security code", Content::An, Encoding::Ascii, 2)),
     /*  93 */ Some(FieldSpec::fixed("Response indicator", Content::An, Encoding::Ascii, 6)),
@@ -500,7 +539,7 @@ static ISO87_BINARY_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  52 */ Some(FieldSpec::fixed("PIN data", Content::B, Encoding::Binary, 8).secret()),
     /*  53 */ Some(FieldSpec::fixed("Security related control information", Content::N, Encoding::BCD, 16)),
     /*  54 */ Some(FieldSpec::var("Additional amounts", Content::An, Encoding::Ascii, Prefix::bcd(3, 120).counting_bytes())),
-    /*  55 */ Some(FieldSpec::var("Reserved ISO (ICC data in practice)", Content::B, Encoding::Binary, Prefix::bcd(3, 999).counting_bytes())),
+    /*  55 */ Some(FieldSpec::var("Reserved ISO (ICC data in practice)", Content::B, Encoding::Binary, Prefix::bcd(3, 999).counting_bytes()).with_subfields(&EMV_TLV)),
     /*  56 */ Some(FieldSpec::var("Reserved ISO", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
     /*  57 */ Some(FieldSpec::var("Reserved national", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
     /*  58 */ Some(FieldSpec::var("Reserved national", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
@@ -535,7 +574,7 @@ static ISO87_BINARY_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  87 */ Some(FieldSpec::fixed("Credits, reversal amount", Content::N, Encoding::BCD, 16)),
     /*  88 */ Some(FieldSpec::fixed("Debits, amount", Content::N, Encoding::BCD, 16)),
     /*  89 */ Some(FieldSpec::fixed("Debits, reversal amount", Content::N, Encoding::BCD, 16)),
-    /*  90 */ Some(FieldSpec::fixed("Original data elements", Content::N, Encoding::BCD, 42)),
+    /*  90 */ Some(FieldSpec::fixed("Original data elements", Content::N, Encoding::BCD, 42).with_subfields(&ISO87_ORIGINAL_DATA)),
     /*  91 */ Some(FieldSpec::fixed("File update code", Content::An, Encoding::Ascii, 1)),
     /*  92 */ Some(FieldSpec::fixed("File security code", Content::An, Encoding::Ascii, 2)),
     /*  93 */ Some(FieldSpec::fixed("Response indicator", Content::An, Encoding::Ascii, 6)),
@@ -772,8 +811,8 @@ static ISO93_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  52 */ Some(FieldSpec::fixed("PIN data", Content::B, Encoding::HexAscii, 8).secret()),
     /*  53 */ Some(FieldSpec::var("Security related control information", Content::B, Encoding::Binary, Prefix::ascii(2, 48).counting_bytes())),
     /*  54 */ Some(FieldSpec::var("Amounts, additional", Content::Ans, Encoding::Ascii, Prefix::ascii(3, 120))),
-    /*  55 */ Some(FieldSpec::var("Integrated circuit card (ICC) system related data", Content::B, Encoding::Binary, Prefix::ascii(3, 255).counting_bytes())),
-    /*  56 */ Some(FieldSpec::var("Original data elements", Content::N, Encoding::Ascii, Prefix::ascii(2, 35))),
+    /*  55 */ Some(FieldSpec::var("Integrated circuit card (ICC) system related data", Content::B, Encoding::Binary, Prefix::ascii(3, 255).counting_bytes()).with_subfields(&EMV_TLV)),
+    /*  56 */ Some(FieldSpec::var("Original data elements", Content::N, Encoding::Ascii, Prefix::ascii(2, 35)).with_subfields(&ISO93_ORIGINAL_DATA)),
     /*  57 */ Some(FieldSpec::fixed("Authorization life cycle code", Content::N, Encoding::Ascii, 3)),
     /*  58 */ Some(FieldSpec::var("Authorizing agent institution identification code", Content::N, Encoding::Ascii, Prefix::ascii(2, 11))),
     /*  59 */ Some(FieldSpec::var("Transport data", Content::Ans, Encoding::Ascii, Prefix::ascii(3, 999))),
@@ -872,6 +911,7 @@ static ISO93_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
 /// | 39 | Response code | an fixed 2 | none | ascii |
 /// | 41 | Card acceptor terminal identification | ans fixed 8 | none | ascii |
 /// | 42 | Card acceptor identification code | ans fixed 15 | none | ascii |
+/// | 43 | Card acceptor name/location (GBK text, raw bytes) | b fixed 40 bytes | none | binary |
 /// | 44 | Additional response data | ans max 25 | LL bcd (1 byte), counts bytes | ascii |
 /// | 46 | Additional data (terminal hardware info in the sample packets) | ans max 999 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 49 | Currency code, transaction | an fixed 3 | none | ascii |
@@ -879,6 +919,7 @@ static ISO93_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
 /// | 53 | Security related control information | n fixed 16 | none | packed BCD, 8 bytes |
 /// | 54 | Balance amount | ans max 20 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 55 | ICC system related data | b max 255 bytes | LLL bcd (2 bytes), counts bytes | binary |
+/// | 56 | Additional data (GBK text, raw bytes) | b max 999 bytes | LLL bcd (2 bytes), counts bytes | binary |
 /// | 60 | Reserved private (60.1 message type code, 60.2 batch number, 60.3 network management information code, ...) | n max 17 | LLL bcd (2 bytes), counts digits | packed BCD, odd lengths left-aligned (pad nibble 0 on the right) |
 /// | 61 | Original message data | n max 29 | LLL bcd (2 bytes), counts digits | packed BCD, odd lengths left-aligned (pad nibble 0 on the right) |
 /// | 62 | Reserved private (terminal/TLV data) | b (nominally ans) max 512 bytes | LLL bcd (2 bytes), counts bytes | binary |
@@ -937,7 +978,7 @@ static CUP_FIELDS: [Option<FieldSpec<'static>>; 65] = [
     /*  40 */ None,
     /*  41 */ Some(FieldSpec::fixed("Card acceptor terminal identification", Content::Ans, Encoding::Ascii, 8)),
     /*  42 */ Some(FieldSpec::fixed("Card acceptor identification code", Content::Ans, Encoding::Ascii, 15)),
-    /*  43 */ None,
+    /*  43 */ Some(FieldSpec::fixed("Card acceptor name/location (GBK text, raw bytes)", Content::B, Encoding::Binary, 40)),
     /*  44 */ Some(FieldSpec::var("Additional response data", Content::Ans, Encoding::Ascii, Prefix::bcd(2, 25).counting_bytes())),
     /*  45 */ None,
     /*  46 */ Some(FieldSpec::var("Additional data (terminal hardware info in the sample packets)", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
@@ -949,13 +990,13 @@ static CUP_FIELDS: [Option<FieldSpec<'static>>; 65] = [
     /*  52 */ Some(FieldSpec::fixed("PIN data", Content::B, Encoding::Binary, 8).secret()),
     /*  53 */ Some(FieldSpec::fixed("Security related control information", Content::N, Encoding::BCD, 16)),
     /*  54 */ Some(FieldSpec::var("Balance amount", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 20).counting_bytes())),
-    /*  55 */ Some(FieldSpec::var("ICC system related data", Content::B, Encoding::Binary, Prefix::bcd(3, 255).counting_bytes())),
-    /*  56 */ None,
+    /*  55 */ Some(FieldSpec::var("ICC system related data", Content::B, Encoding::Binary, Prefix::bcd(3, 255).counting_bytes()).with_subfields(&EMV_TLV)),
+    /*  56 */ Some(FieldSpec::var("Additional data (GBK text, raw bytes)", Content::B, Encoding::Binary, Prefix::bcd(3, 999).counting_bytes())),
     /*  57 */ None,
     /*  58 */ None,
     /*  59 */ None,
-    /*  60 */ Some(FieldSpec::var("Reserved private (60.1 message type code, 60.2 batch number, 60.3 network management information code, ...)", Content::N, Encoding::BCD_LEFT, Prefix::bcd(3, 17))),
-    /*  61 */ Some(FieldSpec::var("Original message data", Content::N, Encoding::BCD_LEFT, Prefix::bcd(3, 29))),
+    /*  60 */ Some(FieldSpec::var("Reserved private (60.1 message type code, 60.2 batch number, 60.3 network management information code, ...)", Content::N, Encoding::BCD_LEFT, Prefix::bcd(3, 17)).with_subfields(&CUP_60)),
+    /*  61 */ Some(FieldSpec::var("Original message data", Content::N, Encoding::BCD_LEFT, Prefix::bcd(3, 29)).with_subfields(&CUP_61)),
     /*  62 */ Some(FieldSpec::var("Reserved private (terminal/TLV data)", Content::B, Encoding::Binary, Prefix::bcd(3, 512).counting_bytes())),
     /*  63 */ Some(FieldSpec::var("Reserved private (operator code, vendor data)", Content::B, Encoding::Binary, Prefix::bcd(3, 163).counting_bytes())),
     /*  64 */ Some(FieldSpec::fixed("Message authentication code (MAC)", Content::B, Encoding::Binary, 8)),

@@ -25,7 +25,10 @@
 //! assert!(PAN.sensitivity.is_sensitive());
 //! ```
 
+pub mod composite;
 pub mod layouts;
+
+pub use composite::{Composite, Part, PartLength, TlvForm, TlvPart};
 
 use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
@@ -401,6 +404,8 @@ pub struct FieldSpec<'s> {
     pub padding: Padding,
     /// How dumps show the value.
     pub sensitivity: Sensitivity,
+    /// The subfield structure, if the field is composite.
+    pub subfields: Option<&'s Composite<'s>>,
 }
 
 impl<'s> FieldSpec<'s> {
@@ -414,6 +419,7 @@ impl<'s> FieldSpec<'s> {
             length: Length::Fixed(len),
             padding: default_padding(content),
             sensitivity: Sensitivity::Public,
+            subfields: None,
         }
     }
 
@@ -426,6 +432,7 @@ impl<'s> FieldSpec<'s> {
             length: Length::Var(prefix),
             padding: Padding::None,
             sensitivity: Sensitivity::Public,
+            subfields: None,
         }
     }
 
@@ -438,6 +445,14 @@ impl<'s> FieldSpec<'s> {
     pub const fn with_sensitivity(self, sensitivity: Sensitivity) -> Self {
         FieldSpec {
             sensitivity,
+            ..self
+        }
+    }
+
+    /// The same field with a subfield structure.
+    pub const fn with_subfields(self, subfields: &'s Composite<'s>) -> Self {
+        FieldSpec {
+            subfields: Some(subfields),
             ..self
         }
     }

@@ -1,0 +1,128 @@
+//! Composite fields: subfields inside a field's value.
+//!
+//! Three forms cover what networks use:
+//!
+//! * [`Composite::Positional`]: parts one after another in the parent's logical units
+//!   (characters, or digits for a BCD field), each fixed, behind a short ASCII length,
+//!   or running to the end. Trailing parts may be absent (UnionPay 60.4, 60.5 ...).
+//! * [`Composite::Bitmapped`]: a bitmap, then the subfields it announces, each with its
+//!   own wire form (a [`FieldSpec`]), as in many private fields 127 / 62.
+//! * [`Composite::Tlv`]: tag-length-value elements, either EMV BER-TLV or simple
+//!   fixed-size tags and lengths ([`TlvForm`]).
+//!
+//! Subfields are read by path (`msg.get("60.2")`, `msg.get("55.9F26")`) without copying;
+//! see [`crate::subfield`].
+
+use super::{BitmapEncoding, Content, FieldSpec};
+
+/// How a positional part's length is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartLength {
+    /// Exactly this many units.
+    Fixed(u16),
+    /// A length of `digits` ASCII digits (in the parent's units) before the part.
+    Prefixed {
+        /// Digits of the length.
+        digits: u8,
+        /// Largest length allowed.
+        max: u16,
+    },
+    /// Everything left in the parent, up to `max` units.
+    Rest {
+        /// Largest length allowed.
+        max: u16,
+    },
+}
+
+/// One positional part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Part<'s> {
+    /// Name, for dumps.
+    pub name: &'s str,
+    /// Allowed characters.
+    pub content: Content,
+    /// Length.
+    pub length: PartLength,
+}
+
+impl<'s> Part<'s> {
+    /// A fixed part of `len` units.
+    pub const fn fixed(name: &'s str, content: Content, len: u16) -> Self {
+        Part {
+            name,
+            content,
+            length: PartLength::Fixed(len),
+        }
+    }
+    /// A part behind a `digits`-digit length.
+    pub const fn prefixed(name: &'s str, content: Content, digits: u8, max: u16) -> Self {
+        Part {
+            name,
+            content,
+            length: PartLength::Prefixed { digits, max },
+        }
+    }
+    /// A last part taking the rest of the value.
+    pub const fn rest(name: &'s str, content: Content, max: u16) -> Self {
+        Part {
+            name,
+            content,
+            length: PartLength::Rest { max },
+        }
+    }
+}
+
+/// How a tag or a length of simple TLV is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlvPart {
+    /// `n` ASCII characters (a tag as text; a length as decimal digits).
+    Ascii(u8),
+    /// `n` binary bytes (big-endian for a length).
+    Binary(u8),
+    /// `n` packed-BCD bytes (a length as decimal digits).
+    Bcd(u8),
+}
+
+impl TlvPart {
+    /// Bytes the part takes.
+    pub const fn len(self) -> usize {
+        match self {
+            TlvPart::Ascii(n) | TlvPart::Binary(n) | TlvPart::Bcd(n) => n as usize,
+        }
+    }
+    /// Whether the part takes no bytes.
+    pub const fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Tag-length-value forms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlvForm {
+    /// EMV BER-TLV (field 55).
+    Ber,
+    /// Fixed-size tags and lengths, e.g. 2-character tag + 3-digit length.
+    Simple {
+        /// The tag's form.
+        tag: TlvPart,
+        /// The length's form (counts value bytes).
+        length: TlvPart,
+    },
+}
+
+/// The subfield structure of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Composite<'s> {
+    /// Parts one after another.
+    Positional(&'s [Part<'s>]),
+    /// A bitmap, then the subfields it announces; `fields[n]` defines subfield `n`
+    /// (1-64; index 0 unused).
+    Bitmapped {
+        /// How the bitmap is written (8 bytes, or 16 hex characters).
+        bitmap: BitmapEncoding,
+        /// Subfield definitions by number.
+        fields: &'s [Option<FieldSpec<'s>>],
+    },
+    /// Tag-length-value elements.
+    Tlv(TlvForm),
+}

@@ -1,0 +1,904 @@
+//! Reading and building subfields of composite fields.
+//!
+//! A path names a field and the subfields inside it: `"60"`, `"60.2"` (positional or
+//! bitmapped subfield 2), `"55.9F26"` (BER-TLV tag), `"55.71.86"` (a tag inside a
+//! constructed tag), `"48.AB"` (a simple-TLV tag). Elements borrow the message buffer.
+//!
+//! ```
+//! use iso8583_wire::layouts::CUP;
+//! use iso8583_wire::wire::hex;
+//!
+//! let wire = hex::decode(include_str!("../examples/data/cup_pay_0200.hex").trim()).unwrap();
+//! let msg = CUP.decode(&wire)?;
+//! assert_eq!(msg.get("60.2")?.unwrap().to_string(), "000727"); // batch number
+//! assert_eq!(msg.get("55.9F27")?.unwrap().value().to_string(), "80");
+//! let names: Vec<_> = msg.field(60).unwrap().parts().map(|p| p.unwrap().name()).collect();
+//! assert_eq!(names[..3], ["Message type code", "Batch number", "Network management information code"]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use core::fmt;
+
+use crate::bitmap::Bitmap;
+use crate::message::{Field, Message, pan_window};
+use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
+use crate::spec::{BitmapEncoding, Content, Encoding, Sensitivity};
+use crate::tlv::{Tag, Tlvs};
+use crate::wire::decode::{self as dec};
+use crate::wire::hex;
+
+/// A composite field's content does not match its definition, or a path is malformed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum SubfieldError {
+    /// The path is not `field[.sub[.sub...]]`.
+    #[error("bad path: {0}")]
+    BadPath(&'static str),
+    /// The element named has no subfields.
+    #[error("field {field} has no subfields")]
+    NotComposite {
+        /// The field.
+        field: u16,
+    },
+    /// The composite content is malformed.
+    #[error("field {field} subfields, at unit {offset}: {reason}")]
+    Malformed {
+        /// The top-level field.
+        field: u16,
+        /// Offset inside the field's value (units for positional parts, bytes otherwise).
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// How an element is labelled in its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    /// Field or subfield number.
+    Number(u16),
+    /// A BER-TLV or binary tag.
+    Tag(Tag),
+    /// A text tag of simple TLV (up to 8 characters).
+    Text([u8; 8], u8),
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Label::Number(n) => write!(f, "{n}"),
+            Label::Tag(t) => write!(f, "{t}"),
+            Label::Text(b, n) => {
+                for &c in b.iter().take(usize::from(*n)) {
+                    fmt::Write::write_char(f, char::from(c))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Repr<'a> {
+    Field(Field<'a>),
+    Span {
+        parent: Field<'a>,
+        start: usize,
+        len: usize,
+    },
+    Bytes {
+        value: &'a [u8],
+        text: bool,
+    },
+}
+
+/// A field or subfield: borrowed from the message buffer.
+#[derive(Clone, Copy)]
+pub struct Element<'a> {
+    top: u16,
+    label: Label,
+    name: &'a str,
+    sensitive: Sensitivity,
+    repr: Repr<'a>,
+}
+
+impl<'a> Element<'a> {
+    fn of_field(top: u16, f: Field<'a>) -> Self {
+        Element {
+            top,
+            label: Label::Number(f.number() as u16),
+            name: f.spec().name,
+            sensitive: f.spec().sensitivity,
+            repr: Repr::Field(f),
+        }
+    }
+
+    /// The label in the parent (number or tag).
+    pub fn label(&self) -> Label {
+        self.label
+    }
+
+    /// The element's name (EMV tag names for TLV; empty if unknown).
+    pub fn name(&self) -> &'a str {
+        self.name
+    }
+
+    /// Whether the value is text (else binary, shown as hex).
+    pub fn is_text(&self) -> bool {
+        match self.repr {
+            Repr::Field(f) => f.spec().content.is_text(),
+            Repr::Span { .. } => true,
+            Repr::Bytes { text, .. } => text,
+        }
+    }
+
+    /// The logical characters or bytes of the value.
+    pub fn symbols(&self) -> impl Iterator<Item = u8> + 'a {
+        let (a, b, c) = match self.repr {
+            Repr::Field(f) => (Some(f.symbols()), None, None),
+            Repr::Span { parent, start, len } => {
+                (None, Some(parent.symbols().skip(start).take(len)), None)
+            }
+            Repr::Bytes { value, .. } => (None, None, Some(value.iter().copied())),
+        };
+        a.into_iter()
+            .flatten()
+            .chain(b.into_iter().flatten())
+            .chain(c.into_iter().flatten())
+    }
+
+    /// Length in units (characters, digits or bytes).
+    pub fn len(&self) -> usize {
+        match self.repr {
+            Repr::Field(f) => f.len(),
+            Repr::Span { len, .. } => len,
+            Repr::Bytes { value, .. } => value.len(),
+        }
+    }
+
+    /// Whether the value is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value as text without copying, when it lies as ASCII in the buffer.
+    pub fn as_str(&self) -> Option<&'a str> {
+        match self.repr {
+            Repr::Field(f) => f.as_str(),
+            Repr::Span { parent, start, len } => {
+                parent.as_str().and_then(|s| s.get(start..start + len))
+            }
+            Repr::Bytes { value, text: true } => core::str::from_utf8(value).ok(),
+            Repr::Bytes { .. } => None,
+        }
+    }
+
+    /// The value's bytes without copying, when they lie whole in the buffer (binary
+    /// and ASCII elements).
+    pub fn as_bytes(&self) -> Option<&'a [u8]> {
+        match self.repr {
+            Repr::Field(f) => match f.spec().encoding {
+                Encoding::Ascii | Encoding::Binary => Some(f.data()),
+                _ => None,
+            },
+            Repr::Span { .. } => self.as_str().map(str::as_bytes),
+            Repr::Bytes { value, .. } => Some(value),
+        }
+    }
+
+    /// The full value for display (text as is, binary as uppercase hex).
+    pub fn value(&self) -> ElementValue<'a> {
+        ElementValue(*self, false)
+    }
+
+    /// The value masked if sensitive (what `Display` shows).
+    pub fn masked(&self) -> ElementValue<'a> {
+        ElementValue(*self, true)
+    }
+
+    /// The subfields of a composite element (nothing for a simple one).
+    pub fn parts(&self) -> Parts<'a> {
+        Parts::of(*self)
+    }
+
+    /// The subfield with this path segment (`"2"`, `"9F26"`).
+    pub fn get(&self, segment: &str) -> Result<Option<Element<'a>>, SubfieldError> {
+        let mut parts = self.parts();
+        if matches!(parts.state, State::Done) {
+            return Err(SubfieldError::NotComposite { field: self.top });
+        }
+        for part in parts.by_ref() {
+            let part = part?;
+            let hit = match part.label {
+                Label::Number(n) => segment.parse::<u16>().ok() == Some(n),
+                Label::Tag(t) => Tag::from_hex(segment) == Some(t),
+                Label::Text(b, n) => b.get(..usize::from(n)) == Some(segment.as_bytes()),
+            };
+            if hit {
+                return Ok(Some(part));
+            }
+        }
+        Ok(None)
+    }
+}
+
+impl fmt::Display for Element<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.masked(), f)
+    }
+}
+
+impl fmt::Debug for Element<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Element")
+            .field("label", &format_args!("{}", self.label))
+            .field("name", &self.name)
+            .field("value", &format_args!("{}", self.masked()))
+            .finish()
+    }
+}
+
+/// Display of an element's value; masked or not.
+#[derive(Clone, Copy)]
+pub struct ElementValue<'a>(Element<'a>, bool);
+
+impl fmt::Display for ElementValue<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.0;
+        if let (Repr::Field(field), false) = (e.repr, self.1) {
+            return fmt::Display::fmt(&field.value(), f);
+        }
+        if let (Repr::Field(field), true) = (e.repr, self.1) {
+            return fmt::Display::fmt(&field.masked(), f);
+        }
+        let mask = self.1 && e.sensitive.is_sensitive();
+        if e.is_text() {
+            let len = e.len();
+            let (first, last) = if e.sensitive == Sensitivity::Secret {
+                (0, 0)
+            } else {
+                pan_window(len)
+            };
+            for (i, c) in e.symbols().enumerate() {
+                let shown = !mask || i < first || i + last >= len;
+                fmt::Write::write_char(f, if shown { char::from(c) } else { '*' })?;
+            }
+        } else {
+            for b in e.symbols() {
+                if mask {
+                    f.write_str("**")?;
+                } else {
+                    let pair = hex::byte_hex(b);
+                    fmt::Write::write_char(f, char::from(pair[0]))?;
+                    fmt::Write::write_char(f, char::from(pair[1]))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Message<'_> {
+    /// The element at `path` (`"60"`, `"60.2"`, `"55.9F26"`): `Ok(None)` when absent,
+    /// an error when the path is malformed or the composite content does not match its
+    /// definition.
+    pub fn get(&self, path: &str) -> Result<Option<Element<'_>>, SubfieldError> {
+        let mut segments = path.split('.');
+        let first = segments
+            .next()
+            .ok_or(SubfieldError::BadPath("empty path"))?;
+        let n: usize = first
+            .parse()
+            .map_err(|_| SubfieldError::BadPath("the first segment must be a field number"))?;
+        let Some(field) = self.field(n) else {
+            return Ok(None);
+        };
+        let mut element = Element::of_field(n as u16, field);
+        for (depth, seg) in segments.enumerate() {
+            if seg.is_empty() || depth >= 8 {
+                return Err(SubfieldError::BadPath("empty segment or too deep"));
+            }
+            match element.get(seg)? {
+                Some(e) => element = e,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(element))
+    }
+}
+
+impl<'a> Field<'a> {
+    /// The subfields of a composite field (nothing for a simple field).
+    pub fn parts(&self) -> Parts<'a> {
+        Element::of_field(self.number() as u16, *self).parts()
+    }
+}
+
+/// Iterator over the subfields of an element.
+pub struct Parts<'a> {
+    top: u16,
+    sensitive: Sensitivity,
+    state: State<'a>,
+}
+
+enum State<'a> {
+    Done,
+    Failed(SubfieldError),
+    Positional {
+        parent: Field<'a>,
+        parts: core::slice::Iter<'a, Part<'a>>,
+        index: u16,
+        pos: usize,
+    },
+    Bitmapped {
+        data: &'a [u8],
+        offset: usize,
+        fields: &'a [Option<crate::spec::FieldSpec<'a>>],
+        ones: crate::bitmap::Ones,
+    },
+    Ber(Tlvs<'a>),
+    Simple {
+        data: &'a [u8],
+        pos: usize,
+        tag: TlvPart,
+        length: TlvPart,
+        text: bool,
+    },
+}
+
+impl<'a> Parts<'a> {
+    fn of(e: Element<'a>) -> Self {
+        let top = e.top;
+        let done = Parts {
+            top,
+            sensitive: e.sensitive,
+            state: State::Done,
+        };
+        let state = match e.repr {
+            Repr::Field(f) => match f.spec().subfields {
+                None => State::Done,
+                Some(Composite::Positional(parts)) => State::Positional {
+                    parent: f,
+                    parts: parts.iter(),
+                    index: 0,
+                    pos: 0,
+                },
+                Some(Composite::Bitmapped { bitmap, fields }) => {
+                    let Some(data) = e.as_bytes() else {
+                        return done;
+                    };
+                    match read_bitmap(*bitmap, data) {
+                        Some((map, used)) => State::Bitmapped {
+                            data: data.get(used..).unwrap_or(&[]),
+                            offset: used,
+                            fields,
+                            ones: map.iter(),
+                        },
+                        None => State::Failed(SubfieldError::Malformed {
+                            field: top,
+                            offset: 0,
+                            reason: "the subfield bitmap is missing or not hex",
+                        }),
+                    }
+                }
+                Some(Composite::Tlv(form)) => {
+                    let Some(data) = e.as_bytes() else {
+                        return done;
+                    };
+                    match form {
+                        TlvForm::Ber => State::Ber(Tlvs::new(data)),
+                        TlvForm::Simple { tag, length } => State::Simple {
+                            data,
+                            pos: 0,
+                            tag: *tag,
+                            length: *length,
+                            text: f.spec().content.is_text(),
+                        },
+                    }
+                }
+            },
+            Repr::Bytes { value, .. } => match e.label {
+                Label::Tag(t) if t.is_constructed() => State::Ber(Tlvs::new(value)),
+                _ => State::Done,
+            },
+            Repr::Span { .. } => State::Done,
+        };
+        Parts { state, ..done }
+    }
+
+    fn malformed(
+        &mut self,
+        offset: usize,
+        reason: &'static str,
+    ) -> Option<Result<Element<'a>, SubfieldError>> {
+        self.state = State::Done;
+        Some(Err(SubfieldError::Malformed {
+            field: self.top,
+            offset,
+            reason,
+        }))
+    }
+}
+
+fn read_bitmap(enc: BitmapEncoding, data: &[u8]) -> Option<(Bitmap, usize)> {
+    let (w, used) = match enc {
+        BitmapEncoding::Binary => {
+            let b: [u8; 8] = data.get(..8)?.try_into().ok()?;
+            (u64::from_be_bytes(b), 8)
+        }
+        BitmapEncoding::HexAscii => {
+            let mut w = 0u64;
+            for &c in data.get(..16)? {
+                w = (w << 4) | u64::from(hex::nibble(c)?);
+            }
+            (w, 16)
+        }
+    };
+    Some((Bitmap::from_words([w, 0, 0]), used))
+}
+
+fn read_number(part: TlvPart, raw: &[u8]) -> Option<usize> {
+    let mut v = 0usize;
+    match part {
+        TlvPart::Ascii(_) => {
+            for &c in raw {
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v * 10 + usize::from(c - b'0');
+            }
+        }
+        TlvPart::Binary(_) => {
+            for &b in raw {
+                v = (v << 8) | usize::from(b);
+            }
+        }
+        TlvPart::Bcd(_) => {
+            for &b in raw {
+                if b >> 4 > 9 || b & 0xF > 9 {
+                    return None;
+                }
+                v = v * 100 + usize::from(b >> 4) * 10 + usize::from(b & 0xF);
+            }
+        }
+    }
+    Some(v)
+}
+
+impl<'a> Iterator for Parts<'a> {
+    type Item = Result<Element<'a>, SubfieldError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let top = self.top;
+        let sensitive = self.sensitive;
+        match &mut self.state {
+            State::Done => None,
+            State::Failed(e) => {
+                let e = *e;
+                self.state = State::Done;
+                Some(Err(e))
+            }
+            State::Positional {
+                parent,
+                parts,
+                index,
+                pos,
+            } => {
+                let parent = *parent;
+                let total = parent.len();
+                let part = parts.next()?;
+                *index += 1;
+                let number = *index;
+                if *pos >= total {
+                    self.state = State::Done;
+                    return None;
+                }
+                let start_pos = *pos;
+                let (start, len) = match part.length {
+                    PartLength::Fixed(n) => (start_pos, usize::from(n)),
+                    PartLength::Prefixed { digits, max } => {
+                        let d = usize::from(digits);
+                        let mut v = 0usize;
+                        for c in parent.symbols().skip(start_pos).take(d) {
+                            if !c.is_ascii_digit() {
+                                return self.malformed(start_pos, "a part length is not digits");
+                            }
+                            v = v * 10 + usize::from(c - b'0');
+                        }
+                        if v > usize::from(max) {
+                            return self.malformed(start_pos, "a part length is above its maximum");
+                        }
+                        (start_pos + d, v)
+                    }
+                    PartLength::Rest { max } => {
+                        let len = total - start_pos;
+                        if len > usize::from(max) {
+                            return self.malformed(start_pos, "the last part is above its maximum");
+                        }
+                        (start_pos, len)
+                    }
+                };
+                if start + len > total {
+                    return self.malformed(start_pos, "a part runs past the end of the field");
+                }
+                if let Some(i) = parent
+                    .symbols()
+                    .skip(start)
+                    .take(len)
+                    .position(|c| !part.content.allows(c))
+                {
+                    return self.malformed(start + i, "a character the part does not allow");
+                }
+                if let State::Positional { pos, .. } = &mut self.state {
+                    *pos = start + len;
+                }
+                Some(Ok(Element {
+                    top,
+                    label: Label::Number(number),
+                    name: part.name,
+                    sensitive,
+                    repr: Repr::Span { parent, start, len },
+                }))
+            }
+            State::Bitmapped {
+                data,
+                offset,
+                fields,
+                ones,
+            } => {
+                let Some(n) = ones.next() else {
+                    if !data.is_empty() {
+                        let at = *offset;
+                        return self.malformed(at, "bytes after the last subfield");
+                    }
+                    self.state = State::Done;
+                    return None;
+                };
+                let at = *offset;
+                let Some(spec) = fields.get(n).and_then(Option::as_ref) else {
+                    return self.malformed(at, "the bitmap announces an undefined subfield");
+                };
+                let input: &'a [u8] = data;
+                match dec::field(spec)(input) {
+                    Ok((rest, _units)) => {
+                        let used = input.len() - rest.len();
+                        let wire = input.get(..used).unwrap_or(&[]);
+                        *data = rest;
+                        *offset += used;
+                        let f = Field::from_wire(n as u16, spec, wire);
+                        Some(Ok(Element::of_field(top, f)))
+                    }
+                    Err(_) => self.malformed(at, "a subfield does not match its definition"),
+                }
+            }
+            State::Ber(tlvs) => match tlvs.next()? {
+                Ok(t) => Some(Ok(Element {
+                    top,
+                    label: Label::Tag(t.tag),
+                    name: t.tag.name().unwrap_or(""),
+                    sensitive: if t.tag.is_sensitive() {
+                        Sensitivity::Track
+                    } else {
+                        sensitive
+                    },
+                    repr: Repr::Bytes {
+                        value: t.value,
+                        text: false,
+                    },
+                })),
+                Err(e) => {
+                    self.state = State::Done;
+                    Some(Err(SubfieldError::Malformed {
+                        field: top,
+                        offset: e.offset,
+                        reason: "malformed BER-TLV",
+                    }))
+                }
+            },
+            State::Simple {
+                data,
+                pos,
+                tag,
+                length,
+                text,
+            } => {
+                let data: &'a [u8] = data;
+                let at = *pos;
+                if at >= data.len() {
+                    self.state = State::Done;
+                    return None;
+                }
+                let (tag, length, text) = (*tag, *length, *text);
+                let Some(tag_raw) = data.get(at..at + tag.len()) else {
+                    return self.malformed(at, "data ends inside a tag");
+                };
+                let len_at = at + tag.len();
+                let Some(len) = data
+                    .get(len_at..len_at + length.len())
+                    .and_then(|raw| read_number(length, raw))
+                else {
+                    return self.malformed(len_at, "a length is missing or not a number");
+                };
+                let value_at = len_at + length.len();
+                let Some(value) = data.get(value_at..value_at + len) else {
+                    return self.malformed(at, "a value runs past the end of the field");
+                };
+                if let State::Simple { pos, .. } = &mut self.state {
+                    *pos = value_at + len;
+                }
+                let label = match tag {
+                    TlvPart::Ascii(_) => {
+                        let mut b = [0u8; 8];
+                        let n = tag_raw.len().min(8);
+                        if let (Some(d), Some(s)) = (b.get_mut(..n), tag_raw.get(..n)) {
+                            d.copy_from_slice(s);
+                        }
+                        Label::Text(b, n as u8)
+                    }
+                    _ => Label::Tag(Tag::new(
+                        tag_raw
+                            .iter()
+                            .take(4)
+                            .fold(0u32, |v, &b| (v << 8) | u32::from(b)),
+                    )),
+                };
+                Some(Ok(Element {
+                    top,
+                    label,
+                    name: "",
+                    sensitive,
+                    repr: Repr::Bytes { value, text },
+                }))
+            }
+        }
+    }
+}
+
+/// Builds the value of a composite field from its subfields; pass the result to
+/// [`crate::MessageBuilder::set`] as bytes.
+///
+/// ```
+/// use iso8583_wire::subfield::CompositeBuilder;
+/// use iso8583_wire::{layouts::CUP, MessageBuilder, Mti};
+///
+/// let mut c = CompositeBuilder::new(CUP.field(60).unwrap())?;
+/// c.set("1", "22")?.set("2", "000727")?.set("3", "000")?.set("4", "6")?.set("5", "0")?;
+/// let value = c.finish()?;
+/// assert_eq!(value, b"2200072700060");
+/// let mut b = MessageBuilder::new(&CUP, Mti::new(200)?);
+/// b.set(60, &value[..])?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "alloc")]
+pub struct CompositeBuilder<'s> {
+    spec: &'s crate::spec::FieldSpec<'s>,
+    composite: &'s Composite<'s>,
+    values: alloc::collections::BTreeMap<BuildKey, alloc::vec::Vec<u8>>,
+}
+
+#[cfg(feature = "alloc")]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum BuildKey {
+    Number(u16),
+    Tag(alloc::vec::Vec<u8>),
+}
+
+#[cfg(feature = "alloc")]
+impl<'s> CompositeBuilder<'s> {
+    /// A builder for a composite field.
+    pub fn new(spec: &'s crate::spec::FieldSpec<'s>) -> Result<Self, SubfieldError> {
+        let composite = spec
+            .subfields
+            .ok_or(SubfieldError::NotComposite { field: 0 })?;
+        Ok(CompositeBuilder {
+            spec,
+            composite,
+            values: alloc::collections::BTreeMap::new(),
+        })
+    }
+
+    /// Sets subfield `key` (`"2"`, a hex tag `"9F26"`, or a text tag) to `value`: text
+    /// for text parts, hex for binary values.
+    pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self, SubfieldError> {
+        let bad = |reason| SubfieldError::Malformed {
+            field: 0,
+            offset: 0,
+            reason,
+        };
+        let (k, v) = match self.composite {
+            Composite::Positional(parts) => {
+                let i: u16 = key
+                    .parse()
+                    .map_err(|_| SubfieldError::BadPath("part number"))?;
+                let part = parts
+                    .get(usize::from(i).wrapping_sub(1))
+                    .ok_or(bad("no such part"))?;
+                if !value.bytes().all(|c| part.content.allows(c)) {
+                    return Err(bad("a character the part does not allow"));
+                }
+                (BuildKey::Number(i), value.as_bytes().to_vec())
+            }
+            Composite::Bitmapped { fields, .. } => {
+                let n: u16 = key
+                    .parse()
+                    .map_err(|_| SubfieldError::BadPath("subfield number"))?;
+                let spec = fields
+                    .get(usize::from(n))
+                    .and_then(Option::as_ref)
+                    .ok_or(bad("no such subfield"))?;
+                let source = if spec.content.is_text() {
+                    crate::wire::encode::Source::Bytes(value.as_bytes())
+                } else {
+                    crate::wire::encode::Source::Hex(value.as_bytes())
+                };
+                let plan = crate::wire::encode::plan(spec, source, true)
+                    .map_err(|_| bad("the value does not fit the subfield"))?;
+                let mut out = alloc::vec::Vec::with_capacity(plan.total);
+                crate::wire::encode::write(
+                    spec,
+                    &plan,
+                    &mut crate::wire::encode::BufSink(&mut out),
+                );
+                (BuildKey::Number(n), out)
+            }
+            Composite::Tlv(_) => {
+                let v = if self.spec.content.is_text() {
+                    value.as_bytes().to_vec()
+                } else {
+                    hex::decode(value).map_err(|_| bad("a binary value must be hex"))?
+                };
+                let tag = match self.composite {
+                    Composite::Tlv(TlvForm::Simple {
+                        tag: TlvPart::Ascii(_),
+                        ..
+                    }) => key.as_bytes().to_vec(),
+                    _ => hex::decode(key).map_err(|_| SubfieldError::BadPath("hex tag"))?,
+                };
+                (BuildKey::Tag(tag), v)
+            }
+        };
+        self.values.insert(k, v);
+        Ok(self)
+    }
+
+    /// The composite value: logical characters for positional parts, bytes for
+    /// bitmapped and TLV subfields.
+    pub fn finish(&self) -> Result<alloc::vec::Vec<u8>, SubfieldError> {
+        let bad = |reason| SubfieldError::Malformed {
+            field: 0,
+            offset: 0,
+            reason,
+        };
+        let mut out = alloc::vec::Vec::new();
+        match self.composite {
+            Composite::Positional(parts) => {
+                let last = self
+                    .values
+                    .keys()
+                    .filter_map(|k| match k {
+                        BuildKey::Number(n) => Some(*n),
+                        BuildKey::Tag(_) => None,
+                    })
+                    .max()
+                    .unwrap_or(0);
+                for (i, part) in parts.iter().enumerate().take(usize::from(last)) {
+                    let v = self
+                        .values
+                        .get(&BuildKey::Number(i as u16 + 1))
+                        .map(alloc::vec::Vec::as_slice)
+                        .unwrap_or(&[]);
+                    match part.length {
+                        PartLength::Fixed(n) => {
+                            let n = usize::from(n);
+                            if v.len() > n {
+                                return Err(bad("a part is longer than its fixed length"));
+                            }
+                            let pad = if part.content == Content::N {
+                                b'0'
+                            } else {
+                                b' '
+                            };
+                            if part.content == Content::N {
+                                out.resize(out.len() + n - v.len(), pad);
+                                out.extend_from_slice(v);
+                            } else {
+                                out.extend_from_slice(v);
+                                out.resize(out.len() + n - v.len(), pad);
+                            }
+                        }
+                        PartLength::Prefixed { digits, max } => {
+                            if v.len() > usize::from(max) {
+                                return Err(bad("a part is above its maximum"));
+                            }
+                            let text =
+                                alloc::format!("{:0width$}", v.len(), width = usize::from(digits));
+                            out.extend_from_slice(text.as_bytes());
+                            out.extend_from_slice(v);
+                        }
+                        PartLength::Rest { max } => {
+                            if v.len() > usize::from(max) {
+                                return Err(bad("a part is above its maximum"));
+                            }
+                            out.extend_from_slice(v);
+                        }
+                    }
+                }
+            }
+            Composite::Bitmapped { bitmap, .. } => {
+                let mut map = Bitmap::new();
+                for k in self.values.keys() {
+                    if let BuildKey::Number(n) = k {
+                        map.set(usize::from(*n))
+                            .map_err(|_| bad("subfield number"))?;
+                    }
+                }
+                let bytes = map.to_bytes(0);
+                match bitmap {
+                    BitmapEncoding::Binary => out.extend_from_slice(&bytes),
+                    BitmapEncoding::HexAscii => {
+                        for b in bytes {
+                            out.extend_from_slice(&hex::byte_hex(b));
+                        }
+                    }
+                }
+                for v in self.values.values() {
+                    out.extend_from_slice(v);
+                }
+            }
+            Composite::Tlv(TlvForm::Ber) => {
+                let mut b = crate::tlv::TlvBuilder::new();
+                for (k, v) in &self.values {
+                    if let BuildKey::Tag(t) = k {
+                        if t.is_empty() || t.len() > 4 {
+                            return Err(bad("a BER tag is 1 to 4 bytes"));
+                        }
+                        let tag = t.iter().fold(0u32, |a, &x| (a << 8) | u32::from(x));
+                        b.put(Tag::new(tag), v);
+                    }
+                }
+                out = b.finish();
+            }
+            Composite::Tlv(TlvForm::Simple { tag, length }) => {
+                for (k, v) in &self.values {
+                    if let BuildKey::Tag(t) = k {
+                        if t.len() != tag.len() {
+                            return Err(bad("a tag has the wrong size"));
+                        }
+                        out.extend_from_slice(t);
+                        write_number(*length, v.len(), &mut out)
+                            .ok_or(bad("a value is too long for its length"))?;
+                        out.extend_from_slice(v);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(feature = "alloc")]
+fn write_number(part: TlvPart, n: usize, out: &mut alloc::vec::Vec<u8>) -> Option<()> {
+    let width = part.len();
+    match part {
+        TlvPart::Ascii(_) => {
+            let text = alloc::format!("{n:0width$}");
+            (text.len() == width).then(|| out.extend_from_slice(text.as_bytes()))
+        }
+        TlvPart::Binary(_) => {
+            let be = (n as u64).to_be_bytes();
+            let fits = width >= 8 || n >> (8 * width) == 0;
+            fits.then(|| out.extend_from_slice(be.get(8 - width.min(8)..).unwrap_or(&[])))
+        }
+        TlvPart::Bcd(_) => {
+            let text = alloc::format!("{n:0w$}", w = width * 2);
+            if text.len() != width * 2 {
+                return None;
+            }
+            for pair in text.as_bytes().chunks(2) {
+                let hi = pair.first().map_or(0, |c| c - b'0');
+                let lo = pair.get(1).map_or(0, |c| c - b'0');
+                out.push((hi << 4) | lo);
+            }
+            Some(())
+        }
+    }
+}

@@ -1,0 +1,558 @@
+//! EMV BER-TLV, as carried in field 55 (ICC system related data).
+//!
+//! * Tags: one byte, or more when the first byte's low five bits are all set; each
+//!   following byte with bit 8 set continues the tag (at most 4 bytes here).
+//! * Lengths: `< 0x80` is the length itself; `0x81`..`0x84` announce 1 to 4 length
+//!   bytes.
+//! * A tag with bit 6 of its first byte set is *constructed*: its value is TLV again.
+//!
+//! [`Tlvs`] iterates a buffer without copying; malformed data ends the iteration with a
+//! [`TlvError`] naming the byte offset. [`find`] looks a tag up, also inside constructed
+//! tags.
+//!
+//! ```
+//! use iso8583_wire::tlv::{self, Tag};
+//!
+//! let data = [0x9F, 0x27, 0x01, 0x80, 0x95, 0x05, 0, 0, 0, 0, 0];
+//! let items: Vec<_> = tlv::Tlvs::new(&data).collect::<Result<_, _>>()?;
+//! assert_eq!(items[0].tag, Tag::new(0x9F27));
+//! assert_eq!(items[0].value, &[0x80]);
+//! assert_eq!(items[1].tag.name(), Some("Terminal Verification Results"));
+//! assert_eq!(tlv::find(&data, Tag::new(0x95))?.map(|t| t.value.len()), Some(5));
+//! # Ok::<(), iso8583_wire::tlv::TlvError>(())
+//! ```
+
+use core::fmt;
+
+/// A BER-TLV tag of 1 to 4 bytes, kept as its big-endian number (`9F26` = 0x9F26).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tag(u32);
+
+impl Tag {
+    /// A tag from its number (`Tag::new(0x9F26)`).
+    pub const fn new(value: u32) -> Tag {
+        Tag(value)
+    }
+
+    /// The tag's number.
+    pub const fn value(self) -> u32 {
+        self.0
+    }
+
+    /// Number of bytes the tag takes.
+    pub const fn len(self) -> usize {
+        match self.0 {
+            0..=0xFF => 1,
+            0x100..=0xFFFF => 2,
+            0x1_0000..=0xFF_FFFF => 3,
+            _ => 4,
+        }
+    }
+
+    /// Always false: a tag has at least one byte.
+    pub const fn is_empty(self) -> bool {
+        false
+    }
+
+    /// The tag's bytes, written to the front of `out`; returns how many.
+    pub fn write(self, out: &mut [u8; 4]) -> usize {
+        let n = self.len();
+        let be = self.0.to_be_bytes();
+        for (o, b) in out.iter_mut().zip(be.iter().skip(4 - n)) {
+            *o = *b;
+        }
+        n
+    }
+
+    /// The first byte.
+    const fn first_byte(self) -> u8 {
+        (self.0 >> (8 * (self.len() as u32 - 1))) as u8
+    }
+
+    /// Whether the tag is constructed (its value is TLV).
+    pub const fn is_constructed(self) -> bool {
+        self.first_byte() & 0x20 != 0
+    }
+
+    /// The EMV name of common tags.
+    pub fn name(self) -> Option<&'static str> {
+        EMV_TAGS
+            .iter()
+            .find(|(t, _, _)| *t == self.0)
+            .map(|(_, name, _)| *name)
+    }
+
+    /// Whether the tag carries cardholder data that dumps mask (PAN, track data,
+    /// cardholder name).
+    pub fn is_sensitive(self) -> bool {
+        EMV_TAGS
+            .iter()
+            .find(|(t, _, _)| *t == self.0)
+            .is_some_and(|(_, _, s)| *s)
+    }
+
+    /// Parses a tag from hex text (`"9F26"`).
+    pub fn from_hex(text: &str) -> Option<Tag> {
+        if text.is_empty() || text.len() > 8 || text.len() % 2 != 0 {
+            return None;
+        }
+        u32::from_str_radix(text, 16).ok().map(Tag)
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self.len() * 2;
+        write!(f, "{:0width$X}", self.0)
+    }
+}
+
+impl fmt::Debug for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Tag({self})")
+    }
+}
+
+/// What is wrong with TLV data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TlvErrorKind {
+    /// The data ends inside a tag.
+    TruncatedTag,
+    /// A tag longer than 4 bytes.
+    TagTooLong,
+    /// The data ends inside a length.
+    TruncatedLength,
+    /// A length form this crate does not accept (`0x80` indefinite, or more than 4
+    /// length bytes).
+    BadLengthForm(u8),
+    /// The value is longer than the data left.
+    ValueBeyondEnd {
+        /// The length announced.
+        length: usize,
+        /// Bytes left.
+        available: usize,
+    },
+    /// Nesting deeper than the limit.
+    TooDeep,
+}
+
+/// Malformed TLV data, with the byte offset of the element at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[error("malformed TLV at byte {offset}: {kind}")]
+pub struct TlvError {
+    /// Offset of the element (from the start of the data given to the iterator).
+    pub offset: usize,
+    /// What is wrong.
+    pub kind: TlvErrorKind,
+}
+
+impl fmt::Display for TlvErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TlvErrorKind::TruncatedTag => f.write_str("data ends inside a tag"),
+            TlvErrorKind::TagTooLong => f.write_str("tag longer than 4 bytes"),
+            TlvErrorKind::TruncatedLength => f.write_str("data ends inside a length"),
+            TlvErrorKind::BadLengthForm(b) => write!(f, "unsupported length form 0x{b:02X}"),
+            TlvErrorKind::ValueBeyondEnd { length, available } => {
+                write!(f, "value of {length} bytes, only {available} left")
+            }
+            TlvErrorKind::TooDeep => f.write_str("constructed tags nested too deep"),
+        }
+    }
+}
+
+/// One element: tag, value (borrowed), and where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    /// The tag.
+    pub tag: Tag,
+    /// The value bytes.
+    pub value: &'a [u8],
+    /// Offset of the tag's first byte in the data iterated.
+    pub offset: usize,
+    /// Offset of the first value byte in the data iterated.
+    pub value_offset: usize,
+}
+
+impl<'a> Tlv<'a> {
+    /// The elements inside a constructed tag (empty iteration for a primitive one).
+    pub fn children(&self) -> Tlvs<'a> {
+        if self.tag.is_constructed() {
+            Tlvs::with_base(self.value, self.value_offset)
+        } else {
+            Tlvs::with_base(&[], self.value_offset)
+        }
+    }
+}
+
+/// Iterator over the TLV elements of a buffer (one level; see [`Tlv::children`]).
+#[derive(Debug, Clone)]
+pub struct Tlvs<'a> {
+    data: &'a [u8],
+    pos: usize,
+    base: usize,
+    failed: bool,
+}
+
+impl<'a> Tlvs<'a> {
+    /// Iterates `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Tlvs::with_base(data, 0)
+    }
+
+    fn with_base(data: &'a [u8], base: usize) -> Self {
+        Tlvs {
+            data,
+            pos: 0,
+            base,
+            failed: false,
+        }
+    }
+
+    fn parse_one(&mut self) -> Result<Tlv<'a>, TlvErrorKind> {
+        let start = self.pos;
+        let rest = self.data.get(start..).unwrap_or(&[]);
+        let first = *rest.first().ok_or(TlvErrorKind::TruncatedTag)?;
+        let mut tag = u32::from(first);
+        let mut i = 1;
+        if first & 0x1F == 0x1F {
+            loop {
+                let b = *rest.get(i).ok_or(TlvErrorKind::TruncatedTag)?;
+                i += 1;
+                if i > 4 {
+                    return Err(TlvErrorKind::TagTooLong);
+                }
+                tag = (tag << 8) | u32::from(b);
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+        }
+        let lb = *rest.get(i).ok_or(TlvErrorKind::TruncatedLength)?;
+        i += 1;
+        let length = if lb < 0x80 {
+            usize::from(lb)
+        } else {
+            let n = usize::from(lb & 0x7F);
+            if n == 0 || n > 4 {
+                return Err(TlvErrorKind::BadLengthForm(lb));
+            }
+            let bytes = rest.get(i..i + n).ok_or(TlvErrorKind::TruncatedLength)?;
+            i += n;
+            bytes.iter().fold(0usize, |v, &b| (v << 8) | usize::from(b))
+        };
+        let available = rest.len() - i;
+        if length > available {
+            return Err(TlvErrorKind::ValueBeyondEnd { length, available });
+        }
+        let value = rest.get(i..i + length).unwrap_or(&[]);
+        self.pos = start + i + length;
+        Ok(Tlv {
+            tag: Tag(tag),
+            value,
+            offset: self.base + start,
+            value_offset: self.base + start + i,
+        })
+    }
+}
+
+impl<'a> Iterator for Tlvs<'a> {
+    type Item = Result<Tlv<'a>, TlvError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed || self.pos >= self.data.len() {
+            return None;
+        }
+        let offset = self.base + self.pos;
+        match self.parse_one() {
+            Ok(t) => Some(Ok(t)),
+            Err(kind) => {
+                self.failed = true;
+                Some(Err(TlvError { offset, kind }))
+            }
+        }
+    }
+}
+
+/// Nesting limit for [`find`] and [`validate`].
+pub const MAX_DEPTH: usize = 8;
+
+/// Checks that `data` is well-formed TLV, constructed tags included.
+pub fn validate(data: &[u8]) -> Result<(), TlvError> {
+    fn walk(items: Tlvs<'_>, depth: usize) -> Result<(), TlvError> {
+        for item in items {
+            let item = item?;
+            if item.tag.is_constructed() {
+                if depth >= MAX_DEPTH {
+                    return Err(TlvError {
+                        offset: item.offset,
+                        kind: TlvErrorKind::TooDeep,
+                    });
+                }
+                walk(item.children(), depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+    walk(Tlvs::new(data), 0)
+}
+
+/// The first element with `tag`, searching constructed tags depth-first.
+pub fn find(data: &[u8], tag: Tag) -> Result<Option<Tlv<'_>>, TlvError> {
+    fn walk<'a>(items: Tlvs<'a>, tag: Tag, depth: usize) -> Result<Option<Tlv<'a>>, TlvError> {
+        for item in items {
+            let item = item?;
+            if item.tag == tag {
+                return Ok(Some(item));
+            }
+            if item.tag.is_constructed() && depth < MAX_DEPTH {
+                if let Some(found) = walk(item.children(), tag, depth + 1)? {
+                    return Ok(Some(found));
+                }
+            }
+        }
+        Ok(None)
+    }
+    walk(Tlvs::new(data), tag, 0)
+}
+
+/// Writes one element's tag and length (BER, shortest form) to `out`; returns the bytes
+/// used (at most 9).
+pub fn write_header(tag: Tag, length: usize, out: &mut [u8; 9]) -> usize {
+    let mut t = [0u8; 4];
+    let n = tag.write(&mut t);
+    let mut i = 0;
+    for &b in t.iter().take(n) {
+        if let Some(o) = out.get_mut(i) {
+            *o = b;
+        }
+        i += 1;
+    }
+    let len_bytes = (length as u64).to_be_bytes();
+    let significant = if length < 0x80 {
+        0
+    } else {
+        8 - (length as u64).leading_zeros() as usize / 8
+    };
+    if significant == 0 {
+        if let Some(o) = out.get_mut(i) {
+            *o = length as u8;
+        }
+        i += 1;
+    } else {
+        if let Some(o) = out.get_mut(i) {
+            *o = 0x80 | significant as u8;
+        }
+        i += 1;
+        for &b in len_bytes.iter().skip(8 - significant) {
+            if let Some(o) = out.get_mut(i) {
+                *o = b;
+            }
+            i += 1;
+        }
+    }
+    i
+}
+
+/// Builds BER-TLV data, constructed tags included.
+///
+/// ```
+/// use iso8583_wire::tlv::{Tag, TlvBuilder, Tlvs};
+///
+/// let mut b = TlvBuilder::new();
+/// b.put(Tag::new(0x9F02), &[0, 0, 0, 0, 0x10, 0]);
+/// b.begin(Tag::new(0x71)); // issuer script template
+/// b.put(Tag::new(0x86), &[0x84, 0x24]);
+/// b.end();
+/// let data = b.finish();
+/// assert_eq!(data, [0x9F, 0x02, 6, 0, 0, 0, 0, 0x10, 0, 0x71, 4, 0x86, 2, 0x84, 0x24]);
+/// assert_eq!(Tlvs::new(&data).count(), 2);
+/// ```
+#[cfg(feature = "alloc")]
+#[derive(Debug, Default, Clone)]
+pub struct TlvBuilder {
+    out: alloc::vec::Vec<u8>,
+    open: alloc::vec::Vec<(Tag, usize)>,
+}
+
+#[cfg(feature = "alloc")]
+impl TlvBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        TlvBuilder::default()
+    }
+
+    /// Appends a primitive element.
+    pub fn put(&mut self, tag: Tag, value: &[u8]) -> &mut Self {
+        let mut h = [0u8; 9];
+        let n = write_header(tag, value.len(), &mut h);
+        self.out.extend_from_slice(h.get(..n).unwrap_or(&[]));
+        self.out.extend_from_slice(value);
+        self
+    }
+
+    /// Opens a constructed element; close it with [`TlvBuilder::end`].
+    pub fn begin(&mut self, tag: Tag) -> &mut Self {
+        self.open.push((tag, self.out.len()));
+        self
+    }
+
+    /// Closes the innermost open constructed element.
+    pub fn end(&mut self) -> &mut Self {
+        if let Some((tag, start)) = self.open.pop() {
+            let body: alloc::vec::Vec<u8> = self.out.split_off(start);
+            self.put(tag, &body);
+        }
+        self
+    }
+
+    /// The encoded data (open constructed elements are closed first).
+    pub fn finish(mut self) -> alloc::vec::Vec<u8> {
+        while !self.open.is_empty() {
+            self.end();
+        }
+        self.out
+    }
+}
+
+/// Common EMV tags: number, name, whether dumps mask the value.
+pub static EMV_TAGS: &[(u32, &str, bool)] = &[
+    (0x42, "Issuer Identification Number", false),
+    (0x4F, "Application Identifier (AID) - card", false),
+    (0x50, "Application Label", false),
+    (0x56, "Track 1 Equivalent Data", true),
+    (0x57, "Track 2 Equivalent Data", true),
+    (0x5A, "Application Primary Account Number (PAN)", true),
+    (0x5F20, "Cardholder Name", true),
+    (0x5F24, "Application Expiration Date", false),
+    (0x5F25, "Application Effective Date", false),
+    (0x5F28, "Issuer Country Code", false),
+    (0x5F2A, "Transaction Currency Code", false),
+    (0x5F2D, "Language Preference", false),
+    (0x5F30, "Service Code", false),
+    (0x5F34, "Application PAN Sequence Number", false),
+    (0x71, "Issuer Script Template 1", false),
+    (0x72, "Issuer Script Template 2", false),
+    (0x82, "Application Interchange Profile", false),
+    (0x84, "Dedicated File (DF) Name", false),
+    (0x86, "Issuer Script Command", false),
+    (0x89, "Authorisation Code", false),
+    (0x8A, "Authorisation Response Code", false),
+    (0x91, "Issuer Authentication Data", false),
+    (0x95, "Terminal Verification Results", false),
+    (0x9A, "Transaction Date", false),
+    (0x9B, "Transaction Status Information", false),
+    (0x9C, "Transaction Type", false),
+    (0x9F01, "Acquirer Identifier", false),
+    (0x9F02, "Amount, Authorised (Numeric)", false),
+    (0x9F03, "Amount, Other (Numeric)", false),
+    (0x9F06, "Application Identifier (AID) - terminal", false),
+    (0x9F07, "Application Usage Control", false),
+    (0x9F09, "Application Version Number - terminal", false),
+    (0x9F0D, "Issuer Action Code - Default", false),
+    (0x9F0E, "Issuer Action Code - Denial", false),
+    (0x9F0F, "Issuer Action Code - Online", false),
+    (0x9F10, "Issuer Application Data", false),
+    (0x9F12, "Application Preferred Name", false),
+    (0x9F15, "Merchant Category Code", false),
+    (0x9F16, "Merchant Identifier", false),
+    (0x9F1A, "Terminal Country Code", false),
+    (0x9F1C, "Terminal Identification", false),
+    (0x9F1E, "Interface Device (IFD) Serial Number", false),
+    (0x9F1F, "Track 1 Discretionary Data", true),
+    (0x9F20, "Track 2 Discretionary Data", true),
+    (0x9F21, "Transaction Time", false),
+    (0x9F26, "Application Cryptogram", false),
+    (0x9F27, "Cryptogram Information Data", false),
+    (0x9F33, "Terminal Capabilities", false),
+    (
+        0x9F34,
+        "Cardholder Verification Method (CVM) Results",
+        false,
+    ),
+    (0x9F35, "Terminal Type", false),
+    (0x9F36, "Application Transaction Counter (ATC)", false),
+    (0x9F37, "Unpredictable Number", false),
+    (0x9F39, "Point-of-Service (POS) Entry Mode", false),
+    (0x9F40, "Additional Terminal Capabilities", false),
+    (0x9F41, "Transaction Sequence Counter", false),
+    (0x9F53, "Transaction Category Code", false),
+    (0x9F5B, "Issuer Script Results", false),
+    (0x9F63, "Card Product Identification Information", false),
+    (0x9F66, "Terminal Transaction Qualifiers (TTQ)", false),
+    (0x9F6B, "Track 2 Data (contactless)", true),
+    (0x9F6E, "Form Factor Indicator / Third Party Data", false),
+    (0x9F74, "VLP Issuer Authorisation Code", false),
+    (0xDF31, "Issuer Script Results (UnionPay)", false),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::ToString;
+
+    #[test]
+    fn multi_byte_tags_and_long_lengths() {
+        // 3-byte tag DF8101 with a 0x81-form length of 130.
+        let mut data = [0u8; 4 + 2 + 130];
+        data[..5].copy_from_slice(&[0xDF, 0x81, 0x01, 0x81, 130]);
+        let items: std::vec::Vec<_> = Tlvs::new(&data[..135]).collect();
+        assert_eq!(items.len(), 1);
+        let t = items[0].unwrap();
+        assert_eq!(t.tag, Tag::new(0xDF8101));
+        assert_eq!(t.value.len(), 130);
+        assert_eq!(t.value_offset, 5);
+    }
+
+    #[test]
+    fn malformed_data_names_the_offset() {
+        let data = [0x9F, 0x27, 0x01, 0x80, 0x95, 0x05, 0, 0];
+        let err = Tlvs::new(&data).find_map(Result::err).unwrap();
+        assert_eq!(err.offset, 4);
+        assert_eq!(
+            err.kind,
+            TlvErrorKind::ValueBeyondEnd {
+                length: 5,
+                available: 2
+            }
+        );
+        assert_eq!(
+            Tlvs::new(&[0x9F]).next(),
+            Some(Err(TlvError {
+                offset: 0,
+                kind: TlvErrorKind::TruncatedTag
+            }))
+        );
+        assert_eq!(
+            Tlvs::new(&[0x9F, 0x81, 0x82, 0x83, 0x01, 0x00])
+                .next()
+                .unwrap()
+                .unwrap_err()
+                .kind,
+            TlvErrorKind::TagTooLong
+        );
+        assert_eq!(
+            Tlvs::new(&[0x95, 0x80]).next().unwrap().unwrap_err().kind,
+            TlvErrorKind::BadLengthForm(0x80)
+        );
+    }
+
+    #[test]
+    fn nested_lookup_and_header_round_trip() {
+        let data = [0x71, 0x07, 0x9F, 0x18, 0x04, 1, 2, 3, 4];
+        let found = find(&data, Tag::new(0x9F18)).unwrap().unwrap();
+        assert_eq!(found.value, &[1, 2, 3, 4]);
+        assert_eq!(found.offset, 2);
+        for len in [0usize, 0x7F, 0x80, 0xFF, 0x100, 0xFFFF, 0x1_0000] {
+            let mut h = [0u8; 9];
+            let n = write_header(Tag::new(0x9F26), len, &mut h);
+            let mut buf = std::vec::Vec::from(&h[..n]);
+            buf.resize(n + len, 0);
+            let t = Tlvs::new(&buf).next().unwrap().unwrap();
+            assert_eq!((t.tag, t.value.len()), (Tag::new(0x9F26), len));
+        }
+        assert_eq!(Tag::from_hex("9F26"), Some(Tag::new(0x9F26)));
+        assert_eq!(Tag::new(0x5A).to_string(), "5A");
+        assert!(Tag::new(0x5A).is_sensitive() && !Tag::new(0x9F26).is_sensitive());
+    }
+}
