@@ -2,9 +2,14 @@
 //!
 //! ```text
 //! iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
-//! iso8583 encode --spec <layout> --json '<JSON>'        # prints UPPERCASE hex
+//!                [--frame <kind>]
+//! iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>]   # prints UPPERCASE hex
 //! iso8583 validate --spec <layout> --hex <request> [--response <hex>]
 //! ```
+//!
+//! `--frame` reads (or writes) messages behind a length header: `bin2`, `bin4`, `bcd2`
+//! or `ascii4`, with `+self` when the length counts the header too (`bin2+self`).
+//! Framed input may hold several messages; each is decoded in turn.
 //!
 //! `validate` prints one line per violation (field, code, explanation) and exits
 //! non-zero when there is any.
@@ -18,6 +23,7 @@
 use std::io::Read;
 use std::process::ExitCode;
 
+use iso8583_wire::frame::{Framing, LengthHeader};
 use iso8583_wire::spec::MessageSpec;
 use iso8583_wire::validate::Validator;
 use iso8583_wire::wire::hex;
@@ -25,10 +31,11 @@ use iso8583_wire::{Message, MessageBuilder, Mti, layouts};
 use serde_json::Value as Json;
 
 const USAGE: &str = "usage:
-  iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
-  iso8583 encode --spec <layout> --json '<JSON>'
+  iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask] [--frame <kind>]
+  iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>]
   iso8583 validate --spec <layout> --hex <request> [--response <hex>]
-layouts: iso87ascii, iso87binary, iso93ascii, cup";
+layouts: iso87ascii, iso87binary, iso93ascii, cup
+frames:  bin2, bin4, bcd2, ascii4 (add +self when the length counts the header)";
 
 struct Args {
     command: String,
@@ -37,6 +44,7 @@ struct Args {
     file: Option<String>,
     json: Option<Option<String>>,
     response: Option<String>,
+    frame: Option<Framing>,
     no_mask: bool,
 }
 
@@ -50,6 +58,7 @@ fn parse_args() -> Result<Args, String> {
         file: None,
         json: None,
         response: None,
+        frame: None,
         no_mask: false,
     };
     while let Some(arg) = it.next() {
@@ -67,6 +76,21 @@ fn parse_args() -> Result<Args, String> {
                 args.json = Some(value);
             }
             "--response" => args.response = Some(it.next().ok_or("--response needs hex")?),
+            "--frame" => {
+                let kind = it.next().ok_or("--frame needs a kind")?;
+                let (name, counts_itself) = match kind.strip_suffix("+self") {
+                    Some(n) => (n, true),
+                    None => (kind.as_str(), false),
+                };
+                let header = LengthHeader::by_name(name).ok_or_else(|| {
+                    format!("unknown frame kind '{kind}' (bin2, bin4, bcd2, ascii4)")
+                })?;
+                let mut framing = Framing::new(header).with_max_payload(header.capacity());
+                if counts_itself {
+                    framing = framing.counting_itself();
+                }
+                args.frame = Some(framing);
+            }
             "--no-mask" => args.no_mask = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
@@ -151,16 +175,55 @@ fn to_json(msg: &Message<'_>, unmasked: bool) -> String {
     out
 }
 
+/// Writes to stdout; a closed pipe (e.g. `| head`) ends the program quietly.
+fn emit(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(text).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write output: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn show(msg: &Message<'_>, args: &Args) {
+    if args.json.is_some() {
+        emit(format_args!("{}\n", to_json(msg, args.no_mask)));
+    } else if args.no_mask {
+        emit(format_args!("{}", msg.dump().unmasked()));
+    } else {
+        emit(format_args!("{}", msg.dump()));
+    }
+}
+
 fn decode(args: &Args) -> Result<(), String> {
     let spec = layout(args.spec.as_deref())?;
     let input = read_input(args)?;
-    let msg = Message::decode(spec, &input).map_err(|e| format!("decode failed: {e}"))?;
-    if args.json.is_some() {
-        println!("{}", to_json(&msg, args.no_mask));
-    } else if args.no_mask {
-        print!("{}", msg.dump().unmasked());
-    } else {
-        print!("{}", msg.dump());
+    let Some(framing) = args.frame else {
+        let msg = Message::decode(spec, &input).map_err(|e| format!("decode failed: {e}"))?;
+        show(&msg, args);
+        return Ok(());
+    };
+    let mut rest = &input[..];
+    let mut index = 0;
+    while !rest.is_empty() {
+        index += 1;
+        let (payload, used) = framing
+            .parse(rest)
+            .map_err(|e| format!("frame {index}: {e}"))?
+            .ok_or_else(|| format!("frame {index}: input ends inside the frame"))?;
+        let msg = Message::decode(spec, payload)
+            .map_err(|e| format!("frame {index}: decode failed: {e}"))?;
+        if args.json.is_none() && index > 1 {
+            emit(format_args!("\n"));
+        }
+        show(&msg, args);
+        rest = &rest[used..];
+    }
+    if index == 0 {
+        return Err("no frame in the input".into());
     }
     Ok(())
 }
@@ -208,7 +271,16 @@ fn encode(args: &Args) -> Result<(), String> {
         b.set(n, value).map_err(|e| e.to_string())?;
     }
     let bytes = b.to_bytes().map_err(|e| e.to_string())?;
-    println!("{}", hex::encode(&bytes));
+    match args.frame {
+        Some(framing) => {
+            let mut framed = Vec::new();
+            framing
+                .encode(&bytes, &mut framed)
+                .map_err(|e| e.to_string())?;
+            emit(format_args!("{}\n", hex::encode(&framed)));
+        }
+        None => emit(format_args!("{}\n", hex::encode(&bytes))),
+    }
     Ok(())
 }
 
@@ -226,7 +298,7 @@ fn validate(args: &Args) -> Result<bool, String> {
         }
         None => validator.check(&request),
     };
-    print!("{report}");
+    emit(format_args!("{report}"));
     Ok(report.is_ok())
 }
 
@@ -238,7 +310,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(e) => {
-            eprintln!("error: {e}\n{USAGE}");
+            eprintln!("error: {e} (iso8583 --help shows the usage)");
             return ExitCode::from(2);
         }
     };
@@ -251,7 +323,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         other => {
-            eprintln!("error: unknown command '{other}'\n{USAGE}");
+            eprintln!("error: unknown command '{other}' (iso8583 --help shows the usage)");
             return ExitCode::from(2);
         }
     };

@@ -188,6 +188,12 @@ impl<'a> Message<'a> {
         self.input.get(..self.spec.header_len()).unwrap_or(&[])
     }
 
+    /// The TPDU, for layouts whose header has a `tpdu` part (`cup`).
+    pub fn tpdu(&self) -> Option<crate::frame::Tpdu> {
+        self.header_part("tpdu")
+            .and_then(crate::frame::Tpdu::from_bytes)
+    }
+
     /// One named part of the header (`"tpdu"`), if the layout has it.
     pub fn header_part(&self, name: &str) -> Option<&'a [u8]> {
         let mut start = 0;
@@ -584,9 +590,46 @@ impl fmt::Display for Dump<'_, '_> {
             } else {
                 writeln!(f, "{}", field.masked())?;
             }
+            dump_parts(f, &field.number(), field.parts(), self.unmasked, 1)?;
         }
         Ok(())
     }
+}
+
+/// Subfields (and TLV inside constructed tags) under their field, indented.
+fn dump_parts(
+    f: &mut fmt::Formatter<'_>,
+    path: &dyn fmt::Display,
+    parts: crate::subfield::Parts<'_>,
+    unmasked: bool,
+    depth: usize,
+) -> fmt::Result {
+    for part in parts {
+        let indent = 2 + 4 * depth;
+        match part {
+            Ok(p) => {
+                let label = crate::subfield::PathLabel(path, p.label());
+                write!(
+                    f,
+                    "{:indent$}{:<12} {:<40} [{:>3}] ",
+                    "",
+                    label,
+                    truncate(p.name(), 40),
+                    p.len()
+                )?;
+                if unmasked {
+                    writeln!(f, "{}", p.value())?;
+                } else {
+                    writeln!(f, "{}", p.masked())?;
+                }
+                if depth < 4 {
+                    dump_parts(f, &label, p.parts(), unmasked, depth + 1)?;
+                }
+            }
+            Err(e) => writeln!(f, "{:indent$}({e})", "")?,
+        }
+    }
+    Ok(())
 }
 
 fn truncate(s: &str, n: usize) -> &str {

@@ -77,6 +77,38 @@ impl fmt::Display for Label {
     }
 }
 
+/// A path for display: a parent path, a dot, a label (`60.2`, `55.71.86`).
+pub struct PathLabel<'p>(pub &'p dyn fmt::Display, pub Label);
+
+impl fmt::Display for PathLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Formatted into a small buffer so that width and alignment apply.
+        let mut buf = [0u8; 48];
+        let mut w = SmallWriter {
+            buf: &mut buf,
+            len: 0,
+        };
+        let _ = fmt::write(&mut w, format_args!("{}.{}", self.0, self.1));
+        let len = w.len;
+        f.pad(core::str::from_utf8(buf.get(..len).unwrap_or(&[])).unwrap_or(""))
+    }
+}
+
+struct SmallWriter<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl fmt::Write for SmallWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        let dst = self.buf.get_mut(self.len..end).ok_or(fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Repr<'a> {
     Field(Field<'a>),

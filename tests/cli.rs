@@ -192,3 +192,72 @@ fn validate_reports_violations_and_exit_status() {
         String::from_utf8_lossy(&cut.stdout)
     );
 }
+
+#[test]
+fn framed_input_and_output() {
+    let all = vectors();
+    let v = all["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "cup_0800_signin")
+        .unwrap();
+    let hex = v["hex"].as_str().unwrap();
+    let framed = format!("{:04X}{hex}{:04X}{hex}", hex.len() / 2, hex.len() / 2);
+    let out = run(&[
+        "decode",
+        "--spec",
+        "cup",
+        "--frame",
+        "bin2",
+        "--json",
+        "--no-mask",
+        "--hex",
+        &framed,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 2, "two frames, two JSON lines");
+    let first: Json = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["header"]["tpdu"], "6000030000");
+    assert_eq!(first["fields"]["60"], "00000726005");
+    // encode --frame writes the header.
+    let enc = run(&[
+        "encode",
+        "--spec",
+        "cup",
+        "--frame",
+        "bin2",
+        "--json",
+        text.lines().next().unwrap(),
+    ]);
+    assert_eq!(
+        String::from_utf8(enc.stdout).unwrap().trim(),
+        &framed[..4 + hex.len()]
+    );
+    // The dump shows subfields.
+    let dump = String::from_utf8(run(&["decode", "--spec", "cup", "--hex", hex]).stdout).unwrap();
+    assert!(
+        dump.contains("60.3") && dump.contains("Network management information code"),
+        "{dump}"
+    );
+    // A frame cut short is one clear error.
+    let cut = run(&[
+        "decode",
+        "--spec",
+        "cup",
+        "--frame",
+        "bin2",
+        "--hex",
+        &framed[..40],
+    ]);
+    assert!(!cut.status.success());
+    assert_eq!(
+        String::from_utf8(cut.stderr).unwrap().trim(),
+        "error: frame 1: input ends inside the frame"
+    );
+}
