@@ -91,7 +91,12 @@ enum Slot<'v> {
     Absent,
     Source(Source<'v>),
     Number(u64),
+    /// A short value copied into the builder (see `set_copied`).
+    Inline([u8; INLINE], u8),
 }
+
+/// Longest value [`MessageBuilder::set_copied`] keeps inside the builder.
+pub const INLINE: usize = 14;
 
 /// Builds a message field by field and encodes it.
 ///
@@ -207,6 +212,28 @@ impl<'v> MessageBuilder<'v> {
         Ok(self)
     }
 
+    /// Sets field `n` to a short value (at most 14 bytes) copied into the builder, so
+    /// it need not outlive it: response codes, approval codes, RRNs. Text fields take
+    /// the characters, binary fields the raw bytes.
+    pub fn set_copied(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, EncodeError> {
+        let mut inline = [0u8; INLINE];
+        let dst = inline.get_mut(..value.len()).ok_or(EncodeError::field(
+            n,
+            EncodeErrorKind::TooLong {
+                length: value.len(),
+                max: INLINE,
+            },
+        ))?;
+        dst.copy_from_slice(value);
+        let spec = self.field_spec(n)?;
+        encode::plan(spec, Source::Bytes(value), true).map_err(|k| EncodeError::field(n, k))?;
+        if let Some(s) = self.slots.get_mut(n) {
+            *s = Slot::Inline(inline, value.len() as u8);
+        }
+        self.present.set(n).ok();
+        Ok(self)
+    }
+
     /// Removes field `n`.
     pub fn remove(&mut self, n: usize) -> &mut Self {
         if let Some(s) = self.slots.get_mut(n) {
@@ -295,6 +322,12 @@ impl<'v> MessageBuilder<'v> {
                 let plan = encode::plan(&spec, Source::Bytes(digits), false)
                     .map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(&spec, &plan))
+            }
+            Slot::Inline(bytes, len) => {
+                let value = bytes.get(..usize::from(len)).unwrap_or(&[]);
+                let plan = encode::plan(spec, Source::Bytes(value), false)
+                    .map_err(|k| EncodeError::field(n, k))?;
+                Ok(f(spec, &plan))
             }
         }
     }

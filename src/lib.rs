@@ -59,11 +59,17 @@ extern crate std;
 
 pub mod bitmap;
 pub mod builder;
+#[cfg(feature = "std")]
+mod durable;
 pub mod error;
+#[cfg(feature = "alloc")]
+pub mod exchange;
 pub mod fields;
 pub mod frame;
 pub mod message;
 pub mod mti;
+#[cfg(feature = "std")]
+pub mod pos;
 pub mod spec;
 pub mod subfield;
 pub mod tlv;

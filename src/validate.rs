@@ -48,7 +48,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::fields::{Stan, TraceError};
 use crate::message::{Field, Message};
-use crate::spec::{Content, Length, MessageSpec};
+use crate::spec::MessageSpec;
 
 /// What a violation is about, machine-readable (see [`Code::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -208,48 +208,7 @@ impl<'r> IntoIterator for &'r Report {
     }
 }
 
-/// Where a layout keeps the original data elements of reversals and advices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OriginalDataForm {
-    /// Field 90, n42: MTI 4 + STAN 6 + field 7 10 + acquirer 11 + forwarding 11 (1987).
-    Field90,
-    /// Field 56, n..35: MTI 4 + STAN 6 + date-time 12 + LLVAR acquirer (1993).
-    Field56,
-    /// Field 61 (UnionPay POS): batch 6 + POS trace 6 + date 4.
-    Field61,
-    /// No original data elements.
-    None,
-}
-
-impl OriginalDataForm {
-    /// Recognises the form from the layout's field definitions: 90 as fixed n42, else
-    /// 56 as n..35, else 61 as variable n (UnionPay), else none.
-    pub fn detect(spec: &MessageSpec<'_>) -> Self {
-        let is = |n: usize, f: &dyn Fn(&crate::spec::FieldSpec<'_>) -> bool| {
-            spec.field(n)
-                .is_some_and(|s| s.content == Content::N && f(s))
-        };
-        if is(90, &|s| s.length == Length::Fixed(42)) {
-            OriginalDataForm::Field90
-        } else if is(56, &|s| matches!(s.length, Length::Var(p) if p.max == 35)) {
-            OriginalDataForm::Field56
-        } else if is(61, &|s| matches!(s.length, Length::Var(_))) {
-            OriginalDataForm::Field61
-        } else {
-            OriginalDataForm::None
-        }
-    }
-
-    /// The field number, if any.
-    pub const fn field(self) -> Option<u16> {
-        match self {
-            OriginalDataForm::Field90 => Some(90),
-            OriginalDataForm::Field56 => Some(56),
-            OriginalDataForm::Field61 => Some(61),
-            OriginalDataForm::None => None,
-        }
-    }
-}
+pub use crate::fields::OriginalDataForm;
 
 /// Stateless checks of one message or of a request/response pair.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@
 //! let sent = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap().and_hms_opt(23, 59, 58).unwrap();
 //! let rrn: Rrn = "536523000001".parse()?;
 //! let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
-//! b.set_stan(Stan::new(123)?)?.set_rrn(&rrn)?.set_transmission_date_time(sent)?;
+//! b.set_stan(Stan::new(123)?)?.set_rrn(rrn)?.set_transmission_date_time(sent)?;
 //! let wire = b.to_bytes()?;
 //! let msg = ISO87_ASCII.decode(&wire)?;
 //! assert_eq!(msg.stan()?, Stan::new(123)?);
@@ -23,8 +23,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod original;
 mod trace;
 
+pub use original::{OriginalData, OriginalDataError, OriginalDataForm};
 pub use trace::{Rrn, Stan, TraceError};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
@@ -176,15 +178,15 @@ fn hhmmss(t: &impl chrono::Timelike) -> u64 {
     u64::from(t.hour()) * 10_000 + u64::from(t.minute()) * 100 + u64::from(t.second())
 }
 
-impl<'v> MessageBuilder<'v> {
+impl MessageBuilder<'_> {
     /// Sets field 11.
     pub fn set_stan(&mut self, stan: Stan) -> Result<&mut Self, EncodeError> {
         self.set(11, stan.value())
     }
 
     /// Sets field 37.
-    pub fn set_rrn(&mut self, rrn: &'v Rrn) -> Result<&mut Self, EncodeError> {
-        self.set(37, &rrn.as_bytes()[..])
+    pub fn set_rrn(&mut self, rrn: Rrn) -> Result<&mut Self, EncodeError> {
+        self.set_copied(37, &rrn.as_bytes()[..])
     }
 
     /// Sets field 7 (`MMDDhhmmss`; give UTC).

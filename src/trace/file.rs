@@ -14,15 +14,15 @@
 //! Each state line carries a CRC-32; a file that is damaged, truncated or edited is
 //! reported as [`SequenceError::Corrupt`], never silently reset.
 
-use std::borrow::ToOwned;
 use std::format;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::string::String;
 use std::sync::{Mutex, PoisonError};
 
 use super::StanSequence;
+use crate::durable::crc32;
 use crate::fields::Stan;
 
 const MAGIC: &str = "ISO8583-WIRE-STAN";
@@ -183,37 +183,14 @@ fn body(mark: u64) -> String {
     format!("{MAGIC} {VERSION} {mark}")
 }
 
-/// Writes the mark durably: temp file, fsync, rename, fsync directory.
+/// Writes the mark durably (see [`crate::durable::replace_file`]).
 fn write_state(path: &Path, mark: u64) -> Result<(), SequenceError> {
-    let io_err = |source| SequenceError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let body = body(mark);
     let line = format!("{body} {:08x}\n", crc32(body.as_bytes()));
-    let mut tmp_name = path.as_os_str().to_owned();
-    tmp_name.push(".tmp");
-    let tmp = PathBuf::from(tmp_name);
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&tmp)
-        .map_err(io_err)?;
-    f.write_all(line.as_bytes()).map_err(io_err)?;
-    f.sync_all().map_err(io_err)?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(io_err)?;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    // Directory fsync makes the rename durable; not every platform allows opening a
-    // directory, so a failure to open it is not fatal.
-    if let Ok(d) = File::open(dir) {
-        d.sync_all().map_err(io_err)?;
-    }
-    Ok(())
+    crate::durable::replace_file(path, line.as_bytes()).map_err(|source| SequenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Parses a state file: `MAGIC VERSION MARK CRC\n`.
@@ -245,19 +222,6 @@ fn parse_state(text: &[u8]) -> Result<u64, &'static str> {
     Ok(mark)
 }
 
-/// CRC-32 (IEEE 802.3, reflected, as in zlib).
-pub(crate) fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -270,11 +234,6 @@ mod tests {
         let p = dir.join(name);
         let _ = fs::remove_file(&p);
         p
-    }
-
-    #[test]
-    fn crc32_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

@@ -1,0 +1,48 @@
+//! `pos_sim`: a terminal and a host in one program, over TCP on 127.0.0.1, framed with
+//! a 2-byte length. Runs the scenarios a terminal meets in the field and prints each
+//! message (masked) and one verdict line per scenario:
+//!
+//! * `normal_purchase`: approved, nothing to settle.
+//! * `response_lost_inquiry_approved_reversed`: the 0210 is lost; the last-transaction
+//!   inquiry learns the host approved; by default the terminal reverses, since it never
+//!   completed the sale.
+//! * `response_lost_inquiry_approved_kept`: the same with the policy that keeps such
+//!   approvals.
+//! * `request_lost_inquiry_25`: the host never saw the 0200; the inquiry gets 25;
+//!   nothing to reverse.
+//! * `crash_after_sending`: the terminal dies after sending; after the restart the
+//!   journal's pending inquiry and reversal go out before the next purchase.
+//! * `late_response_after_reversal`: the 0210 arrives after the reversal; it is noted
+//!   and changes nothing.
+//!
+//! Exits non-zero if any scenario fails.
+
+mod scenarios;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let verdicts = scenarios::all();
+    let mut failed = 0;
+    for v in &verdicts {
+        println!("--- {}", v.name);
+        for line in &v.log {
+            println!("    {line}");
+        }
+        println!(
+            "scenario {}: {} - {}",
+            v.name,
+            if v.pass { "PASS" } else { "FAIL" },
+            v.what
+        );
+        if !v.pass {
+            failed += 1;
+        }
+    }
+    println!("{} passed, {} failed", verdicts.len() - failed, failed);
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

@@ -1,0 +1,497 @@
+//! The `pos_sim` scenarios: a terminal and a host over TCP on 127.0.0.1, each scenario
+//! returning its verdict. Shared by the example and the integration tests.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use iso8583_wire::exchange::ResponseCode;
+use iso8583_wire::frame::{Framing, LengthHeader};
+use iso8583_wire::layouts::ISO87_ASCII;
+use iso8583_wire::pos::journal::{AfterApproval, HostResult, State};
+use iso8583_wire::pos::terminal::one_line;
+use iso8583_wire::pos::transport::TcpConnection;
+use iso8583_wire::pos::{
+    Connection, HostLedger, Journal, JournalConfig, MemoryLedger, Purchase, PurchaseOutcome,
+    TcpTransport, Terminal,
+};
+use iso8583_wire::trace::{FileStanSequence, StanSequence};
+
+/// What the simulated host does with the next request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Directive {
+    /// Process and answer.
+    Normal,
+    /// Process, never answer (the response is lost).
+    DropResponse,
+    /// Neither process nor answer (the request is lost).
+    Ignore,
+    /// Process, answer after this delay (too late).
+    Delay(Duration),
+}
+
+/// The host side of the simulation.
+pub struct SimHost {
+    pub addr: SocketAddr,
+    pub ledger: Arc<Mutex<MemoryLedger>>,
+    directives: Arc<Mutex<Vec<Directive>>>,
+    /// Every response the host produced, answered or not.
+    pub produced: Arc<Mutex<Vec<Vec<u8>>>>,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+pub const FRAMING: Framing = Framing::new(LengthHeader::Binary2);
+
+impl SimHost {
+    pub fn start() -> std::io::Result<SimHost> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let ledger = Arc::new(Mutex::new(MemoryLedger::new(&ISO87_ASCII)));
+        let directives: Arc<Mutex<Vec<Directive>>> = Arc::new(Mutex::new(Vec::new()));
+        let produced = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (l, d, p, s) = (
+            ledger.clone(),
+            directives.clone(),
+            produced.clone(),
+            stop.clone(),
+        );
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let (l, d, p) = (l.clone(), d.clone(), p.clone());
+                        std::thread::spawn(move || serve(stream, l, d, p));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                }
+            }
+        });
+        Ok(SimHost {
+            addr,
+            ledger,
+            directives,
+            produced,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues directives for the next requests (then `Normal`).
+    pub fn expect(&self, directives: &[Directive]) {
+        let mut d = self.directives.lock().unwrap_or_else(|e| e.into_inner());
+        d.extend(directives.iter().rev());
+    }
+}
+
+impl Drop for SimHost {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve(
+    stream: std::net::TcpStream,
+    ledger: Arc<Mutex<MemoryLedger>>,
+    directives: Arc<Mutex<Vec<Directive>>>,
+    produced: Arc<Mutex<Vec<Vec<u8>>>>,
+) {
+    let mut conn = TcpConnection::from_stream(stream, FRAMING, Duration::from_secs(5));
+    while let Ok(Some(request)) = conn.receive() {
+        let directive = directives
+            .lock()
+            .map(|mut d| d.pop())
+            .ok()
+            .flatten()
+            .unwrap_or(Directive::Normal);
+        if directive == Directive::Ignore {
+            continue;
+        }
+        let Ok(response) = ledger
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .handle(&request)
+        else {
+            continue;
+        };
+        produced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(response.clone());
+        match directive {
+            Directive::Normal => {
+                if conn.send(&response).is_err() {
+                    return;
+                }
+            }
+            Directive::Delay(d) => {
+                std::thread::sleep(d);
+                let _ = conn.send(&response);
+            }
+            Directive::DropResponse | Directive::Ignore => {}
+        }
+    }
+}
+
+/// A terminal's files in a fresh temporary directory.
+pub struct TermFiles {
+    pub dir: PathBuf,
+}
+
+impl TermFiles {
+    pub fn new(name: &str) -> TermFiles {
+        let dir = std::env::temp_dir().join(format!("pos-sim-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::create_dir_all(&dir);
+        TermFiles { dir }
+    }
+    pub fn journal(&self) -> PathBuf {
+        self.dir.join("journal.log")
+    }
+    pub fn stan(&self) -> PathBuf {
+        self.dir.join("stan.state")
+    }
+}
+
+impl Drop for TermFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+pub fn terminal(
+    host: &SimHost,
+    files: &TermFiles,
+    config: JournalConfig,
+) -> Result<Terminal<TcpTransport>, String> {
+    let journal = Journal::open(files.journal(), config).map_err(|e| e.to_string())?;
+    let stans = FileStanSequence::open_or_create(files.stan(), 10).map_err(|e| e.to_string())?;
+    let transport = TcpTransport {
+        addr: host.addr,
+        framing: FRAMING,
+        timeout: Duration::from_millis(300),
+    };
+    Ok(Terminal::new(
+        journal,
+        stans,
+        transport,
+        "TERM0001",
+        "MERCHANT0000001",
+        &[],
+    ))
+}
+
+pub const CARD: Purchase<'static> = Purchase {
+    pan: "4111111111111111",
+    expiry: "2712",
+    amount: 1500,
+    currency: "840",
+};
+
+/// A scenario's verdict.
+pub struct Verdict {
+    pub name: &'static str,
+    pub pass: bool,
+    pub what: String,
+    /// The messages exchanged, one masked line each (`>` sent, `<` received).
+    pub log: Vec<String>,
+}
+
+fn log_of(t: &Terminal<TcpTransport>) -> Vec<String> {
+    t.trace
+        .iter()
+        .map(|(out, bytes)| {
+            format!(
+                "{} {}",
+                if *out { ">" } else { "<" },
+                one_line(&ISO87_ASCII, bytes)
+            )
+        })
+        .collect()
+}
+
+fn verdict(
+    name: &'static str,
+    t: Option<&Terminal<TcpTransport>>,
+    result: Result<(bool, String), String>,
+) -> Verdict {
+    let log = t.map(log_of).unwrap_or_default();
+    match result {
+        Ok((pass, what)) => Verdict {
+            name,
+            pass,
+            what,
+            log,
+        },
+        Err(e) => Verdict {
+            name,
+            pass: false,
+            what: format!("error: {e}"),
+            log,
+        },
+    }
+}
+
+fn mtis(t: &Terminal<TcpTransport>) -> Vec<String> {
+    t.trace
+        .iter()
+        .filter(|(out, _)| *out)
+        .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok().map(|m| m.mti().to_string()))
+        .collect()
+}
+
+/// Scenario 1: A normal purchase: approved, settled, nothing to reverse.
+pub fn normal_purchase() -> Verdict {
+    let name = "normal_purchase";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(t) => t,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    let r = t
+        .purchase(&CARD)
+        .map_err(|e| e.to_string())
+        .map(|(id, outcome)| {
+            let state = t.journal().get(id).map(|r| r.state.clone());
+            let approved = matches!(&outcome, PurchaseOutcome::Answered(h) if h.code.is_approved());
+            let settled = matches!(state, Some(State::Completed(_)));
+            let one_entry = host
+                .ledger
+                .lock()
+                .map(|l| l.entries().len() == 1)
+                .unwrap_or(false);
+            (
+                approved && settled && one_entry,
+                format!(
+                    "approved, journal {}",
+                    state.map_or("?".into(), |s| s.to_string())
+                ),
+            )
+        });
+    verdict(name, Some(&t), r)
+}
+
+/// Scenario 2: The response is lost; the inquiry learns the host approved; by the default
+/// policy the terminal reverses (it never completed the sale).
+pub fn lost_response_approved() -> Verdict {
+    lost_response_approved_with(
+        AfterApproval::Reverse,
+        "response_lost_inquiry_approved_reversed",
+    )
+}
+
+/// Scenario 2b: The same with the policy that keeps approvals learned from an inquiry.
+pub fn lost_response_approved_kept() -> Verdict {
+    lost_response_approved_with(AfterApproval::Keep, "response_lost_inquiry_approved_kept")
+}
+
+fn lost_response_approved_with(policy: AfterApproval, name: &'static str) -> Verdict {
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let mut config = JournalConfig::new(&ISO87_ASCII);
+    config.after_approval = policy;
+    let mut t = match terminal(&host, &files, config) {
+        Ok(t) => t,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    host.expect(&[Directive::DropResponse]);
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
+        let state = t.journal().get(id).map(|r| r.state.clone());
+        let ledger = host.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = ledger.entries().values().next().cloned();
+        let sent = mtis(&t);
+        let pass = match policy {
+            AfterApproval::Reverse => {
+                matches!(state, Some(State::Reversed(_)))
+                    && entry
+                        .as_ref()
+                        .is_some_and(|e| e.reversed && e.reversals_applied == 1)
+                    && sent == ["0200", "0200", "0400"]
+            }
+            AfterApproval::Keep => {
+                matches!(&state, Some(State::Completed(h)) if h.code.is_approved())
+                    && entry.as_ref().is_some_and(|e| !e.reversed)
+                    && sent == ["0200", "0200"]
+            }
+        };
+        (
+            pass,
+            format!(
+                "sent {}, journal {}",
+                sent.join(" "),
+                state.map_or("?".into(), |s| s.to_string())
+            ),
+        )
+    });
+    verdict(name, Some(&t), r)
+}
+
+/// Scenario 3: The request is lost: the host never saw it; the inquiry gets 25; nothing is
+/// reversed.
+pub fn lost_request_not_found() -> Verdict {
+    let name = "request_lost_inquiry_25";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(t) => t,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    host.expect(&[Directive::Ignore]);
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
+        let state = t.journal().get(id).map(|r| r.state.clone());
+        let sent = mtis(&t);
+        let empty = host.ledger.lock().map(|l| l.entries().is_empty()).unwrap_or(false);
+        let pass = matches!(&state, Some(State::Completed(h)) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+            && empty
+            && sent == ["0200", "0200"];
+        (pass, format!("sent {}, journal {}", sent.join(" "), state.map_or("?".into(), |s| s.to_string())))
+    });
+    verdict(name, Some(&t), r)
+}
+
+/// Scenario 4: The terminal crashes after sending (before recording the answer); after the
+/// restart the journal's pending action (inquiry, then reversal) goes out before the
+/// next purchase.
+pub fn crash_after_sending() -> Verdict {
+    let name = "crash_after_sending";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let first = match crash_midway(&host, &files) {
+        Ok(id) => id,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    // Restart: a new terminal on the same files.
+    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(t) => t,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    let interrupted = t.journal().recovery().interrupted;
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, outcome)| {
+        let first_state = t.journal().get(first).map(|r| r.state.clone());
+        let sent = mtis(&t);
+        let ledger = host.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let reversed_once = ledger.entries().values().filter(|e| e.reversed).count() == 1
+            && ledger.entries().values().all(|e| e.reversals_applied <= 1);
+        let pass = interrupted == 1
+            && matches!(first_state, Some(State::Reversed(_)))
+            && sent == ["0200", "0400", "0200"]
+            && reversed_once
+            && id != first
+            && matches!(&outcome, PurchaseOutcome::Answered(h) if h.code.is_approved());
+        (
+            pass,
+            format!(
+                "restart found {interrupted} interrupted; sent {} (pending settled first), first {}",
+                sent.join(" "),
+                first_state.map_or("?".into(), |s| s.to_string())
+            ),
+        )
+    });
+    verdict(name, Some(&t), r)
+}
+
+/// Journals and sends a purchase by hand, then "crashes" (drops everything) before the
+/// answer is recorded. The host processes and answers it.
+fn crash_midway(host: &SimHost, files: &TermFiles) -> Result<iso8583_wire::pos::TxnId, String> {
+    use iso8583_wire::exchange::{self, ReversalKind, ReversalReason};
+    use iso8583_wire::pos::Transport;
+    let mut journal = Journal::open(files.journal(), JournalConfig::new(&ISO87_ASCII))
+        .map_err(|e| e.to_string())?;
+    let stans = FileStanSequence::open_or_create(files.stan(), 10).map_err(|e| e.to_string())?;
+    let stan = stans.next_stan().map_err(|e| e.to_string())?;
+    let mut b = iso8583_wire::MessageBuilder::new(
+        &ISO87_ASCII,
+        iso8583_wire::Mti::new(200).map_err(|e| e.to_string())?,
+    );
+    b.set(2, CARD.pan)
+        .and_then(|b| b.set(3, "000000"))
+        .and_then(|b| b.set(4, CARD.amount))
+        .and_then(|b| b.set_stan(stan))
+        .and_then(|b| b.set(7, 315_143_015u64))
+        .and_then(|b| b.set(41, "TERM0001"))
+        .and_then(|b| b.set(42, "MERCHANT0000001"))
+        .and_then(|b| b.set(49, "840"))
+        .map_err(|e| e.to_string())?;
+    let request = b.to_bytes().map_err(|e| e.to_string())?.to_vec();
+    let decoded = ISO87_ASCII.decode(&request).map_err(|e| e.to_string())?;
+    let reversal = exchange::reversal_for(&decoded, &ReversalReason::OTHER, ReversalKind::Request)
+        .map_err(|e| e.to_string())?;
+    let id = journal
+        .begin(&request, &reversal)
+        .map_err(|e| e.to_string())?;
+    let mut transport = TcpTransport {
+        addr: host.addr,
+        framing: FRAMING,
+        timeout: Duration::from_millis(300),
+    };
+    let mut conn = transport.connect().map_err(|e| e.to_string())?;
+    conn.send(&request).map_err(|e| e.to_string())?;
+    journal.sent(id).map_err(|e| e.to_string())?;
+    // The host answers, but the terminal dies before reading it.
+    let _ = conn.receive();
+    drop(journal);
+    Ok(id)
+}
+
+/// Scenario 5: The response comes after the terminal gave up and reversed: it is recorded as
+/// late and does not undo the reversal.
+pub fn late_response_after_reversal() -> Verdict {
+    let name = "late_response_after_reversal";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let mut config = JournalConfig::new(&ISO87_ASCII);
+    config.unknown_outcome = iso8583_wire::pos::journal::UnknownOutcome::Reverse;
+    let mut t = match terminal(&host, &files, config) {
+        Ok(t) => t,
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    host.expect(&[Directive::Delay(Duration::from_millis(600))]);
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).and_then(|(id, _)| {
+        // The late 0210 the host produced reaches the terminal now.
+        std::thread::sleep(Duration::from_millis(400));
+        let late = host.produced.lock().map_err(|e| e.to_string())?.first().cloned().ok_or("no response produced")?;
+        t.trace.push((false, late.clone()));
+        let late_msg = ISO87_ASCII.decode(&late).map_err(|e| e.to_string())?;
+        let result = HostResult::of(&late_msg).ok_or("late response without 39")?;
+        let state = t.journal().get(id).map(|r| r.state.clone());
+        let after = t.journal_mut().response(id, result).map_err(|e| e.to_string())?.clone();
+        let late_flag = t.journal().get(id).is_some_and(|r| r.late_response);
+        let ledger = host.ledger.lock().map_err(|e| e.to_string())?;
+        let applied_once = ledger.entries().values().all(|e| e.reversals_applied == 1);
+        let pass = matches!(state, Some(State::Reversed(_))) && matches!(after, State::Reversed(_)) && late_flag && applied_once;
+        Ok((pass, format!("reversed before the late 0210 arrived; journal stays {after}, late response noted")))
+    });
+    verdict(name, Some(&t), r)
+}
+
+/// Every scenario, in order.
+pub fn all() -> Vec<Verdict> {
+    vec![
+        normal_purchase(),
+        lost_response_approved(),
+        lost_response_approved_kept(),
+        lost_request_not_found(),
+        crash_after_sending(),
+        late_response_after_reversal(),
+    ]
+}

@@ -1,0 +1,275 @@
+//! The host side: a ledger that answers purchases, reversals and last-transaction
+//! inquiries.
+
+use std::collections::BTreeMap;
+use std::string::{String, ToString};
+use std::vec::Vec;
+
+use crate::exchange::{self, Approval, InquiryAnswer, InquiryConfig, ResponseCode};
+use crate::fields::{OriginalData, OriginalDataForm, Rrn, Stan};
+use crate::message::Message;
+use crate::spec::MessageSpec;
+use crate::trace::rrn_for;
+
+/// Why the host could not answer at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// The request could not be decoded.
+    #[error("cannot decode request: {0}")]
+    Decode(String),
+    /// The response could not be built.
+    #[error("cannot build response: {0}")]
+    Build(String),
+}
+
+/// Answers requests from terminals.
+pub trait HostLedger {
+    /// The encoded response to an encoded request.
+    fn handle(&mut self, request: &[u8]) -> Result<Vec<u8>, HostError>;
+}
+
+/// How a transaction is found: terminal (fields 41/42), STAN, local date `MMDD`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LedgerKey {
+    /// Fields 41 and 42.
+    pub terminal: String,
+    /// The STAN.
+    pub stan: u32,
+    /// The date `MMDD` (0 when the message carries none).
+    pub date: u32,
+}
+
+/// A transaction the host processed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerEntry {
+    /// The answer given.
+    pub code: ResponseCode,
+    /// The RRN assigned.
+    pub rrn: Rrn,
+    /// The approval code given (approved only).
+    pub auth_code: Option<String>,
+    /// The amount (field 4).
+    pub amount: u64,
+    /// Whether it was reversed.
+    pub reversed: bool,
+    /// Reversal messages received for it (originals and repeats).
+    pub reversal_messages: u32,
+    /// Times a reversal was applied (never more than 1).
+    pub reversals_applied: u32,
+}
+
+/// An in-memory [`HostLedger`]: approves purchases (unless `decline_above` is
+/// exceeded), answers 94 to a STAN the terminal already used, reverses at most once
+/// (a repeated 0401 is answered, not applied twice), answers 25 for originals it never
+/// saw, and answers last-transaction inquiries from its records.
+#[derive(Debug)]
+pub struct MemoryLedger {
+    layout: &'static MessageSpec<'static>,
+    inquiry: InquiryConfig,
+    entries: BTreeMap<LedgerKey, LedgerEntry>,
+    next: u32,
+    /// Purchases above this amount are declined with 51.
+    pub decline_above: Option<u64>,
+    /// The clock for RRNs (`YDDDHHNNNNNN`); fixed by default for repeatable output.
+    pub now: chrono::NaiveDateTime,
+}
+
+fn terminal_of(msg: &Message<'_>) -> String {
+    let mut s = String::new();
+    for n in [41, 42] {
+        if let Some(f) = msg.field(n) {
+            s.extend(f.symbols().map(char::from));
+        }
+        s.push('/');
+    }
+    s
+}
+
+fn digits(msg: &Message<'_>, n: usize) -> Option<u64> {
+    let f = msg.field(n)?;
+    let mut v = 0u64;
+    for c in f.symbols() {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
+/// The local date `MMDD` a message carries: field 12 when it is `YYMMDDhhmmss`, else
+/// field 7's `MMDD`, else field 13.
+fn date_of(msg: &Message<'_>) -> u32 {
+    if msg.field(12).is_some_and(|f| f.len() == 12) {
+        return digits(msg, 12).map_or(0, |v| (v / 1_000_000 % 10_000) as u32);
+    }
+    if let Some(v) = digits(msg, 7) {
+        return (v / 1_000_000) as u32;
+    }
+    digits(msg, 13).map_or(0, |v| v as u32)
+}
+
+/// The date `MMDD` of original data elements, per form.
+fn original_date(form: OriginalDataForm, od: &OriginalData) -> u32 {
+    match form {
+        OriginalDataForm::Field56 => (od.date_time / 1_000_000 % 10_000) as u32,
+        OriginalDataForm::Field90 => (od.date_time / 1_000_000) as u32,
+        _ => od.date_time as u32,
+    }
+}
+
+impl MemoryLedger {
+    /// An empty ledger for `layout`.
+    pub fn new(layout: &'static MessageSpec<'static>) -> Self {
+        MemoryLedger {
+            layout,
+            inquiry: InquiryConfig::default(),
+            entries: BTreeMap::new(),
+            next: 1,
+            decline_above: None,
+            now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
+                .and_then(|d| d.and_hms_opt(12, 0, 0))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Every transaction the host processed.
+    pub fn entries(&self) -> &BTreeMap<LedgerKey, LedgerEntry> {
+        &self.entries
+    }
+
+    /// The entry for a terminal and STAN (any date).
+    pub fn find(&self, terminal_prefix: &str, stan: Stan) -> Option<&LedgerEntry> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k.terminal.starts_with(terminal_prefix) && k.stan == stan.value())
+            .map(|(_, e)| e)
+    }
+
+    fn key(msg: &Message<'_>, stan: u32, date: u32) -> LedgerKey {
+        LedgerKey {
+            terminal: terminal_of(msg),
+            stan,
+            date,
+        }
+    }
+
+    /// The original a reversal or inquiry names.
+    fn original_key(msg: &Message<'_>) -> Option<LedgerKey> {
+        let form = OriginalDataForm::detect(msg.spec());
+        match OriginalData::of_message(msg) {
+            Some(Ok(od)) => {
+                let stan = od.stan?.value();
+                Some(Self::key(msg, stan, original_date(form, &od)))
+            }
+            Some(Err(_)) => None,
+            // No original data elements (UnionPay reversal): same STAN, same date.
+            None => Some(Self::key(msg, msg.stan().ok()?.value(), date_of(msg))),
+        }
+    }
+
+    fn build<E: core::fmt::Display>(r: Result<Vec<u8>, E>) -> Result<Vec<u8>, HostError> {
+        r.map_err(|e| HostError::Build(e.to_string()))
+    }
+
+    fn answer(&mut self, msg: &Message<'_>) -> Result<Vec<u8>, HostError> {
+        let mti = msg.mti();
+        let [_, class, function, _] = mti.digits();
+        if !mti.is_request() && !mti.is_advice() {
+            return Self::build(exchange::response_to(
+                msg,
+                ResponseCode::INVALID_TRANSACTION,
+                None,
+            ));
+        }
+        match class {
+            8 => Self::build(exchange::response_to(msg, ResponseCode::APPROVED, None)),
+            2 if exchange::is_inquiry(msg, &self.inquiry) => {
+                let answer = match Self::original_key(msg).and_then(|k| self.entries.get(&k)) {
+                    Some(e) => InquiryAnswer::Found {
+                        code: e.code,
+                        rrn: Some(e.rrn),
+                        auth_code: e.auth_code.as_deref(),
+                    },
+                    None => InquiryAnswer::NotFound,
+                };
+                Self::build(exchange::inquiry_response(msg, &answer))
+            }
+            2 | 1 if function == 0 => {
+                let Ok(stan) = msg.stan() else {
+                    return Self::build(exchange::response_to(
+                        msg,
+                        ResponseCode::INVALID_TRANSACTION,
+                        None,
+                    ));
+                };
+                let key = Self::key(msg, stan.value(), date_of(msg));
+                if self.entries.contains_key(&key) {
+                    return Self::build(exchange::response_to(
+                        msg,
+                        ResponseCode::DUPLICATE_TRANSMISSION,
+                        None,
+                    ));
+                }
+                let amount = digits(msg, 4).unwrap_or(0);
+                let approved = self.decline_above.is_none_or(|limit| amount <= limit);
+                let rrn = rrn_for(self.now, self.next);
+                let auth = std::format!("{:06}", (self.next * 7919) % 1_000_000);
+                self.next += 1;
+                let (code, auth_code) = if approved {
+                    (ResponseCode::APPROVED, Some(auth))
+                } else {
+                    (ResponseCode::INSUFFICIENT_FUNDS, None)
+                };
+                self.entries.insert(
+                    key,
+                    LedgerEntry {
+                        code,
+                        rrn,
+                        auth_code: auth_code.clone(),
+                        amount,
+                        reversed: false,
+                        reversal_messages: 0,
+                        reversals_applied: 0,
+                    },
+                );
+                let approval = Approval {
+                    rrn,
+                    auth_code: auth_code.as_deref().unwrap_or(""),
+                };
+                Self::build(exchange::response_to(msg, code, Some(approval)))
+            }
+            4 => {
+                let entry = Self::original_key(msg).and_then(|k| self.entries.get_mut(&k));
+                let code = match entry {
+                    Some(e) => {
+                        e.reversal_messages += 1;
+                        if !e.reversed {
+                            e.reversed = true;
+                            e.reversals_applied += 1;
+                        }
+                        ResponseCode::APPROVED
+                    }
+                    None => ResponseCode::UNABLE_TO_LOCATE,
+                };
+                Self::build(exchange::response_to(msg, code, None))
+            }
+            _ => Self::build(exchange::response_to(
+                msg,
+                ResponseCode::INVALID_TRANSACTION,
+                None,
+            )),
+        }
+    }
+}
+
+impl HostLedger for MemoryLedger {
+    fn handle(&mut self, request: &[u8]) -> Result<Vec<u8>, HostError> {
+        let msg = self
+            .layout
+            .decode(request)
+            .map_err(|e| HostError::Decode(e.to_string()))?;
+        self.answer(&msg)
+    }
+}

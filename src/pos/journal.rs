@@ -1,0 +1,948 @@
+//! The terminal's write-ahead journal.
+//!
+//! Before a financial request goes on the wire, the terminal records it together with
+//! the reversal it would need ([`Journal::begin`]); every step afterwards (sent, not
+//! sent, response, timeout, MAC failure, inquiry, reversal and its response) is
+//! appended and `fsync`ed before the terminal acts on it. After a crash,
+//! [`Journal::open`] replays the file and [`Journal::pending`] says exactly what must
+//! happen next: nothing, send this reversal, or send this inquiry.
+//!
+//! # Rules (as terminals do it)
+//!
+//! * The connection was never made ([`Journal::not_sent`]): the prepared reversal is
+//!   dropped.
+//! * A response arrived ([`Journal::response`]): approved or clearly declined, the
+//!   transaction is settled and nothing is reversed.
+//! * No response in time ([`Journal::timeout`]), or a crash with the fate unknown: by
+//!   default the terminal first asks the host with a last-transaction inquiry
+//!   ([`UnknownOutcome::Inquire`]); with [`UnknownOutcome::Reverse`] it reverses at once
+//!   with reason 98.
+//! * The inquiry answers: not found (25) or declined → settled, nothing to reverse;
+//!   approved → by default reversed with reason 98, because a terminal that lost the
+//!   response did not complete the sale ([`AfterApproval::Reverse`]); with
+//!   [`AfterApproval::Keep`] the approval is kept. After `max_inquiries` unanswered
+//!   inquiries the terminal reverses.
+//! * A response that fails its MAC check ([`Journal::mac_failure`]): reversed with
+//!   reason A0.
+//! * A pending reversal or inquiry goes out before the next transaction:
+//!   [`Journal::begin`] refuses while [`Journal::pending`] has an action.
+//! * Reversals are retried with the repeat MTI (0401) once one was sent; a 0410 with
+//!   00, 12 or 25 settles it, any other code leaves it pending.
+//! * A response arriving after the terminal gave up on it ([`Journal::response`] on an
+//!   unknown or inquiring transaction) counts as the inquiry's answer.
+//!
+//! # File format and damage
+//!
+//! One event per line, `KIND ID ARGS... CRC32`, each line written with one `write` and
+//! `fsync`ed. A last line without its newline is an append the crash interrupted:
+//! the event was never acted on, so it is cut off, and [`Journal::recovery`] reports
+//! it. Any other damage (a checksum that does not match, an unknown event, an event
+//! for an unknown transaction) makes `open` fail with [`JournalError::Corrupt`] naming
+//! the line: nothing is discarded silently. When more than `max_records` transactions
+//! are kept, settled ones are compacted away (the newest is always kept), by rewriting
+//! the file atomically.
+
+use std::borrow::ToOwned;
+use std::collections::BTreeMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::string::String;
+use std::vec::Vec;
+use std::{fmt, format};
+
+use crate::durable::{crc32, replace_file, sync_dir};
+use crate::exchange::{self, ExchangeError, ResponseCode, ReversalReason};
+use crate::fields::{Rrn, Stan};
+use crate::spec::MessageSpec;
+use crate::wire::hex;
+
+/// Why the journal failed.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// The journal file could not be read or written.
+    #[error("journal {path}: {source}")]
+    Io {
+        /// The journal file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: io::Error,
+    },
+    /// The journal file is damaged; nothing was discarded.
+    #[error("journal {path} is corrupt at line {line}: {reason}")]
+    Corrupt {
+        /// The journal file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A reversal or inquiry must go out before a new transaction.
+    #[error("transaction {0} must be settled first (send its reversal or inquiry)")]
+    PendingAction(TxnId),
+    /// No such transaction.
+    #[error("no transaction {0}")]
+    UnknownTransaction(TxnId),
+    /// The step does not fit the transaction's state.
+    #[error("transaction {id}: cannot record '{event}' in state {state}")]
+    WrongState {
+        /// The transaction.
+        id: TxnId,
+        /// What was recorded.
+        event: &'static str,
+        /// Its state.
+        state: &'static str,
+    },
+    /// A stored or received message could not be decoded or built.
+    #[error("transaction {id}: {reason}")]
+    Message {
+        /// The transaction.
+        id: TxnId,
+        /// What failed.
+        reason: String,
+    },
+}
+
+/// A transaction's number in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TxnId(pub u64);
+
+impl fmt::Display for TxnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What to do when a transaction's fate is unknown (no response, or a crash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownOutcome {
+    /// Ask the host with a last-transaction inquiry first (default).
+    Inquire,
+    /// Reverse at once (reason 98).
+    Reverse,
+}
+
+/// What to do when an inquiry (or a late response) says the host approved a
+/// transaction whose response the terminal had lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterApproval {
+    /// Reverse it (default): the terminal did not complete the sale.
+    Reverse,
+    /// Keep the approval.
+    Keep,
+}
+
+/// Journal settings.
+#[derive(Debug, Clone, Copy)]
+pub struct JournalConfig {
+    /// The layout of the stored messages.
+    pub layout: &'static MessageSpec<'static>,
+    /// Transactions kept before settled ones are compacted away.
+    pub max_records: usize,
+    /// See [`UnknownOutcome`].
+    pub unknown_outcome: UnknownOutcome,
+    /// See [`AfterApproval`].
+    pub after_approval: AfterApproval,
+    /// Unanswered inquiries before the terminal reverses instead.
+    pub max_inquiries: u32,
+}
+
+impl JournalConfig {
+    /// Defaults: keep 1000 transactions, inquire first, reverse approvals that were
+    /// lost, three inquiries at most.
+    pub fn new(layout: &'static MessageSpec<'static>) -> Self {
+        JournalConfig {
+            layout,
+            max_records: 1000,
+            unknown_outcome: UnknownOutcome::Inquire,
+            after_approval: AfterApproval::Reverse,
+            max_inquiries: 3,
+        }
+    }
+}
+
+/// The result a host gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostResult {
+    /// Field 39.
+    pub code: ResponseCode,
+    /// Field 37, if any.
+    pub rrn: Option<Rrn>,
+    /// Field 38, if any.
+    pub auth_code: Option<String>,
+}
+
+/// Where a transaction stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    /// Recorded; not yet known to be on the wire.
+    Prepared,
+    /// On the wire; waiting for the response.
+    Sent,
+    /// Settled: the connection was never made, nothing to reverse.
+    NotSent,
+    /// Settled: the host's answer is known (approved, or declined), nothing to reverse.
+    Completed(HostResult),
+    /// The fate is unknown (no response in time, or a crash).
+    Unknown,
+    /// Inquiries sent so far without an answer.
+    Inquiring {
+        /// Inquiries sent.
+        attempts: u32,
+    },
+    /// A reversal is needed.
+    Reversing {
+        /// Why.
+        reason: ReversalReason,
+        /// Reversal messages sent so far.
+        attempts: u32,
+    },
+    /// Settled: the host answered the reversal with 00, 12 or 25.
+    Reversed(ResponseCode),
+}
+
+impl State {
+    /// Whether nothing is left to do for the transaction.
+    pub fn is_settled(&self) -> bool {
+        matches!(
+            self,
+            State::NotSent | State::Completed(_) | State::Reversed(_)
+        )
+    }
+
+    /// A short name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            State::Prepared => "prepared",
+            State::Sent => "sent",
+            State::NotSent => "not-sent",
+            State::Completed(_) => "completed",
+            State::Unknown => "unknown",
+            State::Inquiring { .. } => "inquiring",
+            State::Reversing { .. } => "reversing",
+            State::Reversed(_) => "reversed",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            State::Completed(r) => write!(f, "completed ({} {})", r.code, r.code.meaning()),
+            State::Inquiring { attempts } => write!(f, "inquiring ({attempts} sent)"),
+            State::Reversing { reason, attempts } => {
+                write!(f, "reversing (reason {}, {attempts} sent)", reason.code)
+            }
+            State::Reversed(c) => write!(f, "reversed ({c})"),
+            other => f.write_str(other.name()),
+        }
+    }
+}
+
+/// One transaction in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Its number.
+    pub id: TxnId,
+    /// The encoded request as sent.
+    pub request: Vec<u8>,
+    /// The encoded reversal prepared with it.
+    pub reversal: Vec<u8>,
+    /// Where it stands.
+    pub state: State,
+    /// Whether a response arrived after the terminal had given up waiting.
+    pub late_response: bool,
+}
+
+impl Record {
+    /// The request's STAN, if it has a valid one.
+    pub fn stan(&self, layout: &MessageSpec<'_>) -> Option<Stan> {
+        layout
+            .decode(&self.request)
+            .ok()
+            .and_then(|m| m.stan().ok())
+    }
+}
+
+/// What the terminal must do next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing pending.
+    Nothing,
+    /// Send this reversal (0400, or 0401 when retrying), then record it with
+    /// [`Journal::reversal_sent`] *before* sending.
+    SendReversal {
+        /// The transaction.
+        id: TxnId,
+        /// The encoded reversal.
+        message: Vec<u8>,
+        /// Why.
+        reason: ReversalReason,
+    },
+    /// Ask the host about this transaction: build the inquiry with
+    /// [`crate::exchange::inquiry_for`] from `original` and a new STAN, record it with
+    /// [`Journal::inquiry_sent`] before sending.
+    SendInquiry {
+        /// The transaction.
+        id: TxnId,
+        /// The original request.
+        original: Vec<u8>,
+    },
+}
+
+/// What `open` found and repaired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Recovery {
+    /// Bytes of an interrupted last append that were cut off (0 if none).
+    pub torn_tail_bytes: usize,
+    /// Transactions whose fate was unknown because of a crash (prepared or sent).
+    pub interrupted: usize,
+}
+
+/// The write-ahead journal. See the module documentation.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    config: JournalConfig,
+    file: File,
+    records: BTreeMap<TxnId, Record>,
+    next_id: u64,
+    recovery: Recovery,
+    lines: usize,
+}
+
+/// One journal event.
+#[derive(Debug, Clone)]
+enum Event {
+    Begin(Vec<u8>, Vec<u8>),
+    Sent,
+    NotSent,
+    Response(HostResult),
+    Timeout,
+    MacFailure,
+    InquirySent,
+    InquiryAnswer(Option<HostResult>),
+    InquiryTimeout,
+    ReversalSent,
+    ReversalResponse(ResponseCode),
+    Snapshot(Box<Record>),
+}
+
+impl Event {
+    fn name(&self) -> &'static str {
+        match self {
+            Event::Begin(..) => "begin",
+            Event::Sent => "sent",
+            Event::NotSent => "not sent",
+            Event::Response(_) => "response",
+            Event::Timeout => "timeout",
+            Event::MacFailure => "MAC failure",
+            Event::InquirySent => "inquiry sent",
+            Event::InquiryAnswer(_) => "inquiry answer",
+            Event::InquiryTimeout => "inquiry timeout",
+            Event::ReversalSent => "reversal sent",
+            Event::ReversalResponse(_) => "reversal response",
+            Event::Snapshot(_) => "snapshot",
+        }
+    }
+}
+
+fn opt(s: Option<&str>) -> &str {
+    match s {
+        Some(v) if !v.is_empty() => v,
+        _ => "-",
+    }
+}
+
+fn result_fields(r: &HostResult) -> String {
+    let rrn = r.rrn.map(|r| r.to_string());
+    format!(
+        "{} {} {}",
+        r.code,
+        opt(rrn.as_deref()),
+        opt(r
+            .auth_code
+            .as_deref()
+            .map(|a| hex::encode(a.as_bytes()))
+            .as_deref())
+    )
+}
+
+fn parse_result<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<HostResult> {
+    let code = ResponseCode::new(parts.next()?)?;
+    let rrn = match parts.next()? {
+        "-" => None,
+        r => Some(r.parse().ok()?),
+    };
+    let auth_code = match parts.next()? {
+        "-" => None,
+        a => Some(String::from_utf8(hex::decode(a).ok()?).ok()?),
+    };
+    Some(HostResult {
+        code,
+        rrn,
+        auth_code,
+    })
+}
+
+fn reason_text(r: &ReversalReason) -> String {
+    format!("{}/{}", r.code, r.message_reason)
+}
+
+fn parse_reason(s: &str) -> Option<ReversalReason> {
+    let (code, reason) = s.split_once('/')?;
+    Some(ReversalReason {
+        code: ResponseCode::new(code)?,
+        message_reason: reason.parse().ok()?,
+    })
+}
+
+fn encode_event(id: TxnId, e: &Event) -> String {
+    let body = match e {
+        Event::Begin(req, rev) => format!("B {} {} {}", id.0, hex::encode(req), hex::encode(rev)),
+        Event::Sent => format!("S {}", id.0),
+        Event::NotSent => format!("N {}", id.0),
+        Event::Response(r) => format!("R {} {}", id.0, result_fields(r)),
+        Event::Timeout => format!("T {}", id.0),
+        Event::MacFailure => format!("M {}", id.0),
+        Event::InquirySent => format!("Q {}", id.0),
+        Event::InquiryAnswer(Some(r)) => format!("I {} F {}", id.0, result_fields(r)),
+        Event::InquiryAnswer(None) => format!("I {} N", id.0),
+        Event::InquiryTimeout => format!("U {}", id.0),
+        Event::ReversalSent => format!("V {}", id.0),
+        Event::ReversalResponse(c) => format!("W {} {}", id.0, c),
+        Event::Snapshot(r) => {
+            let state = match &r.state {
+                State::Prepared => "P".to_owned(),
+                State::Sent => "S".to_owned(),
+                State::NotSent => "N".to_owned(),
+                State::Completed(h) => format!("C {}", result_fields(h)),
+                State::Unknown => "U".to_owned(),
+                State::Inquiring { attempts } => format!("Q {attempts}"),
+                State::Reversing { reason, attempts } => {
+                    format!("V {} {attempts}", reason_text(reason))
+                }
+                State::Reversed(c) => format!("W {c}"),
+            };
+            format!(
+                "X {} {} {} {} {}",
+                id.0,
+                hex::encode(&r.request),
+                hex::encode(&r.reversal),
+                u8::from(r.late_response),
+                state
+            )
+        }
+    };
+    format!("{body} {:08x}\n", crc32(body.as_bytes()))
+}
+
+fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
+    let (body, crc) = line.rsplit_once(' ').ok_or("no checksum")?;
+    let crc = u32::from_str_radix(crc, 16).map_err(|_| "checksum is not hex")?;
+    if crc != crc32(body.as_bytes()) {
+        return Err("checksum mismatch");
+    }
+    let mut parts = body.split(' ');
+    let kind = parts.next().ok_or("empty line")?;
+    let id = TxnId(
+        parts
+            .next()
+            .and_then(|i| i.parse().ok())
+            .ok_or("bad transaction number")?,
+    );
+    let bad = "malformed event";
+    let hex_part = |p: Option<&str>| p.and_then(|h| hex::decode(h).ok()).ok_or(bad);
+    let event = match kind {
+        "B" => Event::Begin(hex_part(parts.next())?, hex_part(parts.next())?),
+        "S" => Event::Sent,
+        "N" => Event::NotSent,
+        "R" => Event::Response(parse_result(&mut parts).ok_or(bad)?),
+        "T" => Event::Timeout,
+        "M" => Event::MacFailure,
+        "Q" => Event::InquirySent,
+        "I" => match parts.next() {
+            Some("F") => Event::InquiryAnswer(Some(parse_result(&mut parts).ok_or(bad)?)),
+            Some("N") => Event::InquiryAnswer(None),
+            _ => return Err(bad),
+        },
+        "U" => Event::InquiryTimeout,
+        "V" => Event::ReversalSent,
+        "W" => Event::ReversalResponse(parts.next().and_then(ResponseCode::new).ok_or(bad)?),
+        "X" => {
+            let request = hex_part(parts.next())?;
+            let reversal = hex_part(parts.next())?;
+            let late_response = parts.next() == Some("1");
+            let state = match parts.next() {
+                Some("P") => State::Prepared,
+                Some("S") => State::Sent,
+                Some("N") => State::NotSent,
+                Some("C") => State::Completed(parse_result(&mut parts).ok_or(bad)?),
+                Some("U") => State::Unknown,
+                Some("Q") => State::Inquiring {
+                    attempts: parts.next().and_then(|a| a.parse().ok()).ok_or(bad)?,
+                },
+                Some("V") => State::Reversing {
+                    reason: parts.next().and_then(parse_reason).ok_or(bad)?,
+                    attempts: parts.next().and_then(|a| a.parse().ok()).ok_or(bad)?,
+                },
+                Some("W") => State::Reversed(parts.next().and_then(ResponseCode::new).ok_or(bad)?),
+                _ => return Err(bad),
+            };
+            Event::Snapshot(Box::new(Record {
+                id,
+                request,
+                reversal,
+                state,
+                late_response,
+            }))
+        }
+        _ => return Err("unknown event"),
+    };
+    if parts.next().is_some() {
+        return Err("unexpected data in event");
+    }
+    Ok((id, event))
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path` and replays it.
+    pub fn open(path: impl AsRef<Path>, config: JournalConfig) -> Result<Journal, JournalError> {
+        let path = path.as_ref().to_path_buf();
+        let io_err = |source| JournalError::Io {
+            path: path.clone(),
+            source,
+        };
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(io_err)?;
+        if !existed {
+            sync_dir(&path).map_err(io_err)?;
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(io_err)?;
+        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let torn = bytes.len() - complete;
+        let text = std::str::from_utf8(bytes.get(..complete).unwrap_or(&[])).map_err(|_| {
+            JournalError::Corrupt {
+                path: path.clone(),
+                line: 1,
+                reason: "not text",
+            }
+        })?;
+        let mut journal = Journal {
+            path: path.clone(),
+            config,
+            file,
+            records: BTreeMap::new(),
+            next_id: 1,
+            recovery: Recovery::default(),
+            lines: 0,
+        };
+        for (i, line) in text.lines().enumerate() {
+            let corrupt = |reason| JournalError::Corrupt {
+                path: path.clone(),
+                line: i + 1,
+                reason,
+            };
+            let (id, event) = decode_event(line).map_err(corrupt)?;
+            journal
+                .apply(id, &event)
+                .map_err(|_| corrupt("event does not fit the transaction"))?;
+            journal.lines += 1;
+        }
+        if torn > 0 {
+            // An append the crash interrupted: never acted on, so it is cut off.
+            journal.file.set_len(complete as u64).map_err(io_err)?;
+            journal.file.sync_all().map_err(io_err)?;
+            journal.file.seek(SeekFrom::End(0)).map_err(io_err)?;
+        }
+        let mut interrupted = 0;
+        for r in journal.records.values_mut() {
+            if matches!(r.state, State::Prepared | State::Sent) {
+                r.state = State::Unknown;
+                interrupted += 1;
+            }
+        }
+        journal.recovery = Recovery {
+            torn_tail_bytes: torn,
+            interrupted,
+        };
+        Ok(journal)
+    }
+
+    /// What `open` found: an interrupted append cut off, transactions whose fate the
+    /// crash left unknown.
+    pub fn recovery(&self) -> Recovery {
+        self.recovery
+    }
+
+    /// The journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &JournalConfig {
+        &self.config
+    }
+
+    /// The newest transaction.
+    pub fn last(&self) -> Option<&Record> {
+        self.records.values().next_back()
+    }
+
+    /// A transaction.
+    pub fn get(&self, id: TxnId) -> Option<&Record> {
+        self.records.get(&id)
+    }
+
+    /// Every transaction kept, oldest first.
+    pub fn records(&self) -> impl Iterator<Item = &Record> {
+        self.records.values()
+    }
+
+    /// What must happen next (for the oldest unsettled transaction).
+    pub fn pending(&self) -> Result<Action, JournalError> {
+        let Some(r) = self.records.values().find(|r| !r.state.is_settled()) else {
+            return Ok(Action::Nothing);
+        };
+        let inquire = Action::SendInquiry {
+            id: r.id,
+            original: r.request.clone(),
+        };
+        match &r.state {
+            State::Prepared | State::Sent => Ok(Action::Nothing),
+            State::Unknown if self.config.unknown_outcome == UnknownOutcome::Inquire => Ok(inquire),
+            State::Unknown => self.reversal_action(r, ReversalReason::NO_RESPONSE, 0),
+            State::Inquiring { attempts } if *attempts >= self.config.max_inquiries => {
+                self.reversal_action(r, ReversalReason::NO_RESPONSE, 0)
+            }
+            State::Inquiring { .. } => Ok(inquire),
+            State::Reversing { reason, attempts } => self.reversal_action(r, *reason, *attempts),
+            State::NotSent | State::Completed(_) | State::Reversed(_) => Ok(Action::Nothing),
+        }
+    }
+
+    fn reversal_action(
+        &self,
+        r: &Record,
+        reason: ReversalReason,
+        attempts: u32,
+    ) -> Result<Action, JournalError> {
+        let msg_err = |e: &dyn fmt::Display| JournalError::Message {
+            id: r.id,
+            reason: e.to_string(),
+        };
+        let prepared = self
+            .config
+            .layout
+            .decode(&r.reversal)
+            .map_err(|e| msg_err(&e))?;
+        let message = exchange::finalize_reversal(&prepared, &reason, attempts > 0)
+            .map_err(|e: ExchangeError| msg_err(&e))?;
+        Ok(Action::SendReversal {
+            id: r.id,
+            message,
+            reason,
+        })
+    }
+
+    /// Records a new transaction and its prepared reversal, durably, before the request
+    /// is sent. Refused while a reversal or inquiry is pending.
+    pub fn begin(&mut self, request: &[u8], reversal: &[u8]) -> Result<TxnId, JournalError> {
+        if let Some(r) = self.records.values().find(|r| !r.state.is_settled()) {
+            return Err(JournalError::PendingAction(r.id));
+        }
+        for (what, bytes) in [("request", request), ("reversal", reversal)] {
+            self.config
+                .layout
+                .decode(bytes)
+                .map_err(|e| JournalError::Message {
+                    id: TxnId(self.next_id),
+                    reason: format!("{what}: {e}"),
+                })?;
+        }
+        let id = TxnId(self.next_id);
+        self.record(id, Event::Begin(request.to_vec(), reversal.to_vec()))?;
+        self.compact_if_needed()?;
+        Ok(id)
+    }
+
+    /// The request went on the wire.
+    pub fn sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::Sent)
+    }
+
+    /// The connection was never made: the request did not leave; the reversal is
+    /// dropped.
+    pub fn not_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::NotSent)
+    }
+
+    /// The response arrived. Returns the new state.
+    pub fn response(&mut self, id: TxnId, result: HostResult) -> Result<&State, JournalError> {
+        self.record(id, Event::Response(result))?;
+        self.state(id)
+    }
+
+    /// No response in time.
+    pub fn timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::Timeout)
+    }
+
+    /// The response failed its MAC check: reverse with reason A0.
+    pub fn mac_failure(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::MacFailure)
+    }
+
+    /// An inquiry about `id` is about to be sent.
+    pub fn inquiry_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::InquirySent)
+    }
+
+    /// The inquiry was answered: `None` when the host never saw the original (25).
+    pub fn inquiry_answer(
+        &mut self,
+        id: TxnId,
+        answer: Option<HostResult>,
+    ) -> Result<&State, JournalError> {
+        self.record(id, Event::InquiryAnswer(answer))?;
+        self.state(id)
+    }
+
+    /// The inquiry went unanswered.
+    pub fn inquiry_timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::InquiryTimeout)
+    }
+
+    /// A reversal for `id` is about to be sent.
+    pub fn reversal_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.record(id, Event::ReversalSent)
+    }
+
+    /// The reversal was answered.
+    pub fn reversal_response(
+        &mut self,
+        id: TxnId,
+        code: ResponseCode,
+    ) -> Result<&State, JournalError> {
+        self.record(id, Event::ReversalResponse(code))?;
+        self.state(id)
+    }
+
+    fn state(&self, id: TxnId) -> Result<&State, JournalError> {
+        self.records
+            .get(&id)
+            .map(|r| &r.state)
+            .ok_or(JournalError::UnknownTransaction(id))
+    }
+
+    /// Checks, persists, then applies an event.
+    fn record(&mut self, id: TxnId, event: Event) -> Result<(), JournalError> {
+        // Dry run on a copy first: a refused event is never written.
+        let mut probe = self.records.get(&id).cloned();
+        Self::transition(&self.config, &mut probe, id, &event)?;
+        let line = encode_event(id, &event);
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        self.file.write_all(line.as_bytes()).map_err(io_err)?;
+        self.file.sync_data().map_err(io_err)?;
+        self.lines += 1;
+        self.apply(id, &event)
+    }
+
+    fn apply(&mut self, id: TxnId, event: &Event) -> Result<(), JournalError> {
+        let mut slot = self.records.remove(&id);
+        let result = Self::transition(&self.config, &mut slot, id, event);
+        if let Some(r) = slot {
+            self.records.insert(id, r);
+        }
+        if result.is_ok() {
+            self.next_id = self.next_id.max(id.0 + 1);
+        }
+        result
+    }
+
+    /// The state machine shared by live recording and replay.
+    fn transition(
+        config: &JournalConfig,
+        slot: &mut Option<Record>,
+        id: TxnId,
+        event: &Event,
+    ) -> Result<(), JournalError> {
+        if let Event::Begin(req, rev) = event {
+            if slot.is_some() {
+                return Err(JournalError::WrongState {
+                    id,
+                    event: "begin",
+                    state: "existing",
+                });
+            }
+            *slot = Some(Record {
+                id,
+                request: req.clone(),
+                reversal: rev.clone(),
+                state: State::Prepared,
+                late_response: false,
+            });
+            return Ok(());
+        }
+        if let Event::Snapshot(r) = event {
+            *slot = Some((**r).clone());
+            return Ok(());
+        }
+        let r = slot.as_mut().ok_or(JournalError::UnknownTransaction(id))?;
+        let wrong = |r: &Record| JournalError::WrongState {
+            id,
+            event: event.name(),
+            state: r.state.name(),
+        };
+        let approved_lost = |result: &HostResult| -> State {
+            if result.code.is_approved() && config.after_approval == AfterApproval::Reverse {
+                State::Reversing {
+                    reason: ReversalReason::NO_RESPONSE,
+                    attempts: 0,
+                }
+            } else {
+                State::Completed(result.clone())
+            }
+        };
+        let next = match (&r.state, event) {
+            (State::Prepared, Event::Sent) => State::Sent,
+            (State::Prepared | State::Sent, Event::NotSent) => State::NotSent,
+            (State::Prepared | State::Sent, Event::Response(h)) => State::Completed(h.clone()),
+            (State::Prepared | State::Sent, Event::Timeout) => match config.unknown_outcome {
+                UnknownOutcome::Inquire => State::Unknown,
+                UnknownOutcome::Reverse => State::Reversing {
+                    reason: ReversalReason::NO_RESPONSE,
+                    attempts: 0,
+                },
+            },
+            (State::Prepared | State::Sent, Event::MacFailure) => State::Reversing {
+                reason: ReversalReason::MAC_FAILURE,
+                attempts: 0,
+            },
+            // A response after the terminal gave up answers the question an inquiry
+            // would have asked.
+            (State::Unknown | State::Inquiring { .. }, Event::Response(h)) => {
+                r.late_response = true;
+                approved_lost(h)
+            }
+            (State::Reversing { .. } | State::Reversed(_), Event::Response(_)) => {
+                r.late_response = true;
+                r.state.clone()
+            }
+            (State::Unknown, Event::InquirySent) => State::Inquiring { attempts: 1 },
+            (State::Inquiring { attempts }, Event::InquirySent) => State::Inquiring {
+                attempts: attempts + 1,
+            },
+            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None)) => {
+                State::Completed(HostResult {
+                    code: ResponseCode::UNABLE_TO_LOCATE,
+                    rrn: None,
+                    auth_code: None,
+                })
+            }
+            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(Some(h))) => {
+                approved_lost(h)
+            }
+            (State::Inquiring { attempts }, Event::InquiryTimeout) => {
+                if *attempts >= config.max_inquiries {
+                    State::Reversing {
+                        reason: ReversalReason::NO_RESPONSE,
+                        attempts: 0,
+                    }
+                } else {
+                    State::Inquiring {
+                        attempts: *attempts,
+                    }
+                }
+            }
+            (State::Unknown | State::Inquiring { .. }, Event::ReversalSent) => State::Reversing {
+                reason: ReversalReason::NO_RESPONSE,
+                attempts: 1,
+            },
+            (State::Reversing { reason, attempts }, Event::ReversalSent) => State::Reversing {
+                reason: *reason,
+                attempts: attempts + 1,
+            },
+            (State::Reversing { reason, attempts }, Event::ReversalResponse(code)) => {
+                if code.settles_reversal() {
+                    State::Reversed(*code)
+                } else {
+                    State::Reversing {
+                        reason: *reason,
+                        attempts: *attempts,
+                    }
+                }
+            }
+            _ => return Err(wrong(r)),
+        };
+        r.state = next;
+        Ok(())
+    }
+
+    fn compact_if_needed(&mut self) -> Result<(), JournalError> {
+        if self.records.len() <= self.config.max_records {
+            return Ok(());
+        }
+        let newest = self.records.keys().next_back().copied();
+        let excess = self.records.len() - self.config.max_records;
+        let drop: Vec<TxnId> = self
+            .records
+            .values()
+            .filter(|r| r.state.is_settled() && Some(r.id) != newest)
+            .take(excess)
+            .map(|r| r.id)
+            .collect();
+        if drop.is_empty() {
+            return Ok(());
+        }
+        for id in &drop {
+            self.records.remove(id);
+        }
+        let mut text = String::new();
+        for r in self.records.values() {
+            text.push_str(&encode_event(r.id, &Event::Snapshot(Box::new(r.clone()))));
+        }
+        let io_err = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        replace_file(&self.path, text.as_bytes()).map_err(io_err)?;
+        self.file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(&self.path)
+            .map_err(io_err)?;
+        self.lines = self.records.len();
+        Ok(())
+    }
+}
+
+impl HostResult {
+    /// The result a decoded response carries (39, 37, 38).
+    pub fn of(msg: &crate::Message<'_>) -> Option<HostResult> {
+        Some(HostResult {
+            code: ResponseCode::of(msg)?,
+            rrn: msg.rrn().ok(),
+            auth_code: msg
+                .field(38)
+                .and_then(|f| f.as_str())
+                .map(|s| s.trim_end().to_owned())
+                .filter(|s| !s.is_empty()),
+        })
+    }
+}
+
+use std::boxed::Box;
+use std::string::ToString;

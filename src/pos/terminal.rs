@@ -1,0 +1,365 @@
+//! A terminal driver: purchases with a write-ahead journal, and the inquiries and
+//! reversals that settle a transaction whose response was lost.
+
+use std::boxed::Box;
+use std::string::{String, ToString};
+use std::vec::Vec;
+use std::{format, io};
+
+use crate::builder::MessageBuilder;
+use crate::exchange::{
+    self, InquiryAnswer, InquiryConfig, ResponseCode, ReversalKind, ReversalReason,
+};
+use crate::fields::Stan;
+use crate::message::Message;
+use crate::mti::Mti;
+use crate::pos::journal::{Action, HostResult, Journal, JournalError, State, TxnId};
+use crate::pos::transport::{Connection, Transport};
+use crate::trace::{Clock, FileStanSequence, SequenceError, StanSequence, SystemClock};
+
+/// Why the terminal could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum TerminalError {
+    /// The journal failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// The STAN sequence failed.
+    #[error(transparent)]
+    Stan(#[from] SequenceError),
+    /// A message could not be built.
+    #[error("cannot build a message: {0}")]
+    Build(String),
+    /// A reversal or inquiry is still pending after trying to send it: the host is
+    /// unreachable; no new transaction may start.
+    #[error("transaction {0} is still pending; the host did not answer")]
+    StillPending(TxnId),
+}
+
+/// What happened to a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurchaseOutcome {
+    /// The host answered (approved or declined).
+    Answered(HostResult),
+    /// The connection was never made: nothing was sent.
+    NotSent,
+    /// No answer in time; the journal settles it (see [`Terminal::settle_pending`],
+    /// which `purchase` calls at once). The final state is given.
+    Unresolved(State),
+}
+
+/// One step taken while settling a pending transaction, for logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// An inquiry was sent about a transaction; the answer, if any.
+    Inquiry {
+        /// The transaction.
+        id: TxnId,
+        /// The inquiry message sent.
+        sent: Vec<u8>,
+        /// The response received.
+        received: Option<Vec<u8>>,
+    },
+    /// A reversal was sent; the response, if any.
+    Reversal {
+        /// The transaction.
+        id: TxnId,
+        /// The reversal message sent.
+        sent: Vec<u8>,
+        /// The response received.
+        received: Option<Vec<u8>>,
+    },
+}
+
+/// A purchase to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Purchase<'p> {
+    /// PAN (field 2).
+    pub pan: &'p str,
+    /// Expiry `YYMM` (field 14).
+    pub expiry: &'p str,
+    /// Amount in minor units (field 4).
+    pub amount: u64,
+    /// Currency code (field 49).
+    pub currency: &'p str,
+}
+
+/// A terminal: journal, durable STANs, a transport to the host.
+pub struct Terminal<T: Transport> {
+    journal: Journal,
+    stans: FileStanSequence,
+    transport: T,
+    terminal_id: String,
+    merchant_id: String,
+    header: Vec<u8>,
+    inquiry: InquiryConfig,
+    clock: Box<dyn Clock + Send>,
+    /// Messages sent and received, for callers that print the exchange.
+    pub trace: Vec<(bool, Vec<u8>)>,
+}
+
+impl<T: Transport> Terminal<T> {
+    /// A terminal with ids for fields 41 and 42, the header its layout needs (empty for
+    /// most), the system clock and the default inquiry processing code.
+    pub fn new(
+        journal: Journal,
+        stans: FileStanSequence,
+        transport: T,
+        terminal_id: &str,
+        merchant_id: &str,
+        header: &[u8],
+    ) -> Self {
+        Terminal {
+            journal,
+            stans,
+            transport,
+            terminal_id: terminal_id.to_string(),
+            merchant_id: merchant_id.to_string(),
+            header: header.to_vec(),
+            inquiry: InquiryConfig::default(),
+            clock: Box::new(SystemClock),
+            trace: Vec::new(),
+        }
+    }
+
+    /// Replaces the clock.
+    pub fn with_clock(mut self, clock: impl Clock + Send + 'static) -> Self {
+        self.clock = Box::new(clock);
+        self
+    }
+
+    /// Replaces the inquiry settings.
+    pub fn with_inquiry(mut self, inquiry: InquiryConfig) -> Self {
+        self.inquiry = inquiry;
+        self
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// The journal, for recording what arrives outside the driver (a late response
+    /// read on another connection, a MAC failure found by the caller).
+    pub fn journal_mut(&mut self) -> &mut Journal {
+        &mut self.journal
+    }
+
+    /// The transport.
+    pub fn transport_mut(&mut self) -> &mut T {
+        &mut self.transport
+    }
+
+    /// Gives the parts back.
+    pub fn into_parts(self) -> (Journal, FileStanSequence, T) {
+        (self.journal, self.stans, self.transport)
+    }
+
+    fn build_err(e: impl std::fmt::Display) -> TerminalError {
+        TerminalError::Build(e.to_string())
+    }
+
+    /// The 0200 for `p` with `stan`.
+    fn purchase_request(&self, p: &Purchase<'_>, stan: Stan) -> Result<Vec<u8>, TerminalError> {
+        let layout = self.journal.config().layout;
+        let now = self.clock.now();
+        let mut b = MessageBuilder::new(layout, Mti::new(200).map_err(Self::build_err)?);
+        b.set_header(&self.header).map_err(Self::build_err)?;
+        b.set(2, p.pan).map_err(Self::build_err)?;
+        b.set(3, "000000").map_err(Self::build_err)?;
+        b.set(4, p.amount).map_err(Self::build_err)?;
+        if layout.field(7).is_some() {
+            b.set_transmission_date_time(now).map_err(Self::build_err)?;
+        }
+        b.set_stan(stan).map_err(Self::build_err)?;
+        b.set_local_date_time(now).map_err(Self::build_err)?;
+        b.set(14, p.expiry).map_err(Self::build_err)?;
+        b.set(22, "012").map_err(Self::build_err)?;
+        if layout
+            .field(25)
+            .is_some_and(|f| f.fixed_wire_len().is_some())
+        {
+            b.set(25, 0u32).map_err(Self::build_err)?;
+        }
+        b.set(41, self.terminal_id.as_str())
+            .map_err(Self::build_err)?;
+        b.set(42, self.merchant_id.as_str())
+            .map_err(Self::build_err)?;
+        b.set(49, p.currency).map_err(Self::build_err)?;
+        Ok(b.to_bytes().map_err(Self::build_err)?.to_vec())
+    }
+
+    /// Sends `message` on a new connection and waits for the answer whose STAN is
+    /// `stan`. `Err` when the connection could not be made.
+    fn round_trip(&mut self, message: &[u8], stan: Option<Stan>) -> io::Result<Option<Vec<u8>>> {
+        let mut conn = self.transport.connect()?;
+        self.trace.push((true, message.to_vec()));
+        if conn.send(message).is_err() {
+            return Ok(None);
+        }
+        let layout = self.journal.config().layout;
+        loop {
+            let Some(reply) = conn.receive().unwrap_or(None) else {
+                return Ok(None);
+            };
+            self.trace.push((false, reply.clone()));
+            let matches = layout
+                .decode(&reply)
+                .map(|m| stan.is_none() || m.stan().ok() == stan)
+                .unwrap_or(false);
+            if matches {
+                return Ok(Some(reply));
+            }
+        }
+    }
+
+    /// Runs every pending action (inquiries, reversals) until nothing is pending or the
+    /// host stops answering. Returns the steps taken.
+    pub fn settle_pending(&mut self) -> Result<Vec<Step>, TerminalError> {
+        let mut steps = Vec::new();
+        let layout = self.journal.config().layout;
+        loop {
+            match self.journal.pending()? {
+                Action::Nothing => return Ok(steps),
+                Action::SendInquiry { id, original } => {
+                    let original = layout.decode(&original).map_err(Self::build_err)?;
+                    let stan = self.stans.next_stan()?;
+                    let inquiry =
+                        exchange::inquiry_for(&original, stan, self.clock.now(), &self.inquiry)
+                            .map_err(Self::build_err)?;
+                    self.journal.inquiry_sent(id)?;
+                    let reply = self.round_trip(&inquiry, Some(stan)).unwrap_or(None);
+                    steps.push(Step::Inquiry {
+                        id,
+                        sent: inquiry,
+                        received: reply.clone(),
+                    });
+                    let answer = reply.as_deref().and_then(|r| {
+                        let m = layout.decode(r).ok()?;
+                        Some(match exchange::inquiry_result(&m)? {
+                            InquiryAnswer::NotFound => None,
+                            InquiryAnswer::Found { .. } => HostResult::of(&m),
+                        })
+                    });
+                    match answer {
+                        Some(a) => {
+                            self.journal.inquiry_answer(id, a)?;
+                        }
+                        None => {
+                            self.journal.inquiry_timeout(id)?;
+                            if !matches!(self.journal.pending()?, Action::SendReversal { .. }) {
+                                return Err(TerminalError::StillPending(id));
+                            }
+                        }
+                    }
+                }
+                Action::SendReversal { id, message, .. } => {
+                    let stan = layout.decode(&message).ok().and_then(|m| m.stan().ok());
+                    self.journal.reversal_sent(id)?;
+                    let reply = self.round_trip(&message, stan).unwrap_or(None);
+                    steps.push(Step::Reversal {
+                        id,
+                        sent: message,
+                        received: reply.clone(),
+                    });
+                    let code = reply
+                        .as_deref()
+                        .and_then(|r| layout.decode(r).ok().and_then(|m| ResponseCode::of(&m)));
+                    match code {
+                        Some(code) => {
+                            let settled = self.journal.reversal_response(id, code)?.is_settled();
+                            if !settled {
+                                return Err(TerminalError::StillPending(id));
+                            }
+                        }
+                        None => return Err(TerminalError::StillPending(id)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes a purchase: settles anything pending first, journals the request and its
+    /// reversal, sends, and records the outcome. A lost response is settled at once
+    /// (inquiry, then reversal if need be) when the host answers.
+    pub fn purchase(
+        &mut self,
+        p: &Purchase<'_>,
+    ) -> Result<(TxnId, PurchaseOutcome), TerminalError> {
+        self.settle_pending()?;
+        let layout = self.journal.config().layout;
+        let stan = self.stans.next_stan()?;
+        let request = self.purchase_request(p, stan)?;
+        let decoded = layout.decode(&request).map_err(Self::build_err)?;
+        let reversal =
+            exchange::reversal_for(&decoded, &ReversalReason::OTHER, ReversalKind::Request)
+                .map_err(Self::build_err)?;
+        let id = self.journal.begin(&request, &reversal)?;
+        let mut conn = match self.transport.connect() {
+            Ok(c) => c,
+            Err(_) => {
+                self.journal.not_sent(id)?;
+                return Ok((id, PurchaseOutcome::NotSent));
+            }
+        };
+        self.trace.push((true, request.clone()));
+        if conn.send(&request).is_ok() {
+            self.journal.sent(id)?;
+            while let Ok(Some(reply)) = conn.receive() {
+                self.trace.push((false, reply.clone()));
+                let Ok(m) = layout.decode(&reply) else {
+                    continue;
+                };
+                if m.stan().ok() != Some(stan) {
+                    continue;
+                }
+                if let Some(result) = HostResult::of(&m) {
+                    if result.code == ResponseCode::DUPLICATE_TRANSMISSION {
+                        // The host has seen this STAN: jump the sequence forward.
+                        self.stans.skip(100)?;
+                    }
+                    self.journal.response(id, result.clone())?;
+                    return Ok((id, PurchaseOutcome::Answered(result)));
+                }
+            }
+        }
+        self.journal.timeout(id)?;
+        drop(conn);
+        let state = match self.settle_pending() {
+            Ok(_) | Err(TerminalError::StillPending(_)) => self
+                .journal
+                .get(id)
+                .map(|r| r.state.clone())
+                .ok_or(JournalError::UnknownTransaction(id))?,
+            Err(e) => return Err(e),
+        };
+        Ok((id, PurchaseOutcome::Unresolved(state)))
+    }
+
+    /// A decoded view of a traced message (for printing).
+    pub fn decode<'m>(&self, bytes: &'m [u8]) -> Option<Message<'m>> {
+        self.journal.config().layout.decode(bytes).ok()
+    }
+}
+
+impl<T: Transport> std::fmt::Debug for Terminal<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Terminal")
+            .field("terminal_id", &self.terminal_id)
+            .field("journal", &self.journal.path())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Formats a traced message in one line with sensitive fields masked.
+pub fn one_line(layout: &crate::spec::MessageSpec<'_>, bytes: &[u8]) -> String {
+    match layout.decode(bytes) {
+        Ok(m) => {
+            let mut s = format!("{}", m.mti());
+            for f in m.fields() {
+                s.push_str(&format!(" {}={}", f.number(), f));
+            }
+            s
+        }
+        Err(e) => format!("<undecodable: {e}>"),
+    }
+}

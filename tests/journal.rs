@@ -1,0 +1,339 @@
+//! The write-ahead journal's rules, recovery and damage handling.
+
+use iso8583_wire::exchange::{self, ResponseCode, ReversalKind, ReversalReason};
+use iso8583_wire::fields::Rrn;
+use iso8583_wire::layouts::ISO87_ASCII;
+use iso8583_wire::pos::journal::{AfterApproval, HostResult, UnknownOutcome};
+use iso8583_wire::pos::{Action, Journal, JournalConfig, JournalError, State};
+use iso8583_wire::{MessageBuilder, Mti};
+use std::path::PathBuf;
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("iso8583-wire-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    let _ = std::fs::remove_file(&p);
+    p
+}
+
+fn purchase(stan: u32) -> (Vec<u8>, Vec<u8>) {
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
+    b.set(2, "4111111111111111")
+        .unwrap()
+        .set(3, "000000")
+        .unwrap()
+        .set(4, 1000u32)
+        .unwrap()
+        .set(7, 315_143_015u64)
+        .unwrap()
+        .set(11, stan)
+        .unwrap()
+        .set(41, "TERM0001")
+        .unwrap()
+        .set(42, "MERCHANT0000001")
+        .unwrap()
+        .set(49, "840")
+        .unwrap();
+    let req = b.to_bytes().unwrap().to_vec();
+    let m = ISO87_ASCII.decode(&req).unwrap();
+    let rev = exchange::reversal_for(&m, &ReversalReason::OTHER, ReversalKind::Request).unwrap();
+    (req, rev)
+}
+
+fn result(code: ResponseCode) -> HostResult {
+    HostResult {
+        code,
+        rrn: Some("500112000001".parse::<Rrn>().unwrap()),
+        auth_code: Some("123456".into()),
+    }
+}
+
+fn config() -> JournalConfig {
+    JournalConfig::new(&ISO87_ASCII)
+}
+
+fn reversal_mti(action: &Action) -> String {
+    match action {
+        Action::SendReversal { message, .. } => {
+            ISO87_ASCII.decode(message).unwrap().mti().to_string()
+        }
+        other => panic!("expected a reversal, got {other:?}"),
+    }
+}
+
+fn reversal_reason(action: &Action) -> String {
+    match action {
+        Action::SendReversal { message, .. } => ISO87_ASCII
+            .decode(message)
+            .unwrap()
+            .field(39)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string(),
+        other => panic!("expected a reversal, got {other:?}"),
+    }
+}
+
+#[test]
+fn approved_and_declined_settle_without_reversal() {
+    let mut j = Journal::open(temp("answered.log"), config()).unwrap();
+    for (stan, code) in [
+        (1, ResponseCode::APPROVED),
+        (2, ResponseCode::INSUFFICIENT_FUNDS),
+    ] {
+        let (req, rev) = purchase(stan);
+        let id = j.begin(&req, &rev).unwrap();
+        j.sent(id).unwrap();
+        assert!(matches!(
+            j.response(id, result(code)).unwrap(),
+            State::Completed(_)
+        ));
+        assert_eq!(j.pending().unwrap(), Action::Nothing);
+    }
+}
+
+#[test]
+fn never_connected_drops_the_reversal() {
+    let mut j = Journal::open(temp("not-sent.log"), config()).unwrap();
+    let (req, rev) = purchase(1);
+    let id = j.begin(&req, &rev).unwrap();
+    j.not_sent(id).unwrap();
+    assert_eq!(j.get(id).unwrap().state, State::NotSent);
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+}
+
+#[test]
+fn timeout_inquires_then_reverses_with_98_and_repeats_with_0401() {
+    let path = temp("timeout.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(7);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    assert!(matches!(j.pending().unwrap(), Action::SendInquiry { id: i, .. } if i == id));
+    // A pending action blocks the next transaction.
+    let (req2, rev2) = purchase(8);
+    assert!(matches!(j.begin(&req2, &rev2), Err(JournalError::PendingAction(i)) if i == id));
+    // The host approved: by default the terminal reverses.
+    j.inquiry_sent(id).unwrap();
+    j.inquiry_answer(id, Some(result(ResponseCode::APPROVED)))
+        .unwrap();
+    let action = j.pending().unwrap();
+    assert_eq!(reversal_mti(&action), "0400");
+    assert_eq!(reversal_reason(&action), "98");
+    j.reversal_sent(id).unwrap();
+    // No answer: retried as a repeat, even after a restart.
+    drop(j);
+    let mut j = Journal::open(&path, config()).unwrap();
+    let action = j.pending().unwrap();
+    assert_eq!(reversal_mti(&action), "0401");
+    j.reversal_sent(id).unwrap();
+    // 96 does not settle; 25 does.
+    assert!(matches!(
+        j.reversal_response(id, ResponseCode::SYSTEM_MALFUNCTION)
+            .unwrap(),
+        State::Reversing { attempts: 2, .. }
+    ));
+    assert!(matches!(
+        j.reversal_response(id, ResponseCode::UNABLE_TO_LOCATE)
+            .unwrap(),
+        State::Reversed(_)
+    ));
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+    j.begin(&req2, &rev2).unwrap();
+}
+
+#[test]
+fn reversal_settles_on_00_12_25_only() {
+    for (code, settles) in [
+        ("00", true),
+        ("12", true),
+        ("25", true),
+        ("96", false),
+        ("91", false),
+        ("05", false),
+    ] {
+        let mut cfg = config();
+        cfg.unknown_outcome = UnknownOutcome::Reverse;
+        let mut j = Journal::open(temp(&format!("settle-{code}.log")), cfg).unwrap();
+        let (req, rev) = purchase(3);
+        let id = j.begin(&req, &rev).unwrap();
+        j.sent(id).unwrap();
+        j.timeout(id).unwrap();
+        j.reversal_sent(id).unwrap();
+        let state = j
+            .reversal_response(id, ResponseCode::new(code).unwrap())
+            .unwrap();
+        assert_eq!(state.is_settled(), settles, "{code}");
+    }
+}
+
+#[test]
+fn mac_failure_reverses_with_a0() {
+    let mut j = Journal::open(temp("mac.log"), config()).unwrap();
+    let (req, rev) = purchase(4);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.mac_failure(id).unwrap();
+    assert_eq!(reversal_reason(&j.pending().unwrap()), "A0");
+}
+
+#[test]
+fn inquiry_outcomes() {
+    // Not found: settled, nothing to reverse.
+    let mut j = Journal::open(temp("inq-25.log"), config()).unwrap();
+    let (req, rev) = purchase(5);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.inquiry_sent(id).unwrap();
+    assert!(
+        matches!(j.inquiry_answer(id, None).unwrap(), State::Completed(h) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+    );
+    // Declined: settled.
+    let mut j = Journal::open(temp("inq-51.log"), config()).unwrap();
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.inquiry_sent(id).unwrap();
+    assert!(
+        j.inquiry_answer(id, Some(result(ResponseCode::INSUFFICIENT_FUNDS)))
+            .unwrap()
+            .is_settled()
+    );
+    // Approved with the Keep policy: settled as approved.
+    let mut cfg = config();
+    cfg.after_approval = AfterApproval::Keep;
+    let mut j = Journal::open(temp("inq-keep.log"), cfg).unwrap();
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.inquiry_sent(id).unwrap();
+    assert!(
+        matches!(j.inquiry_answer(id, Some(result(ResponseCode::APPROVED))).unwrap(), State::Completed(h) if h.code.is_approved())
+    );
+    // Unanswered inquiries: after max_inquiries, reverse.
+    let mut j = Journal::open(temp("inq-max.log"), config()).unwrap();
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    for _ in 0..3 {
+        assert!(matches!(j.pending().unwrap(), Action::SendInquiry { .. }));
+        j.inquiry_sent(id).unwrap();
+        j.inquiry_timeout(id).unwrap();
+    }
+    assert_eq!(reversal_reason(&j.pending().unwrap()), "98");
+}
+
+#[test]
+fn crash_recovery_treats_prepared_and_sent_as_unknown() {
+    let path = temp("recover.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(9);
+    let id = j.begin(&req, &rev).unwrap();
+    drop(j); // crash before sending
+    let j = Journal::open(&path, config()).unwrap();
+    assert_eq!(j.recovery().interrupted, 1);
+    assert_eq!(j.get(id).unwrap().state, State::Unknown);
+    assert!(matches!(j.pending().unwrap(), Action::SendInquiry { .. }));
+    assert_eq!(j.last().unwrap().id, id);
+}
+
+#[test]
+fn torn_last_line_is_cut_and_reported() {
+    let path = temp("torn.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(10);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    drop(j);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let good_len = bytes.len();
+    bytes.extend_from_slice(b"R 1 00 5001120");
+    std::fs::write(&path, &bytes).unwrap();
+    let j = Journal::open(&path, config()).unwrap();
+    assert_eq!(j.recovery().torn_tail_bytes, 14);
+    assert_eq!(std::fs::read(&path).unwrap().len(), good_len);
+    assert_eq!(j.get(id).unwrap().state, State::Unknown);
+}
+
+#[test]
+fn corrupt_journal_is_an_error_and_nothing_is_discarded() {
+    let path = temp("corrupt.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(11);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    drop(j);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for (bad, line) in [
+        (text.replacen("S 1", "S 2", 1), 2), // checksum no longer matches
+        (text.replacen("B 1 ", "B 1 ZZ", 1), 1), // checksum no longer matches
+        (format!("{text}garbage line\n"), 3), // unknown content
+    ] {
+        std::fs::write(&path, &bad).unwrap();
+        match Journal::open(&path, config()) {
+            Err(JournalError::Corrupt { line: l, .. }) => assert_eq!(l, line),
+            other => panic!("expected corrupt, got {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            bad,
+            "nothing rewritten"
+        );
+    }
+}
+
+#[test]
+fn compaction_keeps_the_journal_bounded() {
+    let path = temp("compact.log");
+    let mut cfg = config();
+    cfg.max_records = 5;
+    let mut j = Journal::open(&path, cfg).unwrap();
+    for stan in 1..=40 {
+        let (req, rev) = purchase(stan);
+        let id = j.begin(&req, &rev).unwrap();
+        j.sent(id).unwrap();
+        j.response(id, result(ResponseCode::APPROVED)).unwrap();
+    }
+    assert!(j.records().count() <= 6);
+    let last = j.last().unwrap().id;
+    drop(j);
+    let j = Journal::open(&path, cfg).unwrap();
+    assert_eq!(j.last().unwrap().id, last);
+    assert!(std::fs::read_to_string(&path).unwrap().lines().count() < 20);
+}
+
+#[test]
+fn late_response_does_not_undo_a_reversal() {
+    let mut cfg = config();
+    cfg.unknown_outcome = UnknownOutcome::Reverse;
+    let mut j = Journal::open(temp("late.log"), cfg).unwrap();
+    let (req, rev) = purchase(12);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.reversal_sent(id).unwrap();
+    let state = j
+        .response(id, result(ResponseCode::APPROVED))
+        .unwrap()
+        .clone();
+    assert!(matches!(state, State::Reversing { .. }));
+    assert!(j.get(id).unwrap().late_response);
+}
+
+#[test]
+fn wrong_steps_are_refused_and_not_written() {
+    let path = temp("wrong.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(13);
+    let id = j.begin(&req, &rev).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    assert!(matches!(
+        j.reversal_response(id, ResponseCode::APPROVED),
+        Err(JournalError::WrongState { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(j.begin(b"garbage", &rev).is_err());
+}

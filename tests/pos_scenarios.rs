@@ -1,0 +1,56 @@
+//! The pos_sim scenarios as integration tests over loopback TCP.
+
+#[path = "../examples/pos_sim/scenarios.rs"]
+#[allow(dead_code)]
+mod scenarios;
+
+fn check(v: scenarios::Verdict) {
+    assert!(
+        v.pass,
+        "scenario {} failed: {}\n{}",
+        v.name,
+        v.what,
+        v.log.join("\n")
+    );
+}
+
+#[test]
+fn normal_purchase() {
+    check(scenarios::normal_purchase());
+}
+
+#[test]
+fn response_lost_inquiry_approved_reversed() {
+    check(scenarios::lost_response_approved());
+}
+
+#[test]
+fn response_lost_inquiry_approved_kept() {
+    check(scenarios::lost_response_approved_kept());
+}
+
+#[test]
+fn request_lost_inquiry_25() {
+    check(scenarios::lost_request_not_found());
+}
+
+#[test]
+fn crash_after_sending_settles_first() {
+    check(scenarios::crash_after_sending());
+}
+
+#[test]
+fn late_response_after_reversal() {
+    check(scenarios::late_response_after_reversal());
+}
+
+#[test]
+fn masked_logs() {
+    let v = scenarios::normal_purchase();
+    assert!(
+        v.log.iter().all(|l| !l.contains("4111111111111111")),
+        "{:?}",
+        v.log
+    );
+    assert!(v.log.iter().any(|l| l.contains("411111******1111")));
+}
