@@ -254,7 +254,13 @@ fn torn_last_line_is_cut_and_reported() {
     std::fs::write(&path, &bytes).unwrap();
     let j = Journal::open(&path, config()).unwrap();
     assert_eq!(j.recovery().torn_tail_bytes, 14);
-    assert_eq!(std::fs::read(&path).unwrap().len(), good_len);
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(after[..good_len], bytes[..good_len]);
+    let tail = String::from_utf8(after[good_len..].to_vec()).unwrap();
+    assert!(
+        tail.starts_with("K 1 ") && !tail.contains("5001120"),
+        "torn append cut, interruption recorded: {tail}"
+    );
     assert_eq!(j.get(id).unwrap().state, State::Unknown);
 }
 

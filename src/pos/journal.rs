@@ -327,6 +327,8 @@ enum Event {
     InquiryTimeout,
     ReversalSent,
     ReversalResponse(ResponseCode),
+    /// Written by `open`: a crash left the transaction prepared or sent.
+    Interrupted,
     Snapshot(Box<Record>),
 }
 
@@ -344,6 +346,7 @@ impl Event {
             Event::InquiryTimeout => "inquiry timeout",
             Event::ReversalSent => "reversal sent",
             Event::ReversalResponse(_) => "reversal response",
+            Event::Interrupted => "interrupted",
             Event::Snapshot(_) => "snapshot",
         }
     }
@@ -413,6 +416,7 @@ fn encode_event(id: TxnId, e: &Event) -> String {
         Event::InquiryTimeout => format!("U {}", id.0),
         Event::ReversalSent => format!("V {}", id.0),
         Event::ReversalResponse(c) => format!("W {} {}", id.0, c),
+        Event::Interrupted => format!("K {}", id.0),
         Event::Snapshot(r) => {
             let state = match &r.state {
                 State::Prepared => "P".to_owned(),
@@ -471,6 +475,7 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
         "U" => Event::InquiryTimeout,
         "V" => Event::ReversalSent,
         "W" => Event::ReversalResponse(parts.next().and_then(ResponseCode::new).ok_or(bad)?),
+        "K" => Event::Interrupted,
         "X" => {
             let request = hex_part(parts.next())?;
             let reversal = hex_part(parts.next())?;
@@ -563,13 +568,18 @@ impl Journal {
             journal.file.sync_all().map_err(io_err)?;
             journal.file.seek(SeekFrom::End(0)).map_err(io_err)?;
         }
-        let mut interrupted = 0;
-        for r in journal.records.values_mut() {
-            if matches!(r.state, State::Prepared | State::Sent) {
-                r.state = State::Unknown;
-                interrupted += 1;
-            }
+        // A crash left these with an unknown fate; say so durably, so that the steps
+        // that follow replay the same way.
+        let interrupted: Vec<TxnId> = journal
+            .records
+            .values()
+            .filter(|r| matches!(r.state, State::Prepared | State::Sent))
+            .map(|r| r.id)
+            .collect();
+        for id in &interrupted {
+            journal.record(*id, Event::Interrupted)?;
         }
+        let interrupted = interrupted.len();
         journal.recovery = Recovery {
             torn_tail_bytes: torn,
             interrupted,
@@ -827,6 +837,7 @@ impl Journal {
                     attempts: 0,
                 },
             },
+            (State::Prepared | State::Sent, Event::Interrupted) => State::Unknown,
             (State::Prepared | State::Sent, Event::MacFailure) => State::Reversing {
                 reason: ReversalReason::MAC_FAILURE,
                 attempts: 0,
