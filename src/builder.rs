@@ -298,6 +298,13 @@ impl<'v> MessageBuilder<'v> {
         let mut len = self.spec.header_len() + self.spec.mti.wire_len();
         len += self.bitmap_count(&self.bitmap()) * self.spec.bitmap.wire_len();
         for n in self.present.iter() {
+            // Fast path: wire data copied from a decoded message needs no plan.
+            if let (Some(Slot::Source(Source::Wire(data, _))), Some(Some(spec))) =
+                (self.slots.get(n), self.spec.fields.get(n))
+            {
+                len += encode::prefix_len(spec) + data.len();
+                continue;
+            }
             len += self.with_plan(n, |_, plan| plan.total)?;
         }
         Ok(len)
@@ -367,6 +374,12 @@ impl<'v> MessageBuilder<'v> {
             }
         }
         for n in self.present.iter() {
+            if let (Some(Slot::Source(Source::Wire(data, units))), Some(Some(spec))) =
+                (self.slots.get(n), self.spec.fields.get(n))
+            {
+                encode::write_wire(spec, data, *units, out);
+                continue;
+            }
             self.with_plan(n, |spec, plan| encode::write(spec, plan, out))?;
         }
         Ok(())
@@ -403,14 +416,34 @@ impl<'v> MessageBuilder<'v> {
         Ok(needed)
     }
 
-    /// Appends the encoded message to a `BytesMut`, reserving the space first.
+    /// Appends the encoded message to a `BytesMut`, reserving the space first. On error
+    /// the buffer is left as it was.
     #[cfg(feature = "alloc")]
     pub fn encode_into(&self, buf: &mut bytes::BytesMut) -> Result<usize, EncodeError> {
         let needed = self.encoded_len()?;
-        buf.reserve(needed);
-        let mut sink = encode::BufSink(buf);
-        self.write_all(&mut sink)?;
-        Ok(needed)
+        let start = buf.len();
+        buf.resize(start + needed, 0);
+        let written = match buf.get_mut(start..) {
+            Some(dst) => {
+                let mut sink = SliceSink { buf: dst, pos: 0 };
+                self.write_all(&mut sink).map(|()| sink.pos)
+            }
+            None => Ok(0),
+        };
+        match written {
+            Ok(n) if n == needed => Ok(needed),
+            Ok(_) => {
+                buf.truncate(start);
+                Err(EncodeError {
+                    part: Part::Header,
+                    kind: EncodeErrorKind::BufferTooSmall { needed },
+                })
+            }
+            Err(e) => {
+                buf.truncate(start);
+                Err(e)
+            }
+        }
     }
 
     /// The encoded message in a new buffer.

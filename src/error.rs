@@ -109,6 +109,13 @@ pub enum DecodeErrorKind {
     },
     /// The input is empty.
     Empty,
+    /// The input is longer than a message may be.
+    MessageTooLong {
+        /// The input's length.
+        length: usize,
+        /// The longest message accepted.
+        max: usize,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -134,6 +141,9 @@ impl fmt::Display for DecodeErrorKind {
                 write!(f, "expected end of message, found {count} more bytes")
             }
             DecodeErrorKind::Empty => f.write_str("expected a message, found empty input"),
+            DecodeErrorKind::MessageTooLong { length, max } => {
+                write!(f, "expected at most {max} bytes, found {length}")
+            }
         }
     }
 }

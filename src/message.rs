@@ -25,6 +25,10 @@ use crate::spec::{Content, Counts, Encoding, FieldSpec, Length, MessageSpec, Sen
 use crate::wire::decode::{self as dec, Fault};
 use crate::wire::{Symbols, hex};
 
+/// The longest message [`Message::decode`] accepts: 65535 bytes, the most a 2-byte
+/// length header can frame (field offsets are kept as 16-bit numbers).
+pub const MAX_MESSAGE_LEN: usize = u16::MAX as usize;
+
 /// A decoded message borrowing its input.
 #[derive(Clone)]
 pub struct Message<'a> {
@@ -35,9 +39,9 @@ pub struct Message<'a> {
     bitmap: Bitmap,
     /// Data fields present (extension bits removed).
     present: Bitmap,
-    fields_start: u32,
+    fields_start: u16,
     /// End offset of each present field, by rank among the present fields.
-    ends: [u32; MAX_FIELD],
+    ends: [u16; MAX_FIELD],
 }
 
 impl<'a> Message<'a> {
@@ -59,12 +63,13 @@ impl<'a> Message<'a> {
                 kind: DecodeErrorKind::Empty,
             });
         }
-        if total > u32::MAX as usize {
+        if total > MAX_MESSAGE_LEN {
             return Err(DecodeError {
                 part: Part::Trailing,
-                offset: u32::MAX as usize,
-                kind: DecodeErrorKind::TrailingBytes {
-                    count: total - u32::MAX as usize,
+                offset: MAX_MESSAGE_LEN,
+                kind: DecodeErrorKind::MessageTooLong {
+                    length: total,
+                    max: MAX_MESSAGE_LEN,
                 },
             });
         }
@@ -110,28 +115,41 @@ impl<'a> Message<'a> {
         }
         let present = Bitmap::from_words(words);
 
-        let fields_start = (total - rest.len()) as u32;
-        let mut ends = [0u32; MAX_FIELD];
+        let fields_start = (total - rest.len()) as u16;
+        let mut ends = [0u16; MAX_FIELD];
         for (rank, n) in present.iter().enumerate() {
-            let Some(fspec) = spec.field(n) else {
+            // `present` holds no bitmap bits, so the table answers directly.
+            let Some(fspec) = spec.fields.get(n).and_then(Option::as_ref) else {
                 return Err(DecodeError {
                     part: Part::Field(n as u16),
                     offset: total - rest.len(),
                     kind: DecodeErrorKind::UndefinedField,
                 });
             };
-            let (r, _units) = dec::field(fspec)(rest).map_err(|e| {
-                let f = fault(e);
-                let part = if f.in_prefix {
-                    Part::LengthPrefix(n as u16)
-                } else {
-                    Part::Field(n as u16)
+            // Fast path: size and validity only; the nom parser explains failures.
+            let Some(used) = crate::wire::fast::field_len(fspec, rest) else {
+                let err = match dec::field(fspec)(rest) {
+                    Err(e) => {
+                        let f = fault(e);
+                        let part = if f.in_prefix {
+                            Part::LengthPrefix(n as u16)
+                        } else {
+                            Part::Field(n as u16)
+                        };
+                        at(f, part)
+                    }
+                    Ok(_) => DecodeError {
+                        part: Part::Field(n as u16),
+                        offset: total - rest.len(),
+                        kind: DecodeErrorKind::UndefinedField,
+                    },
                 };
-                at(f, part)
-            })?;
+                return Err(err);
+            };
+            let (_, r) = rest.split_at(used.min(rest.len()));
             rest = r;
             if let Some(slot) = ends.get_mut(rank) {
-                *slot = (total - rest.len()) as u32;
+                *slot = (total - rest.len()) as u16;
             }
         }
         if !rest.is_empty() {

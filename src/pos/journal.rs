@@ -512,6 +512,50 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
     Ok((id, event))
 }
 
+/// The outcome of replaying journal bytes.
+struct Replayed {
+    records: BTreeMap<TxnId, Record>,
+    next_id: u64,
+    lines: usize,
+    /// Bytes up to the last line end.
+    complete: usize,
+}
+
+/// Replays journal content: every complete line must be a valid event that fits its
+/// transaction. Returns the line number and reason of the first that is not.
+fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'static str)> {
+    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let text =
+        std::str::from_utf8(bytes.get(..complete).unwrap_or(&[])).map_err(|_| (1, "not text"))?;
+    let mut records = BTreeMap::new();
+    let mut next_id = 1;
+    let mut lines = 0;
+    for (i, line) in text.lines().enumerate() {
+        let (id, event) = decode_event(line).map_err(|reason| (i + 1, reason))?;
+        let mut slot = records.remove(&id);
+        let applied = Journal::transition(config, &mut slot, id, &event);
+        if let Some(r) = slot {
+            records.insert(id, r);
+        }
+        applied.map_err(|_| (i + 1, "event does not fit the transaction"))?;
+        next_id = next_id.max(id.0 + 1);
+        lines += 1;
+    }
+    Ok(Replayed {
+        records,
+        next_id,
+        lines,
+        complete,
+    })
+}
+
+/// Reads journal content without opening a file (for inspection tools): the
+/// transactions it holds, or the line and reason of the first damaged event. An
+/// unterminated last line is ignored, as [`Journal::open`] would cut it off.
+pub fn inspect(bytes: &[u8], config: &JournalConfig) -> Result<Vec<Record>, (usize, &'static str)> {
+    replay(bytes, config).map(|r| r.records.into_values().collect())
+}
+
 impl Journal {
     /// Opens (or creates) the journal at `path` and replays it.
     pub fn open(path: impl AsRef<Path>, config: JournalConfig) -> Result<Journal, JournalError> {
@@ -532,36 +576,22 @@ impl Journal {
         }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io_err)?;
-        let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let torn = bytes.len() - complete;
-        let text = std::str::from_utf8(bytes.get(..complete).unwrap_or(&[])).map_err(|_| {
-            JournalError::Corrupt {
-                path: path.clone(),
-                line: 1,
-                reason: "not text",
-            }
+        let replayed = replay(&bytes, &config).map_err(|(line, reason)| JournalError::Corrupt {
+            path: path.clone(),
+            line,
+            reason,
         })?;
+        let complete = replayed.complete;
+        let torn = bytes.len() - complete;
         let mut journal = Journal {
             path: path.clone(),
             config,
             file,
-            records: BTreeMap::new(),
-            next_id: 1,
+            records: replayed.records,
+            next_id: replayed.next_id,
             recovery: Recovery::default(),
-            lines: 0,
+            lines: replayed.lines,
         };
-        for (i, line) in text.lines().enumerate() {
-            let corrupt = |reason| JournalError::Corrupt {
-                path: path.clone(),
-                line: i + 1,
-                reason,
-            };
-            let (id, event) = decode_event(line).map_err(corrupt)?;
-            journal
-                .apply(id, &event)
-                .map_err(|_| corrupt("event does not fit the transaction"))?;
-            journal.lines += 1;
-        }
         if torn > 0 {
             // An append the crash interrupted: never acted on, so it is cut off.
             journal.file.set_len(complete as u64).map_err(io_err)?;

@@ -226,12 +226,35 @@ fn check_symbol(spec: &FieldSpec<'_>, c: u8, i: usize) -> Result<(), EncodeError
     }
 }
 
+/// Bytes of the field's length prefix (0 for fixed fields).
+#[inline]
+pub(crate) fn prefix_len(spec: &FieldSpec<'_>) -> usize {
+    match spec.length {
+        Length::Fixed(_) => 0,
+        Length::Var(p) => p.wire_len(),
+    }
+}
+
+/// Writes wire data already in the field's encoding: prefix, then the bytes.
+#[inline]
+pub(crate) fn write_wire(spec: &FieldSpec<'_>, data: &[u8], units: usize, out: &mut impl Sink) {
+    write_prefix(spec, units, data.len(), out);
+    out.put(data);
+}
+
 /// Writes a planned value: prefix, then data.
 pub(crate) fn write(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
+    write_prefix(spec, plan.units, plan.wire, out);
+    write_data(spec, plan, out);
+}
+
+/// Writes the length prefix of a value of `units` units taking `wire` bytes.
+#[inline]
+fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out: &mut impl Sink) {
     if let Length::Var(p) = spec.length {
         let count = match p.counts {
-            Counts::Units => plan.units,
-            Counts::Bytes => plan.wire,
+            Counts::Units => units,
+            Counts::Bytes => wire,
         };
         let mut buf = [0u8; 8];
         let n = p.wire_len().min(buf.len());
@@ -269,6 +292,10 @@ pub(crate) fn write(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) 
         }
         out.put(buf.get(..n).unwrap_or(&[]));
     }
+}
+
+/// Writes the data of a planned value.
+fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
     if let Source::Wire(data, _) = plan.source {
         out.put(data);
         return;

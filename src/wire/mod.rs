@@ -8,6 +8,7 @@ pub(crate) mod decode;
 pub mod ebcdic;
 mod ebcdic_tables;
 pub(crate) mod encode;
+pub(crate) mod fast;
 pub mod hex;
 
 use crate::spec::{Content, Encoding, FieldSpec};
