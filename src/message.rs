@@ -127,7 +127,12 @@ impl<'a> Message<'a> {
                 });
             };
             // Fast path: size and validity only; the nom parser explains failures.
-            let Some(used) = crate::wire::fast::field_len(fspec, rest) else {
+            let fast = spec
+                .fast
+                .get(n)
+                .copied()
+                .unwrap_or(crate::spec::FastField::GENERAL);
+            let Some(used) = crate::wire::fast::field_len(fast, fspec, rest) else {
                 let err = match dec::field(fspec)(rest) {
                     Err(e) => {
                         let f = fault(e);

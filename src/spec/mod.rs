@@ -617,7 +617,7 @@ pub struct HeaderPart<'s> {
 /// `fields[n]` is the definition of field `n` (index 0 and 1 are unused: field 1 is the
 /// secondary bitmap). Fields beyond the slice, or `None`, are undefined: a message that
 /// announces them cannot be decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MessageSpec<'s> {
     /// Layout name (`"iso87ascii"`).
@@ -632,6 +632,127 @@ pub struct MessageSpec<'s> {
     pub bitmap: BitmapSpec,
     /// Field definitions indexed by field number.
     pub fields: &'s [Option<FieldSpec<'s>>],
+    /// The decoder's compact view of each field, computed by [`MessageSpec::new`].
+    pub(crate) fast: [FastField; MAX_FIELD + 1],
+}
+
+impl core::fmt::Debug for MessageSpec<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MessageSpec")
+            .field("name", &self.name)
+            .field("header", &self.header)
+            .field("mti", &self.mti)
+            .field("bitmap", &self.bitmap)
+            .field(
+                "fields",
+                &self.fields.iter().filter(|f| f.is_some()).count(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the decoder's fast path sizes a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum FastSize {
+    /// Not a data field of the layout.
+    Undefined,
+    /// A fixed number of bytes.
+    Fixed(u16),
+    /// An ASCII length prefix of 1-4 digits giving the bytes that follow.
+    AsciiBytes { digits: u8, max: u16 },
+    /// A BCD length prefix of 1-2 bytes giving the bytes that follow.
+    BcdBytes { bytes: u8, max: u16 },
+    /// Anything else: the general path.
+    General,
+}
+
+/// How the decoder's fast path checks a field's bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum FastCheck {
+    /// Raw binary: nothing to check.
+    None,
+    /// ASCII digits.
+    Digits,
+    /// Printable ASCII (Latin-1 and padding go through the general check).
+    Printable,
+    /// One table lookup per byte for this class.
+    Class(Content),
+    /// The general content check.
+    General,
+}
+
+/// The decoder's compact view of one field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct FastField {
+    pub size: FastSize,
+    pub check: FastCheck,
+}
+
+impl FastField {
+    const UNDEFINED: FastField = FastField {
+        size: FastSize::Undefined,
+        check: FastCheck::General,
+    };
+
+    /// The general path for everything.
+    pub(crate) const GENERAL: FastField = FastField {
+        size: FastSize::General,
+        check: FastCheck::General,
+    };
+
+    /// The compact view of `spec`.
+    const fn of(spec: &FieldSpec<'_>) -> FastField {
+        // Units equal bytes for one-byte-per-unit encodings; BCD numerics differ.
+        let bytewise = matches!(spec.encoding, Encoding::Ascii | Encoding::Binary);
+        let size = match spec.length {
+            Length::Fixed(n) => {
+                let wire = spec.wire_len_for_units(n as usize);
+                if wire <= u16::MAX as usize {
+                    FastSize::Fixed(wire as u16)
+                } else {
+                    FastSize::General
+                }
+            }
+            Length::Var(p) if bytewise => match p.encoding {
+                PrefixEncoding::Ascii if p.digits >= 1 && p.digits <= 4 => FastSize::AsciiBytes {
+                    digits: p.digits,
+                    max: p.max,
+                },
+                PrefixEncoding::Bcd if p.digits >= 1 && p.digits <= 4 => FastSize::BcdBytes {
+                    bytes: p.wire_len() as u8,
+                    max: p.max,
+                },
+                _ => FastSize::General,
+            },
+            Length::Var(_) => FastSize::General,
+        };
+        // A fast check that fails is retried with the general one (which allows
+        // padding and Latin-1), so the fast checks only need to be exact when they pass.
+        let check = match (spec.encoding, spec.content) {
+            (Encoding::Binary, Content::B) => FastCheck::None,
+            (Encoding::Ascii, Content::N) => FastCheck::Digits,
+            (Encoding::Ascii, Content::Ans) => FastCheck::Printable,
+            (
+                Encoding::Ascii,
+                Content::A | Content::An | Content::Anp | Content::Ns | Content::Z,
+            ) => FastCheck::Class(spec.content),
+            _ => FastCheck::General,
+        };
+        FastField { size, check }
+    }
+}
+
+/// The compact view of every field of a layout (index = field number).
+const fn fast_table(fields: &[Option<FieldSpec<'_>>]) -> [FastField; MAX_FIELD + 1] {
+    let mut out = [FastField::UNDEFINED; MAX_FIELD + 1];
+    let mut i = 0;
+    while i < fields.len() && i <= MAX_FIELD {
+        if let Some(f) = &fields[i] {
+            out[i] = FastField::of(f);
+        }
+        i += 1;
+    }
+    out
 }
 
 impl<'s> MessageSpec<'s> {
@@ -651,6 +772,7 @@ impl<'s> MessageSpec<'s> {
             mti,
             bitmap,
             fields,
+            fast: fast_table(fields),
         }
     }
 

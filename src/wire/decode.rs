@@ -127,14 +127,15 @@ pub(crate) fn bitmap(encoding: BitmapEncoding) -> impl Fn(&[u8]) -> PResult<'_, 
         }
         BitmapEncoding::HexAscii => {
             let (rest, raw) = take_exact(16)(input)?;
-            let mut w = 0u64;
-            for (i, &c) in raw.iter().enumerate() {
-                match hex::nibble(c) {
-                    Some(n) => w = (w << 4) | u64::from(n),
-                    None => return fail(input, i, invalid("a hex digit", c, false)),
+            let mut text = [0u8; 16];
+            text.copy_from_slice(raw);
+            match hex::parse_u64(&text) {
+                Ok(w) => Ok((rest, w)),
+                Err(i) => {
+                    let c = raw.get(i).copied().unwrap_or(0);
+                    fail(input, i, invalid("a hex digit", c, false))
                 }
             }
-            Ok((rest, w))
         }
     }
 }

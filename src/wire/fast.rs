@@ -7,7 +7,7 @@
 //! a time where the class allows it.
 
 use super::decode::{check_content, read_prefix, units_for_wire};
-use crate::spec::{Content, Counts, Encoding, FieldSpec, Length};
+use crate::spec::{Counts, FastCheck, FastField, FastSize, FieldSpec, Length};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -73,9 +73,69 @@ pub(crate) fn all_printable_ascii(data: &[u8]) -> bool {
 }
 
 /// Bytes the field at the start of `input` takes, if it is whole and its content is
-/// valid; `None` otherwise (the caller then asks the detailed parser why).
+/// valid; `None` otherwise (the caller then asks the detailed parser why). `fast` is
+/// the layout's compact view of `spec`.
 #[inline]
-pub(crate) fn field_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
+pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
+    let (prefix, wire, units) = match fast.size {
+        FastSize::Fixed(wire) => (0, usize::from(wire), None),
+        FastSize::AsciiBytes { digits, max } => {
+            let d = usize::from(digits);
+            let raw = input.get(..d)?;
+            let mut n = 0usize;
+            for &c in raw {
+                let v = c.wrapping_sub(b'0');
+                if v > 9 {
+                    return None;
+                }
+                n = n * 10 + usize::from(v);
+            }
+            if n > usize::from(max) {
+                return None;
+            }
+            (d, n, Some(n))
+        }
+        FastSize::BcdBytes { bytes, max } => {
+            let b = usize::from(bytes);
+            let raw = input.get(..b)?;
+            let mut n = 0usize;
+            for &c in raw {
+                let (hi, lo) = (c >> 4, c & 0xF);
+                if hi > 9 || lo > 9 {
+                    return None;
+                }
+                n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
+            }
+            if n > usize::from(max) {
+                return None;
+            }
+            (b, n, Some(n))
+        }
+        FastSize::General | FastSize::Undefined => return general_len(spec, input),
+    };
+    let data = input.get(prefix..prefix + wire)?;
+    let fast_ok = match fast.check {
+        FastCheck::None => true,
+        FastCheck::Digits => all_digits(data),
+        FastCheck::Printable => all_printable_ascii(data),
+        FastCheck::Class(content) => data.iter().all(|&c| content.allows(c)),
+        FastCheck::General => false,
+    };
+    if fast_ok {
+        return Some(prefix + wire);
+    }
+    let units = match (units, spec.length) {
+        (Some(u), _) => u,
+        (None, Length::Fixed(n)) => usize::from(n),
+        (None, Length::Var(_)) => return None,
+    };
+    check_content(spec, data, units)
+        .is_ok()
+        .then_some(prefix + wire)
+}
+
+/// The general sizing for fields the compact view does not cover.
+fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
     let (prefix, units, wire) = match spec.length {
         Length::Fixed(n) => (0, n as usize, spec.wire_len_for_units(n as usize)),
         Length::Var(p) => {
@@ -91,21 +151,9 @@ pub(crate) fn field_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
         }
     };
     let data = input.get(prefix..prefix + wire)?;
-    let fast_ok = match spec.encoding {
-        Encoding::Binary => true,
-        Encoding::Ascii => match spec.content {
-            Content::N => all_digits(data),
-            Content::Ans => all_printable_ascii(data),
-            Content::XN | Content::B => false,
-            content => data.iter().all(|&c| content.allows(c)),
-        },
-        _ => false,
-    };
-    if fast_ok || check_content(spec, data, units).is_ok() {
-        Some(prefix + wire)
-    } else {
-        None
-    }
+    check_content(spec, data, units)
+        .is_ok()
+        .then_some(prefix + wire)
 }
 
 #[cfg(test)]

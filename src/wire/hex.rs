@@ -12,6 +12,36 @@
 /// Uppercase hex digits.
 pub const UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Hex character values (0xFF for a non-hex byte).
+static VALUES: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut c = 0;
+    while c < 256 {
+        if let Some(v) = nibble(c as u8) {
+            t[c] = v;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Sixteen hex characters as a number, or the index of the first bad character.
+#[inline]
+pub(crate) fn parse_u64(text: &[u8; 16]) -> Result<u64, usize> {
+    let mut v = 0u64;
+    let mut bad = 0u8;
+    for &c in text {
+        let d = VALUES[usize::from(c)];
+        bad |= d;
+        v = (v << 4) | u64::from(d & 0xF);
+    }
+    if bad & 0xF0 == 0 {
+        Ok(v)
+    } else {
+        Err(text.iter().position(|&c| nibble(c).is_none()).unwrap_or(0))
+    }
+}
+
 /// The value of one hex character (either case).
 #[inline]
 pub const fn nibble(c: u8) -> Option<u8> {
