@@ -14,7 +14,9 @@
 //! `validate` prints one line per violation (field, code, explanation) and exits
 //! non-zero when there is any.
 //!
-//! Layouts: iso87ascii, iso87binary, iso93ascii, cup. Input given with `--file` or on
+//! Layouts: iso87ascii, iso87binary, iso93ascii, cup; or `--spec-file PATH` instead of
+//! `--spec` for a jPOS GenericPackager XML, moov-io JSON or iso8583-wire JSON layout
+//! (recognised by content; needs `--features jpos,moov,serde`). Input given with `--file` or on
 //! stdin may be hex text (whitespace ignored) or the raw message bytes. JSON is
 //! `{"mti": "0200", "fields": {"2": "...", ...}}`, plus `"header": {...}` for layouts
 //! with a header. Sensitive fields (PAN, track data, PIN block) are masked unless
@@ -34,7 +36,7 @@ const USAGE: &str = "usage:
   iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask] [--frame <kind>]
   iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>]
   iso8583 validate --spec <layout> --hex <request> [--response <hex>]
-layouts: iso87ascii, iso87binary, iso93ascii, cup
+layouts: iso87ascii, iso87binary, iso93ascii, cup (or --spec-file PATH: jPOS XML, moov JSON, own JSON)
 frames:  bin2, bin4, bcd2, ascii4 (add +self when the length counts the header)";
 
 struct Args {
@@ -45,6 +47,7 @@ struct Args {
     json: Option<Option<String>>,
     response: Option<String>,
     frame: Option<Framing>,
+    spec_file: Option<String>,
     no_mask: bool,
 }
 
@@ -59,6 +62,7 @@ fn parse_args() -> Result<Args, String> {
         json: None,
         response: None,
         frame: None,
+        spec_file: None,
         no_mask: false,
     };
     while let Some(arg) = it.next() {
@@ -91,6 +95,7 @@ fn parse_args() -> Result<Args, String> {
                 }
                 args.frame = Some(framing);
             }
+            "--spec-file" => args.spec_file = Some(it.next().ok_or("--spec-file needs a path")?),
             "--no-mask" => args.no_mask = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
@@ -99,11 +104,32 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn layout(name: Option<&str>) -> Result<&'static MessageSpec<'static>, String> {
-    let name = name.ok_or("--spec is required")?;
+fn layout(args: &Args) -> Result<&'static MessageSpec<'static>, String> {
+    if let Some(path) = &args.spec_file {
+        return load_spec_file(path);
+    }
+    let name = args
+        .spec
+        .as_deref()
+        .ok_or("--spec or --spec-file is required")?;
     layouts::by_name(name).ok_or_else(|| {
         format!("unknown layout '{name}' (known: iso87ascii, iso87binary, iso93ascii, cup)")
     })
+}
+
+/// A layout from a jPOS XML, moov-io JSON or iso8583-wire JSON file (detected by
+/// content).
+#[cfg(all(feature = "jpos", feature = "moov", feature = "serde"))]
+fn load_spec_file(path: &str) -> Result<&'static MessageSpec<'static>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    iso8583_wire::loaders::load(&text)
+        .and_then(|def| def.build())
+        .map_err(|e| format!("{path}: {e}"))
+}
+
+#[cfg(not(all(feature = "jpos", feature = "moov", feature = "serde")))]
+fn load_spec_file(_path: &str) -> Result<&'static MessageSpec<'static>, String> {
+    Err("--spec-file needs the example built with --features jpos,moov,serde".into())
 }
 
 /// Hex text if the input is only hex digits and whitespace, raw bytes otherwise.
@@ -199,7 +225,7 @@ fn show(msg: &Message<'_>, args: &Args) {
 }
 
 fn decode(args: &Args) -> Result<(), String> {
-    let spec = layout(args.spec.as_deref())?;
+    let spec = layout(args)?;
     let input = read_input(args)?;
     let Some(framing) = args.frame else {
         let msg = Message::decode(spec, &input).map_err(|e| format!("decode failed: {e}"))?;
@@ -229,7 +255,7 @@ fn decode(args: &Args) -> Result<(), String> {
 }
 
 fn encode(args: &Args) -> Result<(), String> {
-    let spec = layout(args.spec.as_deref())?;
+    let spec = layout(args)?;
     let text = args
         .json
         .clone()
@@ -286,7 +312,7 @@ fn encode(args: &Args) -> Result<(), String> {
 
 /// Prints the report; `Ok(false)` when there are violations.
 fn validate(args: &Args) -> Result<bool, String> {
-    let spec = layout(args.spec.as_deref())?;
+    let spec = layout(args)?;
     let request = read_input(args)?;
     let request = Message::decode(spec, &request).map_err(|e| format!("request: {e}"))?;
     let validator = Validator::new();

@@ -66,6 +66,12 @@ pub mod error;
 pub mod exchange;
 pub mod fields;
 pub mod frame;
+#[cfg(feature = "serde")]
+pub mod json;
+#[cfg(feature = "alloc")]
+pub mod layout_def;
+#[cfg(feature = "alloc")]
+pub mod loaders;
 pub mod message;
 pub mod mti;
 #[cfg(feature = "std")]

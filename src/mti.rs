@@ -19,6 +19,8 @@ use crate::spec::CodePage;
 
 /// How the MTI travels on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum MtiEncoding {
     /// Four ASCII digits.
     Ascii,

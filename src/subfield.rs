@@ -21,8 +21,10 @@ use core::fmt;
 
 use crate::bitmap::Bitmap;
 use crate::message::{Field, Message, pan_window};
+#[cfg(feature = "alloc")]
+use crate::spec::Content;
 use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
-use crate::spec::{BitmapEncoding, Content, Encoding, Sensitivity};
+use crate::spec::{BitmapEncoding, Encoding, Sensitivity};
 use crate::tlv::{Tag, Tlvs};
 use crate::wire::decode::{self as dec};
 use crate::wire::hex;

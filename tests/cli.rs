@@ -14,7 +14,14 @@ fn cli() -> PathBuf {
     BIN.get_or_init(|| {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let status = Command::new(cargo)
-            .args(["build", "--quiet", "--example", "iso8583"])
+            .args([
+                "build",
+                "--quiet",
+                "--example",
+                "iso8583",
+                "--features",
+                "jpos,moov,serde",
+            ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
             .unwrap();
@@ -259,5 +266,59 @@ fn framed_input_and_output() {
     assert_eq!(
         String::from_utf8(cut.stderr).unwrap().trim(),
         "error: frame 1: input ends inside the frame"
+    );
+}
+
+#[test]
+fn spec_file_layouts_decode_like_the_builtin_ones() {
+    let all = vectors();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for file in ["iso87ascii.xml", "iso87ascii.moov.json"] {
+        let path = format!("{root}/tests/data/layouts/{file}");
+        for v in all["vectors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["spec"] == "iso87ascii")
+        {
+            let hex = v["hex"].as_str().unwrap();
+            let a = run(&[
+                "decode",
+                "--spec",
+                "iso87ascii",
+                "--json",
+                "--no-mask",
+                "--hex",
+                hex,
+            ]);
+            let b = run(&[
+                "decode",
+                "--spec-file",
+                &path,
+                "--json",
+                "--no-mask",
+                "--hex",
+                hex,
+            ]);
+            assert!(
+                b.status.success(),
+                "{file}: {}",
+                String::from_utf8_lossy(&b.stderr)
+            );
+            assert_eq!(a.stdout, b.stdout, "{file} {}", v["name"]);
+        }
+    }
+    let bad = run(&[
+        "decode",
+        "--spec-file",
+        &format!("{root}/tests/data/layouts/bad-class.xml"),
+        "--hex",
+        "30",
+    ]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8(bad.stderr).unwrap();
+    assert!(
+        err.contains("field 7") && err.contains("IFX_WEIRD"),
+        "{err}"
     );
 }

@@ -17,6 +17,8 @@ use super::{BitmapEncoding, Content, FieldSpec};
 
 /// How a positional part's length is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum PartLength {
     /// Exactly this many units.
     Fixed(u16),
@@ -74,6 +76,8 @@ impl<'s> Part<'s> {
 
 /// How a tag or a length of simple TLV is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum TlvPart {
     /// `n` ASCII characters (a tag as text; a length as decimal digits).
     Ascii(u8),
@@ -98,6 +102,8 @@ impl TlvPart {
 
 /// Tag-length-value forms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum TlvForm {
     /// EMV BER-TLV (field 55).
     Ber,

@@ -37,6 +37,8 @@ use crate::mti::MtiEncoding;
 ///
 /// The classes follow the ISO 8583 data element attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Content {
     /// `n`: digits `0`-`9`.
     N,
@@ -159,6 +161,8 @@ pub(crate) const fn is_printable(c: u8) -> bool {
 
 /// Where the pad nibble goes when an odd number of digits is packed as BCD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Align {
     /// Digits start at the first nibble; the pad nibble is the last one (`"123"` -> `12 30`).
     Left,
@@ -168,6 +172,8 @@ pub enum Align {
 
 /// EBCDIC code page used for EBCDIC text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum CodePage {
     /// IBM code page 037 (US/Canada).
     Cp037,
@@ -177,6 +183,8 @@ pub enum CodePage {
 
 /// How the units of a field's value are represented in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Encoding {
     /// One byte per character, as is (ASCII / ISO-8859-1).
     Ascii,
@@ -238,6 +246,8 @@ impl Encoding {
 
 /// How a length prefix is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum PrefixEncoding {
     /// Decimal digits as ASCII characters (`"19"`).
     Ascii,
@@ -251,6 +261,8 @@ pub enum PrefixEncoding {
 
 /// What a length prefix counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Counts {
     /// Logical units: digits for BCD numerics, characters for text, bytes of value for
     /// binary (also for hex-ASCII binary, where each byte takes two characters).
@@ -261,6 +273,8 @@ pub enum Counts {
 
 /// A variable field's length prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub struct Prefix {
     /// Number of digits (1-4: L, LL, LLL, LLLL); for a binary prefix, number of bytes.
     pub digits: u8,
@@ -350,6 +364,8 @@ impl Prefix {
 
 /// Fixed or variable length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Length {
     /// Exactly this many units.
     Fixed(u16),
@@ -359,6 +375,8 @@ pub enum Length {
 
 /// What an encoder does with a value shorter than a fixed field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Padding {
     /// No padding: a shorter value is an error.
     None,
@@ -370,6 +388,8 @@ pub enum Padding {
 
 /// How sensitive a field's content is, and so how dumps, `Debug` and errors show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Sensitivity {
     /// Shown as is.
     Public,
@@ -571,6 +591,8 @@ const fn default_padding(content: Content) -> Padding {
 
 /// How bitmaps are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum BitmapEncoding {
     /// 8 raw bytes per bitmap.
     Binary,
@@ -580,6 +602,8 @@ pub enum BitmapEncoding {
 
 /// The bitmap part of a layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub struct BitmapSpec {
     /// How each 64-bit bitmap is written.
     pub encoding: BitmapEncoding,

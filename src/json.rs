@@ -1,0 +1,103 @@
+//! Messages as JSON (feature `serde`), in the form of the command-line contract:
+//! `{"mti": "0200", "header": {"tpdu": "6000030000", ...}, "fields": {"2": "...", ...}}`.
+//!
+//! Text fields are their characters (BCD numerics their digits), binary fields
+//! uppercase hex; `header` appears for layouts with a header, as hex per part.
+//!
+//! ```
+//! use iso8583_wire::json;
+//! use iso8583_wire::layouts::ISO87_ASCII;
+//!
+//! let wire = b"0800822000000000000004000000000000000315143015000124301";
+//! let msg = ISO87_ASCII.decode(wire)?;
+//! let value = json::to_json(&msg, false);
+//! assert_eq!(value["fields"]["70"], "301");
+//! assert_eq!(json::encode_json(&ISO87_ASCII, &value)?, wire);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde_json::{Map, Value};
+
+use crate::builder::MessageBuilder;
+use crate::message::Message;
+use crate::mti::Mti;
+use crate::spec::MessageSpec;
+use crate::wire::hex;
+
+/// Why JSON could not be turned into a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonError {
+    /// The JSON does not have the expected shape.
+    #[error("{0}")]
+    Shape(String),
+    /// A value does not fit its field.
+    #[error(transparent)]
+    Encode(#[from] crate::error::EncodeError),
+}
+
+/// The message as JSON; sensitive fields masked unless `unmasked`.
+pub fn to_json(msg: &Message<'_>, unmasked: bool) -> Value {
+    let mut root = Map::new();
+    root.insert("mti".into(), Value::String(msg.mti().to_string()));
+    if !msg.spec().header.is_empty() {
+        let mut header = Map::new();
+        for part in msg.spec().header {
+            let bytes = msg.header_part(part.name).unwrap_or(&[]);
+            header.insert(part.name.into(), Value::String(hex::encode(bytes)));
+        }
+        root.insert("header".into(), Value::Object(header));
+    }
+    let mut fields = Map::new();
+    for f in msg.fields() {
+        let text = if unmasked {
+            f.value().to_string()
+        } else {
+            f.masked().to_string()
+        };
+        fields.insert(f.number().to_string(), Value::String(text));
+    }
+    root.insert("fields".into(), Value::Object(fields));
+    Value::Object(root)
+}
+
+/// Builds and encodes the message a JSON object describes.
+pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, JsonError> {
+    let shape = |s: &str| JsonError::Shape(s.into());
+    let mti: Mti = value
+        .get("mti")
+        .and_then(Value::as_str)
+        .ok_or_else(|| shape("\"mti\" must be a string"))?
+        .parse()
+        .map_err(|e| JsonError::Shape(format!("mti: {e}")))?;
+    let mut header = Vec::new();
+    for part in spec.header {
+        let text = value
+            .get("header")
+            .and_then(|h| h.get(part.name))
+            .and_then(Value::as_str)
+            .ok_or_else(|| JsonError::Shape(format!("\"header\" needs \"{}\"", part.name)))?;
+        let bytes = hex::decode(text)
+            .map_err(|e| JsonError::Shape(format!("header {}: {e}", part.name)))?;
+        header.extend(bytes);
+    }
+    let fields = value
+        .get("fields")
+        .and_then(Value::as_object)
+        .ok_or_else(|| shape("\"fields\" must be an object"))?;
+    let mut b = MessageBuilder::new(spec, mti);
+    b.set_header(&header)?;
+    for (key, v) in fields {
+        let n: usize = key
+            .parse()
+            .map_err(|_| JsonError::Shape(format!("field key '{key}' is not a number")))?;
+        let text = v
+            .as_str()
+            .ok_or_else(|| JsonError::Shape(format!("field {n}: value must be a string")))?;
+        b.set(n, text)?;
+    }
+    Ok(b.to_bytes()?.to_vec())
+}

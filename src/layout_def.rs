@@ -1,0 +1,352 @@
+//! Layouts described at run time: an owned definition ([`LayoutDef`]) that loaders fill
+//! (this crate's JSON form with the `serde` feature, jPOS GenericPackager XML with
+//! `jpos`, moov-io/iso8583 JSON with `moov`) and that becomes a [`MessageSpec`].
+//!
+//! A layout is loaded once and used for the rest of the program, so
+//! [`LayoutDef::into_static`] turns the definition into a `&'static MessageSpec` by
+//! leaking its memory on purpose (a few kilobytes per layout); call it at start-up, not
+//! per message.
+//!
+//! ```
+//! use iso8583_wire::layout_def::LayoutDef;
+//! use iso8583_wire::layouts::ISO87_ASCII;
+//!
+//! let def = LayoutDef::from_spec(&ISO87_ASCII);
+//! assert_eq!(def.fields.len(), 127);
+//! let copy = def.into_static();
+//! let wire = b"0800822000000000000004000000000000000315143015000124301";
+//! assert!(copy.decode(wire)? == ISO87_ASCII.decode(wire)?);
+//! # Ok::<(), iso8583_wire::DecodeError>(())
+//! ```
+
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::bitmap::MAX_FIELD;
+use crate::mti::MtiEncoding;
+use crate::spec::{
+    BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, Length, MessageSpec, Padding,
+    Part, PartLength, Sensitivity, TlvForm,
+};
+
+/// Why a layout definition is not usable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// The input is not in the expected syntax.
+    #[error("cannot read the layout: {0}")]
+    Syntax(String),
+    /// A field definition is not supported or is inconsistent.
+    #[error("field {field}: {reason}")]
+    Field {
+        /// The field (0 for the MTI, 1 for the bitmap).
+        field: u16,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The layout as a whole is inconsistent.
+    #[error("layout: {0}")]
+    Layout(String),
+}
+
+/// One positional part of a composite field, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PartDef {
+    /// Name.
+    pub name: String,
+    /// Allowed characters.
+    pub content: Content,
+    /// Length.
+    pub length: PartLength,
+}
+
+/// The subfield structure of a field, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum CompositeDef {
+    /// Parts one after another.
+    Positional(Vec<PartDef>),
+    /// A bitmap, then the subfields it announces.
+    Bitmapped {
+        /// How the bitmap is written.
+        bitmap: crate::spec::BitmapEncoding,
+        /// Subfields by number (1-64).
+        fields: BTreeMap<u16, FieldDef>,
+    },
+    /// Tag-length-value elements.
+    Tlv(TlvForm),
+}
+
+/// One field, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FieldDef {
+    /// Name.
+    pub name: String,
+    /// Content class.
+    pub content: Content,
+    /// Data encoding.
+    pub encoding: Encoding,
+    /// Fixed length or prefix.
+    pub length: Length,
+    /// Padding of short values in fixed fields.
+    #[cfg_attr(feature = "serde", serde(default = "default_padding"))]
+    pub padding: Padding,
+    /// Masking.
+    #[cfg_attr(feature = "serde", serde(default = "default_sensitivity"))]
+    pub sensitivity: Sensitivity,
+    /// Subfields, if composite.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub subfields: Option<CompositeDef>,
+}
+
+#[cfg(feature = "serde")]
+fn default_padding() -> Padding {
+    Padding::None
+}
+
+#[cfg(feature = "serde")]
+fn default_sensitivity() -> Sensitivity {
+    Sensitivity::Public
+}
+
+/// A header part, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct HeaderDef {
+    /// Name.
+    pub name: String,
+    /// Length in bytes.
+    pub len: usize,
+}
+
+/// A whole layout, owned: what loaders produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct LayoutDef {
+    /// Name.
+    pub name: String,
+    /// Description.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub description: String,
+    /// Header parts before the MTI.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub header: Vec<HeaderDef>,
+    /// MTI encoding.
+    pub mti: MtiEncoding,
+    /// Bitmap form.
+    pub bitmap: BitmapSpec,
+    /// Fields by number (2-192).
+    pub fields: BTreeMap<u16, FieldDef>,
+}
+
+impl FieldDef {
+    /// The owned definition of a field.
+    pub fn from_spec(spec: &FieldSpec<'_>) -> FieldDef {
+        FieldDef {
+            name: spec.name.into(),
+            content: spec.content,
+            encoding: spec.encoding,
+            length: spec.length,
+            padding: spec.padding,
+            sensitivity: spec.sensitivity,
+            subfields: spec.subfields.map(CompositeDef::from_composite),
+        }
+    }
+
+    fn into_static(self) -> FieldSpec<'static> {
+        FieldSpec {
+            name: leak_str(self.name),
+            content: self.content,
+            encoding: self.encoding,
+            length: self.length,
+            padding: self.padding,
+            sensitivity: self.sensitivity,
+            subfields: self
+                .subfields
+                .map(|c| &*Box::leak(Box::new(c.into_static()))),
+        }
+    }
+}
+
+impl CompositeDef {
+    fn from_composite(c: &Composite<'_>) -> CompositeDef {
+        match c {
+            Composite::Positional(parts) => CompositeDef::Positional(
+                parts
+                    .iter()
+                    .map(|p| PartDef {
+                        name: p.name.into(),
+                        content: p.content,
+                        length: p.length,
+                    })
+                    .collect(),
+            ),
+            Composite::Bitmapped { bitmap, fields } => CompositeDef::Bitmapped {
+                bitmap: *bitmap,
+                fields: fields
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(n, f)| f.as_ref().map(|f| (n as u16, FieldDef::from_spec(f))))
+                    .collect(),
+            },
+            Composite::Tlv(form) => CompositeDef::Tlv(*form),
+        }
+    }
+
+    fn into_static(self) -> Composite<'static> {
+        match self {
+            CompositeDef::Positional(parts) => {
+                let parts: Vec<Part<'static>> = parts
+                    .into_iter()
+                    .map(|p| Part {
+                        name: leak_str(p.name),
+                        content: p.content,
+                        length: p.length,
+                    })
+                    .collect();
+                Composite::Positional(Box::leak(parts.into_boxed_slice()))
+            }
+            CompositeDef::Bitmapped { bitmap, fields } => {
+                let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
+                table.resize(65, None);
+                for (n, f) in fields {
+                    if let Some(slot) = table.get_mut(usize::from(n)) {
+                        *slot = Some(f.into_static());
+                    }
+                }
+                Composite::Bitmapped {
+                    bitmap,
+                    fields: Box::leak(table.into_boxed_slice()),
+                }
+            }
+            CompositeDef::Tlv(form) => Composite::Tlv(form),
+        }
+    }
+}
+
+fn leak_str(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+impl LayoutDef {
+    /// The owned definition of a layout (e.g. a built-in one, to export it).
+    pub fn from_spec(spec: &MessageSpec<'_>) -> LayoutDef {
+        LayoutDef {
+            name: spec.name.into(),
+            description: spec.description.into(),
+            header: spec
+                .header
+                .iter()
+                .map(|h| HeaderDef {
+                    name: h.name.into(),
+                    len: h.len,
+                })
+                .collect(),
+            mti: spec.mti,
+            bitmap: spec.bitmap,
+            fields: (2..spec.fields.len().min(MAX_FIELD + 1))
+                .filter_map(|n| spec.field(n).map(|f| (n as u16, FieldDef::from_spec(f))))
+                .collect(),
+        }
+    }
+
+    /// Checks the definition: field numbers within the bitmaps, lengths that fit their
+    /// prefixes.
+    pub fn check(&self) -> Result<(), LayoutError> {
+        if !(1..=3).contains(&self.bitmap.max_bitmaps) {
+            return Err(LayoutError::Layout("max_bitmaps must be 1, 2 or 3".into()));
+        }
+        let max_field = usize::from(self.bitmap.max_bitmaps) * 64;
+        for (&n, f) in &self.fields {
+            let bad = |reason: &str| LayoutError::Field {
+                field: n,
+                reason: reason.into(),
+            };
+            if n < 2 || usize::from(n) > max_field {
+                return Err(bad("outside the fields the bitmaps can announce"));
+            }
+            if n == 65 && self.bitmap.has_tertiary() {
+                return Err(bad("bit 65 announces the tertiary bitmap in this layout"));
+            }
+            match f.length {
+                Length::Fixed(0) => return Err(bad("a fixed length of 0")),
+                Length::Var(p) => {
+                    if p.digits == 0 || p.digits > 4 {
+                        return Err(bad("a length prefix has 1 to 4 digits (or bytes)"));
+                    }
+                    if usize::from(p.max) > p.capacity() {
+                        return Err(bad("the maximum does not fit the length prefix"));
+                    }
+                }
+                Length::Fixed(_) => {}
+            }
+            if matches!(f.encoding, Encoding::Bcd { .. })
+                && !matches!(f.content, Content::N | Content::Z | Content::XN)
+            {
+                return Err(bad("packed BCD carries only n, z or x+n content"));
+            }
+            if matches!(f.padding, Padding::Left(c) | Padding::Right(c) if matches!(f.encoding, Encoding::Bcd { .. }) && !c.is_ascii_digit())
+            {
+                return Err(bad("BCD fields pad with a digit"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the definition, then turns it into a layout that lives for the rest of the
+    /// program (its memory is leaked on purpose: load layouts once, at start-up).
+    pub fn build(self) -> Result<&'static MessageSpec<'static>, LayoutError> {
+        self.check()?;
+        Ok(self.into_static())
+    }
+
+    /// Turns the definition into a `'static` layout without checking it (see
+    /// [`LayoutDef::build`]).
+    pub fn into_static(self) -> &'static MessageSpec<'static> {
+        let size = usize::from(self.bitmap.max_bitmaps).clamp(1, 3) * 64 + 1;
+        let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
+        table.resize(size, None);
+        for (n, f) in self.fields {
+            if let Some(slot) = table.get_mut(usize::from(n)) {
+                *slot = Some(f.into_static());
+            }
+        }
+        let header: Vec<HeaderPart<'static>> = self
+            .header
+            .into_iter()
+            .map(|h| HeaderPart {
+                name: leak_str(h.name),
+                len: h.len,
+            })
+            .collect();
+        let spec = MessageSpec::new(
+            leak_str(self.name),
+            leak_str(self.description),
+            Box::leak(header.into_boxed_slice()),
+            self.mti,
+            self.bitmap,
+            Box::leak(table.into_boxed_slice()),
+        );
+        Box::leak(Box::new(spec))
+    }
+
+    /// This crate's JSON form of the layout (see the `layout_def` module and
+    /// `examples/data/layout-example.json`).
+    #[cfg(feature = "serde")]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// Reads this crate's JSON form.
+    #[cfg(feature = "serde")]
+    pub fn from_json(text: &str) -> Result<LayoutDef, LayoutError> {
+        serde_json::from_str(text).map_err(|e| LayoutError::Syntax(alloc::format!("{e}")))
+    }
+}
