@@ -209,6 +209,36 @@ fn jpos_private_layout_covers_every_class() {
 }
 
 #[test]
+fn jpos_packager_attributes() {
+    let xml = fixture("iso87binary.xml").replace(
+        "<isopackager>",
+        "<isopackager headerLength=\"5\" maxValidField=\"128\">",
+    );
+    let def = loaders::from_jpos_xml(&xml).unwrap();
+    assert_eq!(def.header.len(), 1);
+    assert_eq!(def.header[0].len, 5);
+    assert_eq!(def.bitmap.max_bitmaps, 2);
+    let spec = def.build().unwrap();
+    let mut b = MessageBuilder::new(spec, Mti::new(800).unwrap());
+    b.set_header(b"HDR01").unwrap().set(11, 1u32).unwrap();
+    let wire = b.to_bytes().unwrap();
+    assert_eq!(spec.decode(&wire).unwrap().header(), b"HDR01");
+    // Fields past 64 do not fit one bitmap: the definition is refused.
+    let one =
+        fixture("iso87binary.xml").replace("<isopackager>", "<isopackager maxValidField=\"64\">");
+    assert!(matches!(
+        loaders::from_jpos_xml(&one),
+        Err(LayoutError::Field { field: 65, .. })
+    ));
+    let no_bitmap =
+        fixture("iso87ascii.xml").replace("<isopackager>", "<isopackager emitBitmap=\"false\">");
+    assert!(matches!(
+        loaders::from_jpos_xml(&no_bitmap),
+        Err(LayoutError::Layout(_))
+    ));
+}
+
+#[test]
 fn unknown_jpos_class_names_field_and_class() {
     let err = loaders::from_jpos_xml(&fixture("bad-class.xml")).unwrap_err();
     assert_eq!(

@@ -1,6 +1,7 @@
 //! jPOS GenericPackager XML (feature `jpos`).
 //!
-//! Reads `<isopackager>` with its `<isofield id length name class pad>` elements and
+//! Reads `<isopackager>` (attributes `headerLength`, `maxValidField`, `emitBitmap`,
+//! `bitmapField`) with its `<isofield id length name class pad>` elements and
 //! `<isofieldpackager>` subfield packagers. Field 0 sets the MTI encoding and field 1
 //! the bitmap form. The field packager classes understood:
 //!
@@ -367,6 +368,7 @@ pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut top: Vec<Element> = Vec::new();
     let mut seen_root = false;
+    let mut root_attrs = BTreeMap::new();
     loop {
         let event = reader.read_event().map_err(|e| {
             LayoutError::Syntax(format!("XML at byte {}: {e}", reader.buffer_position()))
@@ -374,6 +376,7 @@ pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
         match event {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"isopackager" => {
                 seen_root = true;
+                root_attrs = attrs(&e)?;
             }
             Event::Start(e) if matches!(e.name().as_ref(), b"isofieldpackager" | b"isofield") => {
                 stack.push(element(&e)?);
@@ -453,6 +456,49 @@ pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
             }
         }
     }
+    apply_packager_attributes(&mut def, &root_attrs)?;
     def.check()?;
     Ok(def)
+}
+
+/// The `<isopackager>` attributes that change the wire form: `headerLength` (a fixed
+/// header before the MTI), `maxValidField` (how many bitmaps), `emitBitmap` and
+/// `bitmapField` (only the standard bitmap in field 1 is supported).
+fn apply_packager_attributes(
+    def: &mut LayoutDef,
+    a: &BTreeMap<String, String>,
+) -> Result<(), LayoutError> {
+    let number = |k: &str| -> Result<Option<usize>, LayoutError> {
+        a.get(k)
+            .map(|v| {
+                v.trim().parse::<usize>().map_err(|_| {
+                    LayoutError::Syntax(format!("isopackager {k}=\"{v}\" is not a number"))
+                })
+            })
+            .transpose()
+    };
+    if let Some(len) = number("headerLength")?.filter(|&l| l > 0) {
+        def.header = alloc::vec![crate::layout_def::HeaderDef {
+            name: "header".to_string(),
+            len,
+        }];
+    }
+    if let Some(max) = number("maxValidField")? {
+        def.bitmap.max_bitmaps = match max {
+            0..=64 => 1,
+            65..=128 => 2,
+            _ => 3,
+        };
+    }
+    if a.get("emitBitmap").is_some_and(|v| v == "false") {
+        return Err(LayoutError::Layout(
+            "emitBitmap=\"false\" (messages without a bitmap) is not supported".into(),
+        ));
+    }
+    if number("bitmapField")?.is_some_and(|f| f != 1) {
+        return Err(LayoutError::Layout(
+            "only bitmapField=\"1\" is supported".into(),
+        ));
+    }
+    Ok(())
 }
