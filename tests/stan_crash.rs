@@ -10,6 +10,9 @@ use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use iso8583_wire::trace::{FileStanSequence, StanSequence};
 
 const NAME: &str = "stan_never_reissued_after_sigkill";
@@ -155,35 +158,5 @@ fn main() {
     if let Ok(path) = std::env::var(CHILD_ENV) {
         child(&path);
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "--list") {
-        println!("{NAME}: test");
-        return;
-    }
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    if !filters.is_empty() && !filters.iter().any(|f| NAME.contains(f.as_str())) {
-        println!(
-            "\nrunning 0 tests\n\ntest result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 1 filtered out; finished in 0.00s\n"
-        );
-        return;
-    }
-    println!("\nrunning 1 test");
-    let start = Instant::now();
-    let result = run();
-    let secs = start.elapsed().as_secs_f64();
-    match result {
-        Ok(summary) => {
-            println!("test {NAME} ... ok ({summary})");
-            println!(
-                "\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in {secs:.2}s\n"
-            );
-        }
-        Err(e) => {
-            println!("test {NAME} ... FAILED\n{e}");
-            println!(
-                "\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in {secs:.2}s\n"
-            );
-            std::process::exit(101);
-        }
-    }
+    harness::run_single(NAME, run);
 }

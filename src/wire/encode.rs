@@ -307,12 +307,12 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
                 out.put(b);
                 put_repeat(out, plan.pad, plan.pad_right);
             } else {
-                write_mapped(out, symbols(plan), |c| c);
+                write_bytes(out, symbols(plan));
             }
         }
         Encoding::Ebcdic(page) => {
             let table = ebcdic::from_latin1_table(page);
-            write_mapped(out, symbols(plan), |c| table[c as usize]);
+            write_bytes(out, symbols(plan).map(|c| table[c as usize]));
         }
         Encoding::HexAscii => {
             if let (Source::Hex(h), 0, 0) = (plan.source, plan.pad_left, plan.pad_right) {
@@ -321,20 +321,7 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
                     return;
                 }
             }
-            let mut chunk = [0u8; 64];
-            let mut n = 0;
-            for c in symbols(plan) {
-                let pair = hex::byte_hex(c);
-                if let Some(dst) = chunk.get_mut(n..n + 2) {
-                    dst.copy_from_slice(&pair);
-                }
-                n += 2;
-                if n == chunk.len() {
-                    out.put(&chunk);
-                    n = 0;
-                }
-            }
-            out.put(chunk.get(..n).unwrap_or(&[]));
+            write_bytes(out, symbols(plan).flat_map(hex::byte_hex));
         }
         Encoding::Bcd { align, filler } => {
             let mut syms = symbols(plan);
@@ -351,20 +338,12 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
                 .take(usize::from(pad_first))
                 .chain(syms.map(|c| bcd_nibble(c).unwrap_or(0)))
                 .chain(core::iter::once(filler).take(usize::from(pad_last)));
-            let mut chunk = [0u8; 64];
-            let mut n = 0;
-            while let Some(hi) = nibbles.next() {
+            let bytes = core::iter::from_fn(|| {
+                let hi = nibbles.next()?;
                 let lo = nibbles.next().unwrap_or(filler);
-                if let Some(slot) = chunk.get_mut(n) {
-                    *slot = (hi << 4) | (lo & 0xF);
-                }
-                n += 1;
-                if n == chunk.len() {
-                    out.put(&chunk);
-                    n = 0;
-                }
-            }
-            out.put(chunk.get(..n).unwrap_or(&[]));
+                Some((hi << 4) | (lo & 0xF))
+            });
+            write_bytes(out, bytes);
         }
     }
 }
@@ -411,12 +390,13 @@ impl Iterator for SourceIter<'_> {
     }
 }
 
-fn write_mapped(out: &mut impl Sink, syms: impl Iterator<Item = u8>, map: impl Fn(u8) -> u8) {
+/// Writes bytes from an iterator through a small stack buffer.
+fn write_bytes(out: &mut impl Sink, bytes: impl Iterator<Item = u8>) {
     let mut chunk = [0u8; 64];
     let mut n = 0;
-    for c in syms {
+    for b in bytes {
         if let Some(slot) = chunk.get_mut(n) {
-            *slot = map(c);
+            *slot = b;
         }
         n += 1;
         if n == chunk.len() {
