@@ -3,7 +3,7 @@
 //!
 //! | exchange | request | response |
 //! |---|---|---|
-//! | purchase | 0200 (built by the caller) | [`response_to`] -> 0210 |
+//! | purchase | [`financial_request`] -> 0200 | [`response_to`] -> 0210 |
 //! | reversal | [`reversal_for`] -> 0400, [`repeat_of`] -> 0401 | [`response_to`] -> 0410 |
 //! | reversal advice | [`reversal_for`] with [`ReversalKind::Advice`] -> 0420 / 0421 | 0430 |
 //! | last-transaction inquiry | [`inquiry_for`] -> 0200 | [`inquiry_response`] -> 0210 |
@@ -317,6 +317,76 @@ pub fn response_to(
             b.set_copied(38, a.auth_code.as_bytes())?;
         }
     }
+    Ok(b.to_bytes()?.to_vec())
+}
+
+/// A financial request (0200) to build with [`financial_request`].
+#[derive(Debug, Clone, Copy)]
+pub struct FinancialRequest<'r> {
+    /// Field 2.
+    pub pan: &'r str,
+    /// Field 3 (`000000` for a purchase).
+    pub processing_code: &'r str,
+    /// Field 4, minor units.
+    pub amount: u64,
+    /// Field 11.
+    pub stan: Stan,
+    /// Fields 7 (when the layout has it) and 12/13.
+    pub at: NaiveDateTime,
+    /// Field 14, `YYMM`.
+    pub expiry: &'r str,
+    /// Field 22.
+    pub entry_mode: &'r str,
+    /// Field 41.
+    pub terminal_id: &'r str,
+    /// Field 42.
+    pub merchant_id: &'r str,
+    /// Field 49.
+    pub currency: &'r str,
+    /// The layout's header (TPDU ...), empty for layouts without one.
+    pub header: &'r [u8],
+}
+
+/// A 0200 financial request (1200 in 1993 layouts) with fields 2, 3, 4, 7, 11, 12, 13,
+/// 14, 22, 25 (condition 00, where the layout has a fixed 25), 41, 42 and 49.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use iso8583_wire::exchange::{financial_request, FinancialRequest};
+/// use iso8583_wire::fields::Stan;
+/// use iso8583_wire::layouts::ISO87_BINARY;
+///
+/// let at = NaiveDate::from_ymd_opt(2025, 3, 15).unwrap().and_hms_opt(14, 30, 15).unwrap();
+/// let wire = financial_request(&ISO87_BINARY, &FinancialRequest {
+///     pan: "4111111111111111", processing_code: "000000", amount: 1500, stan: Stan::new(7)?, at,
+///     expiry: "2712", entry_mode: "051", terminal_id: "TERM0001", merchant_id: "MERCHANT0000001",
+///     currency: "840", header: &[],
+/// })?;
+/// let msg = ISO87_BINARY.decode(&wire)?;
+/// assert_eq!((msg.mti().value(), msg.stan()?.value()), (200, 7));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn financial_request(
+    spec: &MessageSpec<'_>,
+    r: &FinancialRequest<'_>,
+) -> Result<Vec<u8>, ExchangeError> {
+    let mti = if is_1993(spec) { 1200 } else { 200 };
+    let mut b = MessageBuilder::new(spec, Mti::new(mti)?);
+    b.set_header(r.header)?;
+    b.set(2, r.pan)?
+        .set(3, r.processing_code)?
+        .set(4, r.amount)?;
+    if spec.field(7).is_some() {
+        b.set_transmission_date_time(r.at)?;
+    }
+    b.set_stan(r.stan)?.set_local_date_time(r.at)?;
+    b.set(14, r.expiry)?.set(22, r.entry_mode)?;
+    if !is_1993(spec) && spec.field(25).is_some_and(|f| f.fixed_wire_len().is_some()) {
+        b.set(25, 0u32)?;
+    }
+    b.set(41, r.terminal_id)?
+        .set(42, r.merchant_id)?
+        .set(49, r.currency)?;
     Ok(b.to_bytes()?.to_vec())
 }
 

@@ -6,13 +6,11 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 use std::{format, io};
 
-use crate::builder::MessageBuilder;
 use crate::exchange::{
     self, InquiryAnswer, InquiryConfig, ResponseCode, ReversalKind, ReversalReason,
 };
 use crate::fields::Stan;
 use crate::message::Message;
-use crate::mti::Mti;
 use crate::pos::journal::{Action, HostResult, Journal, JournalError, State, TxnId};
 use crate::pos::transport::{Connection, Transport};
 use crate::trace::{Clock, FileStanSequence, SequenceError, StanSequence, SystemClock};
@@ -160,32 +158,20 @@ impl<T: Transport> Terminal<T> {
 
     /// The 0200 for `p` with `stan`.
     fn purchase_request(&self, p: &Purchase<'_>, stan: Stan) -> Result<Vec<u8>, TerminalError> {
-        let layout = self.journal.config().layout;
-        let now = self.clock.now();
-        let mut b = MessageBuilder::new(layout, Mti::new(200).map_err(Self::build_err)?);
-        b.set_header(&self.header).map_err(Self::build_err)?;
-        b.set(2, p.pan).map_err(Self::build_err)?;
-        b.set(3, "000000").map_err(Self::build_err)?;
-        b.set(4, p.amount).map_err(Self::build_err)?;
-        if layout.field(7).is_some() {
-            b.set_transmission_date_time(now).map_err(Self::build_err)?;
-        }
-        b.set_stan(stan).map_err(Self::build_err)?;
-        b.set_local_date_time(now).map_err(Self::build_err)?;
-        b.set(14, p.expiry).map_err(Self::build_err)?;
-        b.set(22, "012").map_err(Self::build_err)?;
-        if layout
-            .field(25)
-            .is_some_and(|f| f.fixed_wire_len().is_some())
-        {
-            b.set(25, 0u32).map_err(Self::build_err)?;
-        }
-        b.set(41, self.terminal_id.as_str())
-            .map_err(Self::build_err)?;
-        b.set(42, self.merchant_id.as_str())
-            .map_err(Self::build_err)?;
-        b.set(49, p.currency).map_err(Self::build_err)?;
-        Ok(b.to_bytes().map_err(Self::build_err)?.to_vec())
+        let request = exchange::FinancialRequest {
+            pan: p.pan,
+            processing_code: "000000",
+            amount: p.amount,
+            stan,
+            at: self.clock.now(),
+            expiry: p.expiry,
+            entry_mode: "012",
+            terminal_id: &self.terminal_id,
+            merchant_id: &self.merchant_id,
+            currency: p.currency,
+            header: &self.header,
+        };
+        exchange::financial_request(self.journal.config().layout, &request).map_err(Self::build_err)
     }
 
     /// Sends `message` on a new connection and waits for the answer whose STAN is
