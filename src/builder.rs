@@ -110,6 +110,9 @@ pub struct MessageBuilder<'v> {
     present: Bitmap,
     min_bitmaps: u8,
     slots: [Slot<'v>; MAX_FIELD + 1],
+    /// Encoded size of each field set (prefix included), and their sum.
+    lens: [u32; MAX_FIELD + 1],
+    fields_len: usize,
 }
 
 impl<'v> MessageBuilder<'v> {
@@ -122,6 +125,8 @@ impl<'v> MessageBuilder<'v> {
             present: Bitmap::new(),
             min_bitmaps: 1,
             slots: [Slot::Absent; MAX_FIELD + 1],
+            lens: [0; MAX_FIELD + 1],
+            fields_len: 0,
         }
     }
 
@@ -137,6 +142,7 @@ impl<'v> MessageBuilder<'v> {
             if let Some(slot) = b.slots.get_mut(n) {
                 *slot = Slot::Source(Source::Wire(f.data(), f.len()));
                 b.present.set(n).ok();
+                b.record_len(n, f.wire().len());
             }
         }
         b
@@ -195,21 +201,32 @@ impl<'v> MessageBuilder<'v> {
                 }
                 let mut buf = [0u8; 20];
                 let digits = number_digits(v, &mut buf);
-                encode::plan(&number_spec(spec), Source::Bytes(digits), true)
+                let plan = encode::plan(&number_spec(spec), Source::Bytes(digits), true)
                     .map_err(|k| EncodeError::field(n, k))?;
-                Slot::Number(v)
+                (Slot::Number(v), plan.total)
             }
             value => {
                 let source = source_for(spec, value).map_err(|k| EncodeError::field(n, k))?;
-                encode::plan(spec, source, true).map_err(|k| EncodeError::field(n, k))?;
-                Slot::Source(source)
+                let plan =
+                    encode::plan(spec, source, true).map_err(|k| EncodeError::field(n, k))?;
+                (Slot::Source(source), plan.total)
             }
         };
+        let (slot, total) = slot;
         if let Some(s) = self.slots.get_mut(n) {
             *s = slot;
         }
         self.present.set(n).ok();
+        self.record_len(n, total);
         Ok(self)
+    }
+
+    /// Keeps the per-field sizes and their sum up to date.
+    fn record_len(&mut self, n: usize, total: usize) {
+        if let Some(l) = self.lens.get_mut(n) {
+            self.fields_len = self.fields_len - *l as usize + total;
+            *l = total as u32;
+        }
     }
 
     /// Sets field `n` to a short value (at most 14 bytes) copied into the builder, so
@@ -226,11 +243,13 @@ impl<'v> MessageBuilder<'v> {
         ))?;
         dst.copy_from_slice(value);
         let spec = self.field_spec(n)?;
-        encode::plan(spec, Source::Bytes(value), true).map_err(|k| EncodeError::field(n, k))?;
+        let plan =
+            encode::plan(spec, Source::Bytes(value), true).map_err(|k| EncodeError::field(n, k))?;
         if let Some(s) = self.slots.get_mut(n) {
             *s = Slot::Inline(inline, value.len() as u8);
         }
         self.present.set(n).ok();
+        self.record_len(n, plan.total);
         Ok(self)
     }
 
@@ -240,6 +259,7 @@ impl<'v> MessageBuilder<'v> {
             *s = Slot::Absent;
         }
         self.present.clear(n);
+        self.record_len(n, 0);
         self
     }
 
@@ -295,19 +315,10 @@ impl<'v> MessageBuilder<'v> {
 
     /// Size of the encoded message in bytes.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        // Field sizes are known from when each value was set.
         let mut len = self.spec.header_len() + self.spec.mti.wire_len();
         len += self.bitmap_count(&self.bitmap()) * self.spec.bitmap.wire_len();
-        for n in self.present.iter() {
-            // Fast path: wire data copied from a decoded message needs no plan.
-            if let (Some(Slot::Source(Source::Wire(data, _))), Some(Some(spec))) =
-                (self.slots.get(n), self.spec.fields.get(n))
-            {
-                len += encode::prefix_len(spec) + data.len();
-                continue;
-            }
-            len += self.with_plan(n, |_, plan| plan.total)?;
-        }
-        Ok(len)
+        Ok(len + self.fields_len)
     }
 
     fn with_plan<R>(

@@ -226,15 +226,6 @@ fn check_symbol(spec: &FieldSpec<'_>, c: u8, i: usize) -> Result<(), EncodeError
     }
 }
 
-/// Bytes of the field's length prefix (0 for fixed fields).
-#[inline]
-pub(crate) fn prefix_len(spec: &FieldSpec<'_>) -> usize {
-    match spec.length {
-        Length::Fixed(_) => 0,
-        Length::Var(p) => p.wire_len(),
-    }
-}
-
 /// Writes wire data already in the field's encoding: prefix, then the bytes.
 #[inline]
 pub(crate) fn write_wire(spec: &FieldSpec<'_>, data: &[u8], units: usize, out: &mut impl Sink) {
