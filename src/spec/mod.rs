@@ -686,6 +686,8 @@ pub(crate) enum FastSize {
     AsciiBytes { digits: u8, max: u16 },
     /// A BCD length prefix of 1-2 bytes giving the bytes that follow.
     BcdBytes { bytes: u8, max: u16 },
+    /// A BCD length prefix of 1-2 bytes giving the digits of packed-BCD data.
+    BcdDigits { bytes: u8, max: u16 },
     /// Anything else: the general path.
     General,
 }
@@ -699,6 +701,8 @@ pub(crate) enum FastCheck {
     Digits,
     /// Printable ASCII (Latin-1 and padding go through the general check).
     Printable,
+    /// Packed BCD with an even number of digits: every nibble 0-9.
+    BcdDigits,
     /// One table lookup per byte for this class.
     Class(Content),
     /// The general content check.
@@ -737,6 +741,19 @@ impl FastField {
                     FastSize::General
                 }
             }
+            Length::Var(p)
+                if matches!(spec.encoding, Encoding::Bcd { .. })
+                    && matches!(spec.content, Content::N | Content::Z)
+                    && matches!(p.counts, Counts::Units)
+                    && matches!(p.encoding, PrefixEncoding::Bcd)
+                    && p.digits >= 1
+                    && p.digits <= 4 =>
+            {
+                FastSize::BcdDigits {
+                    bytes: p.wire_len() as u8,
+                    max: p.max,
+                }
+            }
             Length::Var(p) if bytewise => match p.encoding {
                 PrefixEncoding::Ascii if p.digits >= 1 && p.digits <= 4 => FastSize::AsciiBytes {
                     digits: p.digits,
@@ -755,6 +772,9 @@ impl FastField {
         let check = match (spec.encoding, spec.content) {
             (Encoding::Binary, Content::B) => FastCheck::None,
             (Encoding::Ascii, Content::N) => FastCheck::Digits,
+            (Encoding::Bcd { .. }, Content::N) if matches!(spec.length, Length::Fixed(n) if n % 2 == 0) => {
+                FastCheck::BcdDigits
+            }
             (Encoding::Ascii, Content::Ans) => FastCheck::Printable,
             (
                 Encoding::Ascii,

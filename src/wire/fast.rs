@@ -60,6 +60,17 @@ fn printable_word(x: u64) -> bool {
     x & HIGHS == 0 && below | del == 0
 }
 
+/// Whether every nibble of every byte is 0-9.
+#[inline]
+pub(crate) fn all_bcd_digits(data: &[u8]) -> bool {
+    // Adding 6 to a nibble above 9 carries out of it.
+    all_words(data, 0, |x| {
+        let lo = x & 0x0F0F_0F0F_0F0F_0F0F;
+        let hi = (x >> 4) & 0x0F0F_0F0F_0F0F_0F0F;
+        ((lo + 0x0606_0606_0606_0606) | (hi + 0x0606_0606_0606_0606)) & 0x1010_1010_1010_1010 == 0
+    })
+}
+
 /// Whether every byte is an ASCII digit.
 #[inline]
 pub(crate) fn all_digits(data: &[u8]) -> bool {
@@ -95,7 +106,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
             }
             (d, n, Some(n))
         }
-        FastSize::BcdBytes { bytes, max } => {
+        FastSize::BcdBytes { bytes, max } | FastSize::BcdDigits { bytes, max } => {
             let b = usize::from(bytes);
             let raw = input.get(..b)?;
             let mut n = 0usize;
@@ -109,7 +120,11 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
             if n > usize::from(max) {
                 return None;
             }
-            (b, n, Some(n))
+            match fast.size {
+                // Digits of packed BCD: two per byte.
+                FastSize::BcdDigits { .. } => (b, n.div_ceil(2), Some(n)),
+                _ => (b, n, Some(n)),
+            }
         }
         FastSize::General | FastSize::Undefined => return general_len(spec, input),
     };
@@ -118,6 +133,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
         FastCheck::None => true,
         FastCheck::Digits => all_digits(data),
         FastCheck::Printable => all_printable_ascii(data),
+        FastCheck::BcdDigits => all_bcd_digits(data),
         FastCheck::Class(content) => data.iter().all(|&c| content.allows(c)),
         FastCheck::General => false,
     };

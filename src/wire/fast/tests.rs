@@ -20,3 +20,21 @@ fn swar_checks_agree_with_byte_checks() {
         }
     }
 }
+
+#[test]
+fn bcd_check_agrees_with_nibble_checks() {
+    let mut data = [0x12u8; 13];
+    for b in 0..=255u8 {
+        for pos in [0usize, 7, 8, 12] {
+            data.fill(0x59);
+            data[pos] = b;
+            let ok = b >> 4 <= 9 && b & 0xF <= 9;
+            assert_eq!(all_bcd_digits(&data), ok, "{b:#x} at {pos}");
+            assert_eq!(
+                all_bcd_digits(&data[..5.min(pos + 1)]),
+                ok || pos >= 5,
+                "{b:#x} at {pos} short"
+            );
+        }
+    }
+}
