@@ -352,9 +352,11 @@ impl<'a> Field<'a> {
             Length::Fixed(n) => (wire, n as usize),
             Length::Var(p) => {
                 let (raw, data) = wire.split_at(p.wire_len().min(wire.len()));
-                let units = match p.counts {
-                    Counts::Units => dec::read_prefix(p, raw).unwrap_or(0),
-                    Counts::Bytes => dec::units_for_wire(spec, data.len()).unwrap_or(0),
+                let units = match (p.counts, spec.encoding) {
+                    // One byte per unit: the data's length is the count.
+                    (_, Encoding::Ascii | Encoding::Binary | Encoding::Ebcdic(_)) => data.len(),
+                    (Counts::Units, _) => dec::read_prefix(p, raw).unwrap_or(0),
+                    (Counts::Bytes, _) => dec::units_for_wire(spec, data.len()).unwrap_or(0),
                 };
                 (data, units)
             }
