@@ -321,7 +321,7 @@ pub fn response_to(
 }
 
 /// A financial request (0200) to build with [`financial_request`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct FinancialRequest<'r> {
     /// Field 2.
     pub pan: &'r str,
@@ -345,6 +345,17 @@ pub struct FinancialRequest<'r> {
     pub currency: &'r str,
     /// The layout's header (TPDU ...), empty for layouts without one.
     pub header: &'r [u8],
+}
+
+impl fmt::Debug for FinancialRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FinancialRequest")
+            .field("pan_len", &self.pan.len())
+            .field("amount", &self.amount)
+            .field("stan", &self.stan)
+            .field("terminal_id", &self.terminal_id)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A 0200 financial request (1200 in 1993 layouts) with fields 2, 3, 4, 7, 11, 12, 13,

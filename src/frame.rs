@@ -273,11 +273,23 @@ impl Framing {
 /// # Ok::<(), iso8583_wire::frame::FrameError>(())
 /// ```
 #[cfg(feature = "alloc")]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FrameSplitter {
     framing: Framing,
     buf: bytes::BytesMut,
     error: Option<FrameError>,
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for FrameSplitter {
+    /// Shows how much is buffered, never the bytes (they may hold card data).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FrameSplitter")
+            .field("framing", &self.framing)
+            .field("buffered", &self.buf.len())
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -328,7 +340,8 @@ fn split_frame(
     };
     let h = framing.header.len();
     if buf.len() < h + len {
-        buf.reserve(h + len - buf.len());
+        // Grow with the data, not with what a header announces.
+        buf.reserve((h + len - buf.len()).min(64 * 1024));
         return Ok(None);
     }
     let mut frame = buf.split_to(h + len);

@@ -106,6 +106,17 @@ pub struct FieldDef {
     pub subfields: Option<CompositeDef>,
 }
 
+/// The masking a field number calls for whatever a file says.
+#[cfg(feature = "serde")]
+fn default_sensitivity_of(n: u16) -> Sensitivity {
+    match n {
+        2 | 34 => Sensitivity::Pan,
+        35 | 36 | 45 => Sensitivity::Track,
+        52 => Sensitivity::Secret,
+        _ => Sensitivity::Public,
+    }
+}
+
 #[cfg(feature = "serde")]
 fn default_padding() -> Padding {
     Padding::None
@@ -231,6 +242,56 @@ impl CompositeDef {
     }
 }
 
+/// Checks a composite definition (recursively, at most a few levels deep).
+fn check_composite(c: &CompositeDef, depth: usize) -> Result<(), String> {
+    if depth > 4 {
+        return Err("subfields nested too deep".into());
+    }
+    match c {
+        CompositeDef::Positional(parts) => {
+            for p in parts {
+                match p.length {
+                    PartLength::Fixed(0) => {
+                        return Err(alloc::format!("part '{}' has a fixed length of 0", p.name));
+                    }
+                    PartLength::Prefixed { digits, .. } if !(1..=4).contains(&digits) => {
+                        return Err(alloc::format!("part '{}' needs a 1-4 digit length", p.name));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        CompositeDef::Bitmapped { fields, .. } => {
+            for (&i, f) in fields {
+                if !(1..=64).contains(&i) {
+                    return Err(alloc::format!("subfield {i} is outside 1-64"));
+                }
+                match f.length {
+                    Length::Fixed(0) => {
+                        return Err(alloc::format!("subfield {i} has a fixed length of 0"));
+                    }
+                    Length::Var(p)
+                        if p.digits == 0 || p.digits > 4 || usize::from(p.max) > p.capacity() =>
+                    {
+                        return Err(alloc::format!("subfield {i} has an unusable length prefix"));
+                    }
+                    _ => {}
+                }
+                if let Some(inner) = &f.subfields {
+                    check_composite(inner, depth + 1)?;
+                }
+            }
+        }
+        CompositeDef::Tlv(TlvForm::Simple { tag, length }) => {
+            if !(1..=4).contains(&tag.len()) || !(1..=4).contains(&length.len()) {
+                return Err("TLV tags and lengths take 1 to 4 bytes".into());
+            }
+        }
+        CompositeDef::Tlv(TlvForm::Ber) => {}
+    }
+    Ok(())
+}
+
 fn leak_str(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -264,6 +325,15 @@ impl LayoutDef {
             return Err(LayoutError::Layout("max_bitmaps must be 1, 2 or 3".into()));
         }
         let max_field = usize::from(self.bitmap.max_bitmaps) * 64;
+        let mut header_len = 0usize;
+        for h in &self.header {
+            header_len = header_len.saturating_add(h.len);
+        }
+        if header_len > crate::message::MAX_MESSAGE_LEN {
+            return Err(LayoutError::Layout(
+                "the header is longer than a message may be".into(),
+            ));
+        }
         for (&n, f) in &self.fields {
             let bad = |reason: &str| LayoutError::Field {
                 field: n,
@@ -295,6 +365,9 @@ impl LayoutDef {
             if matches!(f.padding, Padding::Left(c) | Padding::Right(c) if matches!(f.encoding, Encoding::Bcd { .. }) && !c.is_ascii_digit())
             {
                 return Err(bad("BCD fields pad with a digit"));
+            }
+            if let Some(c) = &f.subfields {
+                check_composite(c, 0).map_err(|reason| bad(&reason))?;
             }
         }
         Ok(())
@@ -344,9 +417,17 @@ impl LayoutDef {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }
 
-    /// Reads this crate's JSON form.
+    /// Reads this crate's JSON form. Fields 2 and 34 (PAN), 35, 36 and 45 (track data)
+    /// and 52 (PIN block) are masked even when the file calls them public.
     #[cfg(feature = "serde")]
     pub fn from_json(text: &str) -> Result<LayoutDef, LayoutError> {
-        serde_json::from_str(text).map_err(|e| LayoutError::Syntax(alloc::format!("{e}")))
+        let mut def: LayoutDef =
+            serde_json::from_str(text).map_err(|e| LayoutError::Syntax(alloc::format!("{e}")))?;
+        for (&n, f) in def.fields.iter_mut() {
+            if f.sensitivity == Sensitivity::Public {
+                f.sensitivity = default_sensitivity_of(n);
+            }
+        }
+        Ok(def)
     }
 }

@@ -524,7 +524,18 @@ pub struct Masked<'a>(Field<'a>);
 impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let field = &self.0;
-        let sensitivity = field.spec.sensitivity;
+        let mut sensitivity = field.spec.sensitivity;
+        // EMV data (field 55) may carry the PAN or track 2 equivalent in its tags.
+        if sensitivity == Sensitivity::Public
+            && matches!(
+                field.spec.subfields,
+                Some(crate::spec::Composite::Tlv(crate::spec::TlvForm::Ber))
+            )
+            && field.spec.encoding == Encoding::Binary
+            && crate::tlv::Tag::holds_sensitive(field.data)
+        {
+            sensitivity = Sensitivity::Secret;
+        }
         if sensitivity == Sensitivity::Public {
             return fmt::Display::fmt(&field.value(), f);
         }

@@ -282,7 +282,19 @@ impl fmt::Display for ElementValue<'_> {
             return fmt::Display::fmt(&field.value(), f);
         }
         if let (Repr::Field(field), true) = (e.repr, self.1) {
-            return fmt::Display::fmt(&field.masked(), f);
+            if field.spec().sensitivity.is_sensitive() || !e.sensitive.is_sensitive() {
+                return fmt::Display::fmt(&field.masked(), f);
+            }
+            // A subfield of a sensitive field: nothing shown but the length.
+            let shown = if field.spec().content.is_text() {
+                field.len()
+            } else {
+                field.len() * 2
+            };
+            for _ in 0..shown {
+                f.write_str("*")?;
+            }
+            return Ok(());
         }
         let mask = self.1 && e.sensitive.is_sensitive();
         if e.is_text() {
@@ -478,12 +490,12 @@ fn read_number(part: TlvPart, raw: &[u8]) -> Option<usize> {
                 if !c.is_ascii_digit() {
                     return None;
                 }
-                v = v * 10 + usize::from(c - b'0');
+                v = v.checked_mul(10)?.checked_add(usize::from(c - b'0'))?;
             }
         }
         TlvPart::Binary(_) => {
             for &b in raw {
-                v = (v << 8) | usize::from(b);
+                v = v.checked_mul(256)? | usize::from(b);
             }
         }
         TlvPart::Bcd(_) => {
@@ -491,7 +503,9 @@ fn read_number(part: TlvPart, raw: &[u8]) -> Option<usize> {
                 if b >> 4 > 9 || b & 0xF > 9 {
                     return None;
                 }
-                v = v * 100 + usize::from(b >> 4) * 10 + usize::from(b & 0xF);
+                v = v
+                    .checked_mul(100)?
+                    .checked_add(usize::from(b >> 4) * 10 + usize::from(b & 0xF))?;
             }
         }
     }
@@ -536,7 +550,7 @@ impl<'a> Iterator for Parts<'a> {
                             if !c.is_ascii_digit() {
                                 return self.malformed(start_pos, "a part length is not digits");
                             }
-                            v = v * 10 + usize::from(c - b'0');
+                            v = v.saturating_mul(10).saturating_add(usize::from(c - b'0'));
                         }
                         if v > usize::from(max) {
                             return self.malformed(start_pos, "a part length is above its maximum");
@@ -599,7 +613,11 @@ impl<'a> Iterator for Parts<'a> {
                         *data = rest;
                         *offset += used;
                         let f = Field::from_wire(n as u16, spec, wire);
-                        Some(Ok(Element::of_field(top, f)))
+                        let mut e = Element::of_field(top, f);
+                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
+                            e.sensitive = sensitive;
+                        }
+                        Some(Ok(e))
                     }
                     Err(_) => self.malformed(at, "a subfield does not match its definition"),
                 }
@@ -609,8 +627,10 @@ impl<'a> Iterator for Parts<'a> {
                     top,
                     label: Label::Tag(t.tag),
                     name: t.tag.name().unwrap_or(""),
-                    sensitive: if t.tag.is_sensitive() {
-                        Sensitivity::Track
+                    sensitive: if t.tag.is_sensitive()
+                        || (t.tag.is_constructed() && Tag::holds_sensitive(t.value))
+                    {
+                        Sensitivity::Secret
                     } else {
                         sensitive
                     },
@@ -653,7 +673,13 @@ impl<'a> Iterator for Parts<'a> {
                     return self.malformed(len_at, "a length is missing or not a number");
                 };
                 let value_at = len_at + length.len();
-                let Some(value) = data.get(value_at..value_at + len) else {
+                if tag.is_empty() && length.is_empty() {
+                    return self.malformed(at, "tags and lengths of zero bytes");
+                }
+                let Some(value) = value_at
+                    .checked_add(len)
+                    .and_then(|end| data.get(value_at..end))
+                else {
                     return self.malformed(at, "a value runs past the end of the field");
                 };
                 if let State::Simple { pos, .. } = &mut self.state {

@@ -91,6 +91,26 @@ impl Tag {
             .is_some_and(|(_, _, s)| *s)
     }
 
+    /// Whether `value` (the value of a constructed tag) holds a sensitive tag at any
+    /// depth; malformed content counts as sensitive.
+    pub fn holds_sensitive(value: &[u8]) -> bool {
+        fn walk(items: Tlvs<'_>, depth: usize) -> bool {
+            for item in items {
+                let Ok(item) = item else { return true };
+                if item.tag.is_sensitive() {
+                    return true;
+                }
+                if item.tag.is_constructed()
+                    && (depth >= MAX_DEPTH || walk(item.children(), depth + 1))
+                {
+                    return true;
+                }
+            }
+            false
+        }
+        walk(Tlvs::new(value), 0)
+    }
+
     /// Parses a tag from hex text (`"9F26"`).
     pub fn from_hex(text: &str) -> Option<Tag> {
         if text.is_empty() || text.len() > 8 || text.len() % 2 != 0 {
@@ -162,7 +182,7 @@ impl fmt::Display for TlvErrorKind {
 }
 
 /// One element: tag, value (borrowed), and where it starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
     /// The tag.
     pub tag: Tag,
@@ -172,6 +192,20 @@ pub struct Tlv<'a> {
     pub offset: usize,
     /// Offset of the first value byte in the data iterated.
     pub value_offset: usize,
+}
+
+impl fmt::Debug for Tlv<'_> {
+    /// The value is shown as hex, except for tags that carry cardholder data.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Tlv");
+        d.field("tag", &self.tag).field("offset", &self.offset);
+        if self.tag.is_sensitive() || self.tag.is_constructed() {
+            d.field("value_len", &self.value.len());
+        } else {
+            d.field("value", &crate::wire::hex::Hex(self.value).to_display());
+        }
+        d.finish()
+    }
 }
 
 impl<'a> Tlv<'a> {
@@ -186,12 +220,21 @@ impl<'a> Tlv<'a> {
 }
 
 /// Iterator over the TLV elements of a buffer (one level; see [`Tlv::children`]).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Tlvs<'a> {
     data: &'a [u8],
     pos: usize,
     base: usize,
     failed: bool,
+}
+
+impl fmt::Debug for Tlvs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tlvs")
+            .field("len", &self.data.len())
+            .field("pos", &self.pos)
+            .finish()
+    }
 }
 
 impl<'a> Tlvs<'a> {

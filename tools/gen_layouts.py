@@ -76,8 +76,13 @@ def sections(text):
 def rust_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
+# Content overrides: track 1 (45) carries '^', '/' and spaces, which the tabulated "an"
+# would refuse, so it is "ans" in every layout.
+CONTENT_OVERRIDES = {45: "ans"}
+
 def field_expr(layout, num, row):
     name, content, length, prefix, enc = row[1], row[2], row[3], row[4], row[5]
+    content = CONTENT_OVERRIDES.get(num, content)
     c = CONTENT[content]
     if "hex-ascii" in enc:
         e = "Encoding::HexAscii"
@@ -181,7 +186,7 @@ def main():
         out.append("/// |---|---|---|---|---|")
         for num in sorted(fields):
             r = fields[num]
-            out.append(f"/// | {num} | {r[1]} | {r[2]} {r[3]} | {r[4]} | {r[5]} |")
+            out.append(f"/// | {num} | {r[1]} | {CONTENT_OVERRIDES.get(num, r[2])} {r[3]} | {r[4]} | {r[5]} |")
         out.append(f"pub static {const}: MessageSpec<'static> = MessageSpec::new(")
         out.append(f"    {rust_str(layout)},")
         out.append(f"    {rust_str(desc)},")

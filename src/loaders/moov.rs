@@ -150,10 +150,10 @@ fn field(n: u16, v: &Value) -> Result<FieldDef, LayoutError> {
         None => Length::Fixed(len),
         Some(p) => Length::Var(p),
     };
-    let sensitivity = match content {
-        Content::Z => Sensitivity::Track,
-        _ if n == 2 => Sensitivity::Pan,
-        _ if n == 52 => Sensitivity::Secret,
+    let sensitivity = match (content, n) {
+        (Content::Z, _) | (_, 35 | 36 | 45) => Sensitivity::Track,
+        (_, 2 | 34) => Sensitivity::Pan,
+        (_, 52) => Sensitivity::Secret,
         _ => Sensitivity::Public,
     };
     Ok(FieldDef {
@@ -190,7 +190,11 @@ fn composite(
         let form = match text(tag, "enc") {
             Some("BerTLVTag") => TlvForm::Ber,
             Some(enc) => {
-                let tag_len = tag.get("length").and_then(Value::as_u64).unwrap_or(2) as u8;
+                let tag_len = tag
+                    .get("length")
+                    .and_then(Value::as_u64)
+                    .map_or(Ok(2), u8::try_from)
+                    .map_err(|_| err(n, "tag length is too large"))?;
                 let tag_part = match enc {
                     "ASCII" => TlvPart::Ascii(tag_len),
                     "Binary" => TlvPart::Binary(tag_len),
@@ -199,11 +203,20 @@ fn composite(
                 };
                 // moov sizes each TLV subfield with its own prefix; the common form is
                 // an ASCII length of the subfield's prefix digits.
-                let digits = subs
+                let digits = match subs
                     .values()
                     .find_map(|s| text(s, "prefix"))
                     .and_then(|p| p.split_once('.'))
-                    .map_or(3, |(_, l)| l.len() as u8);
+                    .map(|(_, l)| l)
+                {
+                    Some("L") => 1,
+                    Some("LL") | None => 2,
+                    Some("LLL") => 3,
+                    Some("LLLL") => 4,
+                    Some(other) => {
+                        return Err(err(n, format!("unsupported TLV length form '{other}'")));
+                    }
+                };
                 TlvForm::Simple {
                     tag: tag_part,
                     length: TlvPart::Ascii(digits),

@@ -215,8 +215,8 @@ impl MemoryLedger {
                 let amount = digits(msg, 4).unwrap_or(0);
                 let approved = self.decline_above.is_none_or(|limit| amount <= limit);
                 let rrn = rrn_for(self.now, self.next);
-                let auth = std::format!("{:06}", (self.next * 7919) % 1_000_000);
-                self.next += 1;
+                let auth = std::format!("{:06}", (u64::from(self.next) * 7919) % 1_000_000);
+                self.next = self.next.wrapping_add(1).max(1);
                 let (code, auth_code) = if approved {
                     (ResponseCode::APPROVED, Some(auth))
                 } else {

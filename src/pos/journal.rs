@@ -242,7 +242,7 @@ impl fmt::Display for State {
 }
 
 /// One transaction in the journal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// Its number.
     pub id: TxnId,
@@ -256,6 +256,19 @@ pub struct Record {
     pub late_response: bool,
 }
 
+impl fmt::Debug for Record {
+    /// The stored messages hold card data: only their sizes are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("id", &self.id)
+            .field("state", &self.state)
+            .field("request_len", &self.request.len())
+            .field("reversal_len", &self.reversal.len())
+            .field("late_response", &self.late_response)
+            .finish()
+    }
+}
+
 impl Record {
     /// The request's STAN, if it has a valid one.
     pub fn stan(&self, layout: &MessageSpec<'_>) -> Option<Stan> {
@@ -267,7 +280,7 @@ impl Record {
 }
 
 /// What the terminal must do next.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Action {
     /// Nothing pending.
     Nothing,
@@ -292,6 +305,30 @@ pub enum Action {
     },
 }
 
+impl fmt::Debug for Action {
+    /// The messages hold card data: only their sizes are shown.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Nothing => f.write_str("Nothing"),
+            Action::SendReversal {
+                id,
+                message,
+                reason,
+            } => f
+                .debug_struct("SendReversal")
+                .field("id", id)
+                .field("message_len", &message.len())
+                .field("reason", reason)
+                .finish(),
+            Action::SendInquiry { id, original } => f
+                .debug_struct("SendInquiry")
+                .field("id", id)
+                .field("original_len", &original.len())
+                .finish(),
+        }
+    }
+}
+
 /// What `open` found and repaired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Recovery {
@@ -302,7 +339,6 @@ pub struct Recovery {
 }
 
 /// The write-ahead journal. See the module documentation.
-#[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
     config: JournalConfig,
@@ -311,6 +347,16 @@ pub struct Journal {
     next_id: u64,
     recovery: Recovery,
     lines: usize,
+}
+
+impl fmt::Debug for Journal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Journal")
+            .field("path", &self.path)
+            .field("records", &self.records.len())
+            .field("recovery", &self.recovery)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One journal event.
@@ -538,7 +584,10 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
             records.insert(id, r);
         }
         applied.map_err(|_| (i + 1, "event does not fit the transaction"))?;
-        next_id = next_id.max(id.0 + 1);
+        next_id = next_id.max(
+            id.0.checked_add(1)
+                .ok_or((i + 1, "transaction number too large"))?,
+        );
         lines += 1;
     }
     Ok(Replayed {
@@ -807,7 +856,7 @@ impl Journal {
             self.records.insert(id, r);
         }
         if result.is_ok() {
-            self.next_id = self.next_id.max(id.0 + 1);
+            self.next_id = self.next_id.max(id.0.saturating_add(1));
         }
         result
     }
@@ -884,7 +933,7 @@ impl Journal {
             }
             (State::Unknown, Event::InquirySent) => State::Inquiring { attempts: 1 },
             (State::Inquiring { attempts }, Event::InquirySent) => State::Inquiring {
-                attempts: attempts + 1,
+                attempts: attempts.saturating_add(1),
             },
             (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None)) => {
                 State::Completed(HostResult {
@@ -914,7 +963,7 @@ impl Journal {
             },
             (State::Reversing { reason, attempts }, Event::ReversalSent) => State::Reversing {
                 reason: *reason,
-                attempts: attempts + 1,
+                attempts: attempts.saturating_add(1),
             },
             (State::Reversing { reason, attempts }, Event::ReversalResponse(code)) => {
                 if code.settles_reversal() {

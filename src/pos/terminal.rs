@@ -45,8 +45,9 @@ pub enum PurchaseOutcome {
     Unresolved(State),
 }
 
-/// One step taken while settling a pending transaction, for logs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One step taken while settling a pending transaction. `Debug` shows message sizes
+/// only; print the messages with [`one_line`], which masks card data.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Step {
     /// An inquiry was sent about a transaction; the answer, if any.
     Inquiry {
@@ -68,8 +69,22 @@ pub enum Step {
     },
 }
 
+impl std::fmt::Debug for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, id, sent, received) = match self {
+            Step::Inquiry { id, sent, received } => ("Inquiry", id, sent, received),
+            Step::Reversal { id, sent, received } => ("Reversal", id, sent, received),
+        };
+        f.debug_struct(kind)
+            .field("id", id)
+            .field("sent_len", &sent.len())
+            .field("received_len", &received.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
 /// A purchase to make.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Purchase<'p> {
     /// PAN (field 2).
     pub pan: &'p str,
@@ -79,6 +94,16 @@ pub struct Purchase<'p> {
     pub amount: u64,
     /// Currency code (field 49).
     pub currency: &'p str,
+}
+
+impl std::fmt::Debug for Purchase<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Purchase")
+            .field("pan_len", &self.pan.len())
+            .field("amount", &self.amount)
+            .field("currency", &self.currency)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A terminal: journal, durable STANs, a transport to the host.
@@ -183,7 +208,8 @@ impl<T: Transport> Terminal<T> {
             return Ok(None);
         }
         let layout = self.journal.config().layout;
-        loop {
+        // A peer sending unrelated messages must not keep the terminal waiting.
+        for _ in 0..16 {
             let Some(reply) = conn.receive().unwrap_or(None) else {
                 return Ok(None);
             };
@@ -196,6 +222,7 @@ impl<T: Transport> Terminal<T> {
                 return Ok(Some(reply));
             }
         }
+        Ok(None)
     }
 
     /// Runs every pending action (inquiries, reversals) until nothing is pending or the
@@ -290,7 +317,12 @@ impl<T: Transport> Terminal<T> {
         self.trace.push((true, request.clone()));
         if conn.send(&request).is_ok() {
             self.journal.sent(id)?;
+            let mut unrelated = 0;
             while let Ok(Some(reply)) = conn.receive() {
+                unrelated += 1;
+                if unrelated > 16 {
+                    break;
+                }
                 self.trace.push((false, reply.clone()));
                 let Ok(m) = layout.decode(&reply) else {
                     continue;

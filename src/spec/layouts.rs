@@ -118,7 +118,7 @@ pub static CUP_HEADER: [HeaderPart<'static>; 2] = [
 /// | 42 | Card acceptor identification code | ans fixed 15 | none | ascii (space right-pad) |
 /// | 43 | Card acceptor name/location | ans fixed 40 | none | ascii (space right-pad) |
 /// | 44 | Additional response data | an max 25 | LL ascii | ascii |
-/// | 45 | Track 1 data | an max 76 | LL ascii | ascii |
+/// | 45 | Track 1 data | ans max 76 | LL ascii | ascii |
 /// | 46 | Additional data, ISO | an max 999 | LLL ascii | ascii |
 /// | 47 | Additional data, national | an max 999 | LLL ascii | ascii |
 /// | 48 | Additional data, private | an max 999 | LLL ascii | ascii |
@@ -257,7 +257,7 @@ static ISO87_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  42 */ Some(FieldSpec::fixed("Card acceptor identification code", Content::Ans, Encoding::Ascii, 15)),
     /*  43 */ Some(FieldSpec::fixed("Card acceptor name/location", Content::Ans, Encoding::Ascii, 40)),
     /*  44 */ Some(FieldSpec::var("Additional response data", Content::An, Encoding::Ascii, Prefix::ascii(2, 25))),
-    /*  45 */ Some(FieldSpec::var("Track 1 data", Content::An, Encoding::Ascii, Prefix::ascii(2, 76)).track()),
+    /*  45 */ Some(FieldSpec::var("Track 1 data", Content::Ans, Encoding::Ascii, Prefix::ascii(2, 76)).track()),
     /*  46 */ Some(FieldSpec::var("Additional data, ISO", Content::An, Encoding::Ascii, Prefix::ascii(3, 999))),
     /*  47 */ Some(FieldSpec::var("Additional data, national", Content::An, Encoding::Ascii, Prefix::ascii(3, 999))),
     /*  48 */ Some(FieldSpec::var("Additional data, private", Content::An, Encoding::Ascii, Prefix::ascii(3, 999))),
@@ -390,7 +390,7 @@ static ISO87_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
 /// | 42 | Card acceptor identification code | ans fixed 15 | none | ascii (space right-pad) |
 /// | 43 | Card acceptor name/location | ans fixed 40 | none | ascii (space right-pad) |
 /// | 44 | Additional response data | an max 25 | LL bcd (1 byte), counts bytes | ascii |
-/// | 45 | Track 1 data | an max 76 | LL bcd (1 byte), counts bytes | ascii |
+/// | 45 | Track 1 data | ans max 76 | LL bcd (1 byte), counts bytes | ascii |
 /// | 46 | Additional data, ISO | an max 999 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 47 | Additional data, national | an max 999 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 48 | Additional data, private | an max 999 | LLL bcd (2 bytes), counts bytes | ascii |
@@ -529,7 +529,7 @@ static ISO87_BINARY_FIELDS: [Option<FieldSpec<'static>>; 129] = [
     /*  42 */ Some(FieldSpec::fixed("Card acceptor identification code", Content::Ans, Encoding::Ascii, 15)),
     /*  43 */ Some(FieldSpec::fixed("Card acceptor name/location", Content::Ans, Encoding::Ascii, 40)),
     /*  44 */ Some(FieldSpec::var("Additional response data", Content::An, Encoding::Ascii, Prefix::bcd(2, 25).counting_bytes())),
-    /*  45 */ Some(FieldSpec::var("Track 1 data", Content::An, Encoding::Ascii, Prefix::bcd(2, 76).counting_bytes()).track()),
+    /*  45 */ Some(FieldSpec::var("Track 1 data", Content::Ans, Encoding::Ascii, Prefix::bcd(2, 76).counting_bytes()).track()),
     /*  46 */ Some(FieldSpec::var("Additional data, ISO", Content::An, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
     /*  47 */ Some(FieldSpec::var("Additional data, national", Content::An, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
     /*  48 */ Some(FieldSpec::var("Additional data, private", Content::An, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),

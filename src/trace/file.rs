@@ -156,9 +156,13 @@ impl FileStanSequence {
 
     fn advance(&self, by: u64) -> Result<u64, SequenceError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let target = state.issued + by;
+        let corrupt = || SequenceError::Corrupt {
+            path: self.path.clone(),
+            reason: "the counter has reached its end",
+        };
+        let target = state.issued.checked_add(by).ok_or_else(corrupt)?;
         if target > state.reserved {
-            let mark = target + self.block - 1;
+            let mark = target.checked_add(self.block - 1).ok_or_else(corrupt)?;
             write_state(&self.path, mark)?;
             state.reserved = mark;
         }

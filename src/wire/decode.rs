@@ -172,6 +172,13 @@ pub(crate) fn length_prefix(p: Prefix) -> impl Fn(&[u8]) -> PResult<'_, usize> {
     }
 }
 
+/// `v * 10 + d`, or an error at position `i` when the number no longer fits.
+fn push_digit(v: usize, d: u8, i: usize) -> Result<usize, (usize, DecodeErrorKind)> {
+    v.checked_mul(10)
+        .and_then(|v| v.checked_add(usize::from(d)))
+        .ok_or((i, DecodeErrorKind::LengthNotAligned { length: usize::MAX }))
+}
+
 /// The number a prefix's bytes announce.
 pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, DecodeErrorKind)> {
     let mut v = 0usize;
@@ -181,7 +188,7 @@ pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, Decode
                 if !c.is_ascii_digit() {
                     return Err((i, invalid("a digit", c, false)));
                 }
-                v = v * 10 + usize::from(c - b'0');
+                v = push_digit(v, c - b'0', i)?;
             }
         }
         PrefixEncoding::Ebcdic(page) => {
@@ -190,7 +197,7 @@ pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, Decode
                 if !l.is_ascii_digit() {
                     return Err((i, invalid("an EBCDIC digit", c, false)));
                 }
-                v = v * 10 + usize::from(l - b'0');
+                v = push_digit(v, l - b'0', i)?;
             }
         }
         PrefixEncoding::Bcd => {
@@ -199,13 +206,16 @@ pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, Decode
                     if nib > 9 {
                         return Err((i, invalid("a BCD digit", b, false)));
                     }
-                    v = v * 10 + usize::from(nib);
+                    v = push_digit(v, nib, i)?;
                 }
             }
         }
         PrefixEncoding::Binary => {
-            for &b in raw {
-                v = (v << 8) | usize::from(b);
+            for (i, &b) in raw.iter().enumerate() {
+                v = v
+                    .checked_mul(256)
+                    .map(|v| v | usize::from(b))
+                    .ok_or((i, DecodeErrorKind::LengthNotAligned { length: usize::MAX }))?;
             }
         }
     }

@@ -99,6 +99,19 @@ pub fn validate(text: &[u8]) -> Result<(), HexError> {
 #[derive(Debug, Clone, Copy)]
 pub struct Hex<'a>(pub &'a [u8]);
 
+impl<'a> Hex<'a> {
+    /// Itself, for use as a `Display` value in `Debug` output.
+    pub fn to_display(self) -> impl core::fmt::Debug + 'a {
+        struct D<'b>(Hex<'b>);
+        impl core::fmt::Debug for D<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                core::fmt::Display::fmt(&self.0, f)
+            }
+        }
+        D(self)
+    }
+}
+
 impl core::fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         for &b in self.0 {
