@@ -142,9 +142,14 @@ impl ResponseCode {
             *buf.get_mut(n)? = c;
             n += 1;
         }
-        core::str::from_utf8(buf.get(..n)?)
-            .ok()
-            .and_then(|s| ResponseCode::new(s.trim_end()))
+        let text = core::str::from_utf8(buf.get(..n)?).ok()?.trim_end();
+        // A 1987 code written into a 1993 n3 field 39 travels as "0xy": read it back
+        // as "xy" ("000", approved, stays as it is).
+        let text = match text.strip_prefix('0') {
+            Some(rest) if text.len() == 3 && text != "000" => rest,
+            _ => text,
+        };
+        ResponseCode::new(text)
     }
 
     /// The code's characters.

@@ -343,3 +343,44 @@ fn wrong_steps_are_refused_and_not_written() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     assert!(j.begin(b"garbage", &rev).is_err());
 }
+
+#[test]
+fn replay_keeps_the_policy_in_force_when_events_were_written() {
+    let path = temp("policy.log");
+    let mut keep = config();
+    keep.after_approval = AfterApproval::Keep;
+    let mut j = Journal::open(&path, keep).unwrap();
+    let (req, rev) = purchase(21);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.inquiry_sent(id).unwrap();
+    assert!(matches!(
+        j.inquiry_answer(id, Some(result(ResponseCode::APPROVED)))
+            .unwrap(),
+        State::Completed(_)
+    ));
+    drop(j);
+    // Reopened with the default policy (reverse approvals learned by inquiry): the kept
+    // sale stays kept.
+    let j = Journal::open(&path, config()).unwrap();
+    assert!(matches!(j.get(id).unwrap().state, State::Completed(_)));
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+}
+
+#[test]
+fn late_decline_before_any_reversal_settles_without_one() {
+    let mut cfg = config();
+    cfg.unknown_outcome = UnknownOutcome::Reverse;
+    let mut j = Journal::open(temp("late-decline.log"), cfg).unwrap();
+    let (req, rev) = purchase(22);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    assert!(matches!(
+        j.response(id, result(ResponseCode::INSUFFICIENT_FUNDS))
+            .unwrap(),
+        State::Completed(_)
+    ));
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+}

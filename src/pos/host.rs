@@ -56,6 +56,11 @@ pub struct LedgerEntry {
     pub reversal_messages: u32,
     /// Times a reversal was applied (never more than 1).
     pub reversals_applied: u32,
+    /// The full date and time the request carried: field 7 `MMDDhhmmss`, or field 12
+    /// `YYMMDDhhmmss` in 1993 layouts (0 if none).
+    pub date_time: u64,
+    /// Order of arrival.
+    pub seq: u64,
 }
 
 /// An in-memory [`HostLedger`]: approves purchases (unless `decline_above` is
@@ -139,12 +144,31 @@ impl MemoryLedger {
     }
 
     /// The entry for a terminal and STAN (any date).
-    pub fn find(&self, terminal_prefix: &str, stan: Stan) -> Option<&LedgerEntry> {
+    /// The newest entry for terminal id `terminal` (field 41) and `stan`.
+    pub fn find(&self, terminal: &str, stan: Stan) -> Option<&LedgerEntry> {
         self.entries
             .iter()
-            .rev()
-            .find(|(k, _)| k.terminal.starts_with(terminal_prefix) && k.stan == stan.value())
+            .filter(|(k, _)| {
+                k.terminal.split('/').next() == Some(terminal) && k.stan == stan.value()
+            })
             .map(|(_, e)| e)
+            .max_by_key(|e| e.seq)
+    }
+
+    /// The entry a reversal or inquiry names, if its key, full date-time (where the
+    /// message carries it) and amount all match.
+    fn original_entry(&mut self, msg: &Message<'_>) -> Option<&mut LedgerEntry> {
+        let key = Self::original_key(msg)?;
+        let form = OriginalDataForm::detect(msg.spec());
+        let date_time = match (form, OriginalData::of_message(msg)) {
+            (OriginalDataForm::Field90 | OriginalDataForm::Field56, Some(Ok(od))) => od.date_time,
+            _ => 0,
+        };
+        let amount = digits(msg, 4);
+        let e = self.entries.get_mut(&key)?;
+        let same_time = date_time == 0 || e.date_time == 0 || e.date_time == date_time;
+        let same_amount = amount.is_none_or(|a| a == e.amount);
+        (same_time && same_amount).then_some(e)
     }
 
     fn key(msg: &Message<'_>, stan: u32, date: u32) -> LedgerKey {
@@ -186,11 +210,14 @@ impl MemoryLedger {
         match class {
             8 => Self::build(exchange::response_to(msg, ResponseCode::APPROVED, None)),
             2 if exchange::is_inquiry(msg, &self.inquiry) => {
-                let answer = match Self::original_key(msg).and_then(|k| self.entries.get(&k)) {
-                    Some(e) => InquiryAnswer::Found {
-                        code: e.code,
-                        rrn: Some(e.rrn),
-                        auth_code: e.auth_code.as_deref(),
+                let found = self
+                    .original_entry(msg)
+                    .map(|e| (e.code, e.rrn, e.auth_code.clone()));
+                let answer = match &found {
+                    Some((code, rrn, auth)) => InquiryAnswer::Found {
+                        code: *code,
+                        rrn: Some(*rrn),
+                        auth_code: auth.as_deref(),
                     },
                     None => InquiryAnswer::NotFound,
                 };
@@ -213,6 +240,11 @@ impl MemoryLedger {
                     ));
                 }
                 let amount = digits(msg, 4).unwrap_or(0);
+                let date_time = if msg.field(12).is_some_and(|f| f.len() == 12) {
+                    digits(msg, 12).unwrap_or(0)
+                } else {
+                    digits(msg, 7).unwrap_or(0)
+                };
                 let approved = self.decline_above.is_none_or(|limit| amount <= limit);
                 let rrn = rrn_for(self.now, self.next);
                 let auth = std::format!("{:06}", (u64::from(self.next) * 7919) % 1_000_000);
@@ -232,6 +264,8 @@ impl MemoryLedger {
                         reversed: false,
                         reversal_messages: 0,
                         reversals_applied: 0,
+                        date_time,
+                        seq: u64::from(self.next),
                     },
                 );
                 let approval = Approval {
@@ -241,11 +275,11 @@ impl MemoryLedger {
                 Self::build(exchange::response_to(msg, code, Some(approval)))
             }
             4 => {
-                let entry = Self::original_key(msg).and_then(|k| self.entries.get_mut(&k));
-                let code = match entry {
+                let code = match self.original_entry(msg) {
                     Some(e) => {
                         e.reversal_messages += 1;
-                        if !e.reversed {
+                        // A declined original moved no money: answered, nothing applied.
+                        if !e.reversed && e.code.is_approved() {
                             e.reversed = true;
                             e.reversals_applied += 1;
                         }

@@ -365,12 +365,12 @@ enum Event {
     Begin(Vec<u8>, Vec<u8>),
     Sent,
     NotSent,
-    Response(HostResult),
-    Timeout,
+    Response(HostResult, AfterApproval),
+    Timeout(UnknownOutcome),
     MacFailure,
     InquirySent,
-    InquiryAnswer(Option<HostResult>),
-    InquiryTimeout,
+    InquiryAnswer(Option<HostResult>, AfterApproval),
+    InquiryTimeout(u32),
     ReversalSent,
     ReversalResponse(ResponseCode),
     /// Written by `open`: a crash left the transaction prepared or sent.
@@ -384,12 +384,12 @@ impl Event {
             Event::Begin(..) => "begin",
             Event::Sent => "sent",
             Event::NotSent => "not sent",
-            Event::Response(_) => "response",
-            Event::Timeout => "timeout",
+            Event::Response(..) => "response",
+            Event::Timeout(_) => "timeout",
             Event::MacFailure => "MAC failure",
             Event::InquirySent => "inquiry sent",
-            Event::InquiryAnswer(_) => "inquiry answer",
-            Event::InquiryTimeout => "inquiry timeout",
+            Event::InquiryAnswer(..) => "inquiry answer",
+            Event::InquiryTimeout(_) => "inquiry timeout",
             Event::ReversalSent => "reversal sent",
             Event::ReversalResponse(_) => "reversal response",
             Event::Interrupted => "interrupted",
@@ -436,6 +436,21 @@ fn parse_result<'a>(parts: &mut impl Iterator<Item = &'a str>) -> Option<HostRes
     })
 }
 
+fn approval_token(p: AfterApproval) -> &'static str {
+    match p {
+        AfterApproval::Reverse => "R",
+        AfterApproval::Keep => "K",
+    }
+}
+
+fn parse_approval(token: Option<&str>) -> Option<AfterApproval> {
+    match token? {
+        "R" => Some(AfterApproval::Reverse),
+        "K" => Some(AfterApproval::Keep),
+        _ => None,
+    }
+}
+
 fn reason_text(r: &ReversalReason) -> String {
     format!("{}/{}", r.code, r.message_reason)
 }
@@ -453,13 +468,22 @@ fn encode_event(id: TxnId, e: &Event) -> String {
         Event::Begin(req, rev) => format!("B {} {} {}", id.0, hex::encode(req), hex::encode(rev)),
         Event::Sent => format!("S {}", id.0),
         Event::NotSent => format!("N {}", id.0),
-        Event::Response(r) => format!("R {} {}", id.0, result_fields(r)),
-        Event::Timeout => format!("T {}", id.0),
+        Event::Response(r, p) => format!("R {} {} {}", id.0, result_fields(r), approval_token(*p)),
+        Event::Timeout(u) => format!(
+            "T {} {}",
+            id.0,
+            match u {
+                UnknownOutcome::Inquire => "I",
+                UnknownOutcome::Reverse => "R",
+            }
+        ),
         Event::MacFailure => format!("M {}", id.0),
         Event::InquirySent => format!("Q {}", id.0),
-        Event::InquiryAnswer(Some(r)) => format!("I {} F {}", id.0, result_fields(r)),
-        Event::InquiryAnswer(None) => format!("I {} N", id.0),
-        Event::InquiryTimeout => format!("U {}", id.0),
+        Event::InquiryAnswer(Some(r), p) => {
+            format!("I {} F {} {}", id.0, result_fields(r), approval_token(*p))
+        }
+        Event::InquiryAnswer(None, p) => format!("I {} N {}", id.0, approval_token(*p)),
+        Event::InquiryTimeout(max) => format!("U {} {max}", id.0),
         Event::ReversalSent => format!("V {}", id.0),
         Event::ReversalResponse(c) => format!("W {} {}", id.0, c),
         Event::Interrupted => format!("K {}", id.0),
@@ -509,16 +533,26 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
         "B" => Event::Begin(hex_part(parts.next())?, hex_part(parts.next())?),
         "S" => Event::Sent,
         "N" => Event::NotSent,
-        "R" => Event::Response(parse_result(&mut parts).ok_or(bad)?),
-        "T" => Event::Timeout,
+        "R" => {
+            let r = parse_result(&mut parts).ok_or(bad)?;
+            Event::Response(r, parse_approval(parts.next()).ok_or(bad)?)
+        }
+        "T" => Event::Timeout(match parts.next() {
+            Some("I") => UnknownOutcome::Inquire,
+            Some("R") => UnknownOutcome::Reverse,
+            _ => return Err(bad),
+        }),
         "M" => Event::MacFailure,
         "Q" => Event::InquirySent,
         "I" => match parts.next() {
-            Some("F") => Event::InquiryAnswer(Some(parse_result(&mut parts).ok_or(bad)?)),
-            Some("N") => Event::InquiryAnswer(None),
+            Some("F") => {
+                let r = parse_result(&mut parts).ok_or(bad)?;
+                Event::InquiryAnswer(Some(r), parse_approval(parts.next()).ok_or(bad)?)
+            }
+            Some("N") => Event::InquiryAnswer(None, parse_approval(parts.next()).ok_or(bad)?),
             _ => return Err(bad),
         },
-        "U" => Event::InquiryTimeout,
+        "U" => Event::InquiryTimeout(parts.next().and_then(|m| m.parse().ok()).ok_or(bad)?),
         "V" => Event::ReversalSent,
         "W" => Event::ReversalResponse(parts.next().and_then(ResponseCode::new).ok_or(bad)?),
         "K" => Event::Interrupted,
@@ -777,13 +811,13 @@ impl Journal {
 
     /// The response arrived. Returns the new state.
     pub fn response(&mut self, id: TxnId, result: HostResult) -> Result<&State, JournalError> {
-        self.record(id, Event::Response(result))?;
+        self.record(id, Event::Response(result, self.config.after_approval))?;
         self.state(id)
     }
 
     /// No response in time.
     pub fn timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
-        self.record(id, Event::Timeout)
+        self.record(id, Event::Timeout(self.config.unknown_outcome))
     }
 
     /// The response failed its MAC check: reverse with reason A0.
@@ -802,13 +836,13 @@ impl Journal {
         id: TxnId,
         answer: Option<HostResult>,
     ) -> Result<&State, JournalError> {
-        self.record(id, Event::InquiryAnswer(answer))?;
+        self.record(id, Event::InquiryAnswer(answer, self.config.after_approval))?;
         self.state(id)
     }
 
     /// The inquiry went unanswered.
     pub fn inquiry_timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
-        self.record(id, Event::InquiryTimeout)
+        self.record(id, Event::InquiryTimeout(self.config.max_inquiries))
     }
 
     /// A reversal for `id` is about to be sent.
@@ -843,8 +877,19 @@ impl Journal {
             path: self.path.clone(),
             source,
         };
-        self.file.write_all(line.as_bytes()).map_err(io_err)?;
-        self.file.sync_data().map_err(io_err)?;
+        let before = self.file.metadata().map_err(io_err)?.len();
+        let written = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data());
+        if let Err(e) = written {
+            // Leave no fragment behind for the next append to land on.
+            let _ = self
+                .file
+                .set_len(before)
+                .and_then(|()| self.file.sync_data());
+            return Err(io_err(e));
+        }
         self.lines += 1;
         self.apply(id, &event)
     }
@@ -895,8 +940,11 @@ impl Journal {
             event: event.name(),
             state: r.state.name(),
         };
-        let approved_lost = |result: &HostResult| -> State {
-            if result.code.is_approved() && config.after_approval == AfterApproval::Reverse {
+        // Decisions depend on the policy in force when the event was recorded (kept in
+        // the event), never on the configuration of a later replay.
+        let _ = config;
+        let approved_lost = |result: &HostResult, policy: AfterApproval| -> State {
+            if result.code.is_approved() && policy == AfterApproval::Reverse {
                 State::Reversing {
                     reason: ReversalReason::NO_RESPONSE,
                     attempts: 0,
@@ -908,8 +956,8 @@ impl Journal {
         let next = match (&r.state, event) {
             (State::Prepared, Event::Sent) => State::Sent,
             (State::Prepared | State::Sent, Event::NotSent) => State::NotSent,
-            (State::Prepared | State::Sent, Event::Response(h)) => State::Completed(h.clone()),
-            (State::Prepared | State::Sent, Event::Timeout) => match config.unknown_outcome {
+            (State::Prepared | State::Sent, Event::Response(h, _)) => State::Completed(h.clone()),
+            (State::Prepared | State::Sent, Event::Timeout(outcome)) => match outcome {
                 UnknownOutcome::Inquire => State::Unknown,
                 UnknownOutcome::Reverse => State::Reversing {
                     reason: ReversalReason::NO_RESPONSE,
@@ -923,11 +971,23 @@ impl Journal {
             },
             // A response after the terminal gave up answers the question an inquiry
             // would have asked.
-            (State::Unknown | State::Inquiring { .. }, Event::Response(h)) => {
+            (State::Unknown | State::Inquiring { .. }, Event::Response(h, policy)) => {
                 r.late_response = true;
-                approved_lost(h)
+                approved_lost(h, *policy)
             }
-            (State::Reversing { .. } | State::Reversed(_), Event::Response(_)) => {
+            // A late decline before any reversal went out: nothing moved, nothing to
+            // reverse (an A0 reversal stays: that answer was not trusted).
+            (
+                State::Reversing {
+                    reason,
+                    attempts: 0,
+                },
+                Event::Response(h, _),
+            ) if !h.code.is_approved() && *reason != ReversalReason::MAC_FAILURE => {
+                r.late_response = true;
+                State::Completed(h.clone())
+            }
+            (State::Reversing { .. } | State::Reversed(_), Event::Response(..)) => {
                 r.late_response = true;
                 r.state.clone()
             }
@@ -935,18 +995,18 @@ impl Journal {
             (State::Inquiring { attempts }, Event::InquirySent) => State::Inquiring {
                 attempts: attempts.saturating_add(1),
             },
-            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None)) => {
+            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None, _)) => {
                 State::Completed(HostResult {
                     code: ResponseCode::UNABLE_TO_LOCATE,
                     rrn: None,
                     auth_code: None,
                 })
             }
-            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(Some(h))) => {
-                approved_lost(h)
+            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(Some(h), policy)) => {
+                approved_lost(h, *policy)
             }
-            (State::Inquiring { attempts }, Event::InquiryTimeout) => {
-                if *attempts >= config.max_inquiries {
+            (State::Inquiring { attempts }, Event::InquiryTimeout(max)) => {
+                if attempts >= max {
                     State::Reversing {
                         reason: ReversalReason::NO_RESPONSE,
                         attempts: 0,

@@ -116,6 +116,7 @@ pub struct Terminal<T: Transport> {
     header: Vec<u8>,
     inquiry: InquiryConfig,
     clock: Box<dyn Clock + Send>,
+    verify: Option<Box<dyn Fn(&[u8]) -> bool + Send>>,
     /// Messages sent and received, for callers that print the exchange.
     pub trace: Vec<(bool, Vec<u8>)>,
 }
@@ -140,6 +141,7 @@ impl<T: Transport> Terminal<T> {
             header: header.to_vec(),
             inquiry: InquiryConfig::default(),
             clock: Box::new(SystemClock),
+            verify: None,
             trace: Vec::new(),
         }
     }
@@ -147,6 +149,13 @@ impl<T: Transport> Terminal<T> {
     /// Replaces the clock.
     pub fn with_clock(mut self, clock: impl Clock + Send + 'static) -> Self {
         self.clock = Box::new(clock);
+        self
+    }
+
+    /// Checks each financial response before it is believed (typically its MAC); a
+    /// response that fails is recorded as a MAC failure and reversed with reason A0.
+    pub fn with_response_check(mut self, verify: impl Fn(&[u8]) -> bool + Send + 'static) -> Self {
+        self.verify = Some(Box::new(verify));
         self
     }
 
@@ -214,9 +223,15 @@ impl<T: Transport> Terminal<T> {
                 return Ok(None);
             };
             self.trace.push((false, reply.clone()));
+            // The answer has the response MTI of what was sent and its STAN (a late
+            // 0210 must not be taken for the 0410 of its reversal).
+            let expected = layout
+                .decode(message)
+                .ok()
+                .and_then(|m| m.mti().response().ok());
             let matches = layout
                 .decode(&reply)
-                .map(|m| stan.is_none() || m.stan().ok() == stan)
+                .map(|m| (stan.is_none() || m.stan().ok() == stan) && Some(m.mti()) == expected)
                 .unwrap_or(false);
             if matches {
                 return Ok(Some(reply));
@@ -327,21 +342,35 @@ impl<T: Transport> Terminal<T> {
                 let Ok(m) = layout.decode(&reply) else {
                     continue;
                 };
-                if m.stan().ok() != Some(stan) {
+                if m.stan().ok() != Some(stan) || decoded.mti().response().ok() != Some(m.mti()) {
                     continue;
                 }
                 if let Some(result) = HostResult::of(&m) {
+                    if let Some(verify) = &self.verify {
+                        if !verify(&reply) {
+                            // The answer cannot be trusted (MAC): reverse with A0.
+                            self.journal.mac_failure(id)?;
+                            drop(conn);
+                            return self.unresolved(id);
+                        }
+                    }
+                    // Record the answer first: a crash after it must not lose a 94.
+                    self.journal.response(id, result.clone())?;
                     if result.code == ResponseCode::DUPLICATE_TRANSMISSION {
                         // The host has seen this STAN: jump the sequence forward.
                         self.stans.skip(100)?;
                     }
-                    self.journal.response(id, result.clone())?;
                     return Ok((id, PurchaseOutcome::Answered(result)));
                 }
             }
         }
         self.journal.timeout(id)?;
         drop(conn);
+        self.unresolved(id)
+    }
+
+    /// Settles what can be settled now and reports where `id` stands.
+    fn unresolved(&mut self, id: TxnId) -> Result<(TxnId, PurchaseOutcome), TerminalError> {
         let state = match self.settle_pending() {
             Ok(_) | Err(TerminalError::StillPending(_)) => self
                 .journal
