@@ -83,6 +83,9 @@ impl std::fmt::Debug for Step {
     }
 }
 
+/// A check a response must pass before it is believed (e.g. its MAC).
+type ResponseCheck = Box<dyn Fn(&[u8]) -> bool + Send>;
+
 /// A purchase to make.
 #[derive(Clone, Copy)]
 pub struct Purchase<'p> {
@@ -116,7 +119,7 @@ pub struct Terminal<T: Transport> {
     header: Vec<u8>,
     inquiry: InquiryConfig,
     clock: Box<dyn Clock + Send>,
-    verify: Option<Box<dyn Fn(&[u8]) -> bool + Send>>,
+    verify: Option<ResponseCheck>,
     /// Messages sent and received, for callers that print the exchange.
     pub trace: Vec<(bool, Vec<u8>)>,
 }
