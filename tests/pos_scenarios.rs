@@ -45,6 +45,11 @@ fn late_response_after_reversal() {
 }
 
 #[test]
+fn bad_mac_reversed_a0() {
+    check(scenarios::bad_mac_reversed());
+}
+
+#[test]
 fn masked_logs() {
     let v = scenarios::normal_purchase();
     assert!(

@@ -14,6 +14,8 @@
 //!   journal's pending inquiry and reversal go out before the next purchase.
 //! * `late_response_after_reversal`: the 0210 arrives after the reversal; it is noted
 //!   and changes nothing.
+//! * `bad_mac_reversed_a0`: the 0210 fails the terminal's MAC check; the terminal
+//!   reverses with reason A0.
 //!
 //! Exits non-zero if any scenario fails.
 

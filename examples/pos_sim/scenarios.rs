@@ -484,6 +484,46 @@ pub fn late_response_after_reversal() -> Verdict {
     verdict(name, Some(&t), r)
 }
 
+/// Scenario 6: the response fails the terminal's MAC check; the terminal does not
+/// believe it and reverses with reason A0.
+pub fn bad_mac_reversed() -> Verdict {
+    let name = "bad_mac_reversed_a0";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict(name, None, Err(e.to_string())),
+    };
+    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(t) => t.with_response_check(|_| false),
+        Err(e) => return verdict(name, None, Err(e)),
+    };
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
+        let state = t.journal().get(id).map(|r| r.state.clone());
+        let reason = t
+            .trace
+            .iter()
+            .filter(|(out, _)| *out)
+            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+            .find(|m| m.mti().is_reversal())
+            .and_then(|m| m.field(39).and_then(|f| f.as_str().map(str::to_string)));
+        let reversed = host
+            .ledger
+            .lock()
+            .map(|l| l.entries().values().all(|e| e.reversed))
+            .unwrap_or(false);
+        let pass = matches!(state, Some(State::Reversed(_)))
+            && reason.as_deref() == Some("A0")
+            && reversed;
+        (
+            pass,
+            format!(
+                "response not trusted; reversal reason {reason:?}, journal {}",
+                state.map_or("?".into(), |s| s.to_string())
+            ),
+        )
+    });
+    verdict(name, Some(&t), r)
+}
+
 /// Every scenario, in order.
 pub fn all() -> Vec<Verdict> {
     vec![
@@ -493,5 +533,6 @@ pub fn all() -> Vec<Verdict> {
         lost_request_not_found(),
         crash_after_sending(),
         late_response_after_reversal(),
+        bad_mac_reversed(),
     ]
 }
