@@ -8,22 +8,10 @@ Usage: python3 tools/gen_interop_fixtures.py path/to/FIELDS.md tests/data/layout
 import json
 import re
 import sys
+
+from field_tables import sections
 from xml.sax.saxutils import quoteattr
 
-def sections(text):
-    out, cur, rows = {}, None, []
-    for line in text.splitlines():
-        m = re.match(r"^## (\S+)", line)
-        if m:
-            if cur:
-                out[cur] = rows
-            cur, rows = m.group(1), []
-            continue
-        if cur and line.startswith("| ") and not line.startswith("| field") and not line.startswith("|---"):
-            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
-    if cur:
-        out[cur] = rows
-    return out
 
 def jpos_class(cell):
     m = re.match(r"(\w+)\((\d+)(?:, pad=(true|false))?\)", cell)

@@ -6,6 +6,8 @@ Usage: python3 tools/gen_layouts.py path/to/FIELDS.md > src/spec/layouts.rs
 import re
 import sys
 
+from field_tables import sections
+
 CONTENT = {"n": "N", "a": "A", "an": "An", "anp": "Anp", "ans": "Ans", "ns": "Ns",
            "a/n": "An", "z": "Z", "x+n": "XN", "b": "B", "b (nominally ans)": "B"}
 # Subfield structures: (layout, field) -> (static name, Rust expression).
@@ -58,20 +60,6 @@ EXTRA = {
 
 SENSITIVE = {2: "pan", 34: "pan", 35: "track", 36: "track", 45: "track", 52: "secret"}
 
-def sections(text):
-    out, cur, rows = {}, None, []
-    for line in text.splitlines():
-        m = re.match(r"^## (\S+)", line)
-        if m:
-            if cur:
-                out[cur] = rows
-            cur, rows = m.group(1), []
-            continue
-        if cur and line.startswith("| ") and not line.startswith("| field") and not line.startswith("|---"):
-            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
-    if cur:
-        out[cur] = rows
-    return out
 
 def rust_str(s):
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -190,6 +190,17 @@ pub fn terminal(
     ))
 }
 
+/// A host and a terminal on fresh files, or the verdict explaining why not.
+fn setup(
+    name: &'static str,
+    config: JournalConfig,
+) -> Result<(SimHost, TermFiles, Terminal<TcpTransport>), Verdict> {
+    let host = SimHost::start().map_err(|e| verdict(name, None, Err(e.to_string())))?;
+    let files = TermFiles::new(name);
+    let t = terminal(&host, &files, config).map_err(|e| verdict(name, None, Err(e)))?;
+    Ok((host, files, t))
+}
+
 pub const CARD: Purchase<'static> = Purchase {
     pan: "4111111111111111",
     expiry: "2712",
@@ -252,14 +263,11 @@ fn mtis(t: &Terminal<TcpTransport>) -> Vec<String> {
 /// Scenario 1: A normal purchase: approved, settled, nothing to reverse.
 pub fn normal_purchase() -> Verdict {
     let name = "normal_purchase";
-    let (host, files) = match SimHost::start() {
-        Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
+    let (host, _files, t) = match setup(name, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(s) => s,
+        Err(v) => return v,
     };
-    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
-        Ok(t) => t,
-        Err(e) => return verdict(name, None, Err(e)),
-    };
+    let mut t = t;
     let r = t
         .purchase(&CARD)
         .map_err(|e| e.to_string())
@@ -298,16 +306,13 @@ pub fn lost_response_approved_kept() -> Verdict {
 }
 
 fn lost_response_approved_with(policy: AfterApproval, name: &'static str) -> Verdict {
-    let (host, files) = match SimHost::start() {
-        Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
-    };
     let mut config = JournalConfig::new(&ISO87_ASCII);
     config.after_approval = policy;
-    let mut t = match terminal(&host, &files, config) {
-        Ok(t) => t,
-        Err(e) => return verdict(name, None, Err(e)),
+    let (host, _files, t) = match setup(name, config) {
+        Ok(s) => s,
+        Err(v) => return v,
     };
+    let mut t = t;
     host.expect(&[Directive::DropResponse]);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
@@ -344,14 +349,11 @@ fn lost_response_approved_with(policy: AfterApproval, name: &'static str) -> Ver
 /// reversed.
 pub fn lost_request_not_found() -> Verdict {
     let name = "request_lost_inquiry_25";
-    let (host, files) = match SimHost::start() {
-        Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
+    let (host, _files, t) = match setup(name, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(s) => s,
+        Err(v) => return v,
     };
-    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
-        Ok(t) => t,
-        Err(e) => return verdict(name, None, Err(e)),
-    };
+    let mut t = t;
     host.expect(&[Directive::Ignore]);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
@@ -455,16 +457,13 @@ fn crash_midway(host: &SimHost, files: &TermFiles) -> Result<iso8583_wire::pos::
 /// late and does not undo the reversal.
 pub fn late_response_after_reversal() -> Verdict {
     let name = "late_response_after_reversal";
-    let (host, files) = match SimHost::start() {
-        Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
-    };
     let mut config = JournalConfig::new(&ISO87_ASCII);
     config.unknown_outcome = iso8583_wire::pos::journal::UnknownOutcome::Reverse;
-    let mut t = match terminal(&host, &files, config) {
-        Ok(t) => t,
-        Err(e) => return verdict(name, None, Err(e)),
+    let (host, _files, t) = match setup(name, config) {
+        Ok(s) => s,
+        Err(v) => return v,
     };
+    let mut t = t;
     host.expect(&[Directive::Delay(Duration::from_millis(600))]);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).and_then(|(id, _)| {
         // The late 0210 the host produced reaches the terminal now.
@@ -488,14 +487,11 @@ pub fn late_response_after_reversal() -> Verdict {
 /// believe it and reverses with reason A0.
 pub fn bad_mac_reversed() -> Verdict {
     let name = "bad_mac_reversed_a0";
-    let (host, files) = match SimHost::start() {
-        Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
+    let (host, _files, t) = match setup(name, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(s) => s,
+        Err(v) => return v,
     };
-    let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
-        Ok(t) => t.with_response_check(|_| false),
-        Err(e) => return verdict(name, None, Err(e)),
-    };
+    let mut t = t.with_response_check(|_| false);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
         let reason = t
