@@ -50,7 +50,73 @@ impl<'a> Message<'a> {
     /// Every byte must be accounted for: bytes after the last announced field are an
     /// error. Content is checked as the fields are located (digits in `n` fields, BCD
     /// nibbles, hex characters, character classes, length maxima).
+    #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
+        // Built in place and filled by the fast path, so that the common case does not
+        // copy the field table around.
+        let mut msg = Message {
+            spec,
+            input,
+            mti: Mti::from_valid_digits([0; 4]),
+            bitmap: Bitmap::new(),
+            present: Bitmap::new(),
+            fields_start: 0,
+            ends: [0u16; MAX_FIELD],
+        };
+        if msg.scan() {
+            Ok(msg)
+        } else {
+            Self::decode_detailed(spec, input)
+        }
+    }
+
+    /// Decodes with the detailed parsers alone, skipping the fast path.
+    ///
+    /// Gives the same result as [`Message::decode`], more slowly; it exists so that
+    /// tests and fuzz targets can check that the two paths agree.
+    ///
+    /// ```
+    /// use iso8583_wire::{Message, layouts::ISO87_ASCII};
+    ///
+    /// let wire = b"0800822000000000000004000000000000000315143015000124301";
+    /// assert!(Message::decode_without_fast_path(&ISO87_ASCII, wire)? == ISO87_ASCII.decode(wire)?);
+    /// # Ok::<(), iso8583_wire::DecodeError>(())
+    /// ```
+    #[doc(hidden)]
+    pub fn decode_without_fast_path(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+    ) -> Result<Message<'a>, DecodeError> {
+        Self::decode_detailed(spec, input)
+    }
+
+    /// The fast path (see [`crate::wire::scan`]): fills `self` from its input and says
+    /// whether the message is well formed.
+    fn scan(&mut self) -> bool {
+        let spec = self.spec;
+        let Some(found) = crate::wire::scan::scan(spec, self.input, &mut self.ends) else {
+            return false;
+        };
+        let mut present = found.words;
+        present[0] &= !(1u64 << 63);
+        if spec.bitmap.has_tertiary() {
+            present[1] &= !(1u64 << 63);
+        }
+        self.mti = found.mti;
+        self.bitmap = Bitmap::from_words(found.words);
+        self.present = Bitmap::from_words(present);
+        self.fields_start = found.fields_start as u16;
+        true
+    }
+
+    /// The detailed decoder: the nom parsers, field by field, with a precise error (or
+    /// a message the fast path was too strict for).
+    #[cold]
+    #[inline(never)]
+    fn decode_detailed(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+    ) -> Result<Message<'a>, DecodeError> {
         let total = input.len();
         if total == 0 {
             return Err(DecodeError {

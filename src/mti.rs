@@ -164,6 +164,12 @@ impl Mti {
         }
     }
 
+    /// An MTI from four values the caller has checked to be 0-9.
+    #[inline]
+    pub(crate) const fn from_valid_digits(d: [u8; 4]) -> Mti {
+        Mti(d)
+    }
+
     /// Parses two packed-BCD bytes.
     pub fn from_bcd(bytes: &[u8]) -> Result<Mti, MtiError> {
         match bytes {

@@ -100,6 +100,7 @@ fn round_trip(
     }
     let wire = b.to_bytes().unwrap();
     assert_eq!(wire.len(), b.encoded_len().unwrap());
+    paths_agree(spec, &wire);
     let msg = Message::decode(spec, &wire)
         .unwrap_or_else(|e| panic!("{}: {e}\n{}", spec.name, hex::encode(&wire)));
     assert_eq!(msg.mti().value(), mti);
@@ -113,7 +114,35 @@ fn round_trip(
     assert_eq!(&again[..], &wire[..]);
 }
 
+/// The decoder's fast path and its detailed parsers give the same answer: the same
+/// error, or messages with the same fields at the same places.
+fn paths_agree(spec: &'static MessageSpec<'static>, bytes: &[u8]) {
+    let fast = Message::decode(spec, bytes);
+    let detailed = Message::decode_without_fast_path(spec, bytes);
+    match (&fast, &detailed) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a.mti(), b.mti());
+            assert_eq!(a.bitmap(), b.bitmap());
+            let wires = |m: &Message<'_>| {
+                m.fields()
+                    .map(|f| (f.number(), f.wire().as_ptr(), f.wire().len()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(wires(a), wires(b), "{}: {}", spec.name, hex::encode(bytes));
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b),
+        _ => panic!(
+            "{}: fast path {:?} but detailed {:?} for {}",
+            spec.name,
+            fast.as_ref().err(),
+            detailed.as_ref().err(),
+            hex::encode(bytes)
+        ),
+    }
+}
+
 fn never_panics(spec: &'static MessageSpec<'static>, bytes: &[u8]) {
+    paths_agree(spec, bytes);
     if let Ok(msg) = Message::decode(spec, bytes) {
         // Whatever decodes must re-encode to the same bytes and display without panic.
         let again = MessageBuilder::from_message(&msg).to_bytes().unwrap();

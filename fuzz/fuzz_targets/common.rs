@@ -8,7 +8,19 @@ use iso8583_wire::{Message, MessageBuilder};
 /// message and encode again to the same bytes, and every view of it (dump, Debug,
 /// subfields, typed accessors, validation) works without panicking.
 pub fn check_decode(spec: &'static MessageSpec<'static>, data: &[u8]) {
-    let Ok(msg) = Message::decode(spec, data) else { return };
+    // The fast path and the detailed parsers agree.
+    let decoded = Message::decode(spec, data);
+    match (&decoded, &Message::decode_without_fast_path(spec, data)) {
+        (Ok(a), Ok(b)) => {
+            let places = |m: &Message<'_>| {
+                m.fields().map(|f| (f.number(), f.wire().as_ptr(), f.wire().len())).collect::<Vec<_>>()
+            };
+            assert!(a.bitmap() == b.bitmap() && places(a) == places(b), "paths disagree on fields");
+        }
+        (Err(a), Err(b)) => assert_eq!(a, b, "paths disagree on the error"),
+        (a, b) => panic!("fast path {:?}, detailed {:?}", a.as_ref().err(), b.as_ref().err()),
+    }
+    let Ok(msg) = decoded else { return };
     let once = MessageBuilder::from_message(&msg).to_bytes().expect("a decoded message re-encodes");
     let again = Message::decode(spec, &once).expect("re-encoded bytes decode");
     assert!(again == msg, "decode(encode(m)) != m");

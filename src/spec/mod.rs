@@ -677,23 +677,28 @@ impl core::fmt::Debug for MessageSpec<'_> {
 
 /// How the decoder's fast path sizes a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub(crate) enum FastSize {
     /// Not a data field of the layout.
     Undefined,
-    /// A fixed number of bytes.
-    Fixed(u16),
-    /// An ASCII length prefix of 1-4 digits giving the bytes that follow.
-    AsciiBytes { digits: u8, max: u16 },
-    /// A BCD length prefix of 1-2 bytes giving the bytes that follow.
-    BcdBytes { bytes: u8, max: u16 },
-    /// A BCD length prefix of 1-2 bytes giving the digits of packed-BCD data.
-    BcdDigits { bytes: u8, max: u16 },
+    /// A fixed number of bytes (`FastField::len`).
+    Fixed,
+    /// An ASCII length prefix of `FastField::prefix` digits giving the bytes that
+    /// follow (at most `FastField::len`).
+    AsciiBytes,
+    /// A BCD length prefix of `FastField::prefix` bytes giving the bytes that follow.
+    BcdBytes,
+    /// A BCD length prefix of `FastField::prefix` bytes giving the digits of
+    /// packed-BCD data.
+    BcdDigits,
     /// Anything else: the general path.
     General,
 }
 
-/// How the decoder's fast path checks a field's bytes.
+/// How the decoder's fast path checks a field's bytes. Each variant is one byte, so
+/// that the scanner compares checks cheaply when it joins fields into runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub(crate) enum FastCheck {
     /// Raw binary: nothing to check.
     None,
@@ -703,8 +708,16 @@ pub(crate) enum FastCheck {
     Printable,
     /// Packed BCD with an even number of digits: every nibble 0-9.
     BcdDigits,
-    /// One table lookup per byte for this class.
-    Class(Content),
+    /// ASCII letters (`a`).
+    Letters,
+    /// ASCII letters and digits (`an`).
+    Alnum,
+    /// ASCII letters, digits and space (`anp`).
+    AlnumSpace,
+    /// Printable ASCII but letters (`ns`).
+    NoLetters,
+    /// Digits and `=` (`z` in ASCII).
+    Track,
     /// The general content check.
     General,
 }
@@ -714,31 +727,39 @@ pub(crate) enum FastCheck {
 pub(crate) struct FastField {
     pub size: FastSize,
     pub check: FastCheck,
+    /// Length prefix size: ASCII digits or BCD bytes.
+    pub prefix: u8,
+    /// Fixed wire size, or the prefix's maximum.
+    pub len: u16,
 }
 
 impl FastField {
     const UNDEFINED: FastField = FastField {
         size: FastSize::Undefined,
         check: FastCheck::General,
+        prefix: 0,
+        len: 0,
     };
 
     /// The general path for everything.
     pub(crate) const GENERAL: FastField = FastField {
         size: FastSize::General,
         check: FastCheck::General,
+        prefix: 0,
+        len: 0,
     };
 
     /// The compact view of `spec`.
     const fn of(spec: &FieldSpec<'_>) -> FastField {
         // Units equal bytes for one-byte-per-unit encodings; BCD numerics differ.
         let bytewise = matches!(spec.encoding, Encoding::Ascii | Encoding::Binary);
-        let size = match spec.length {
+        let (size, prefix, len) = match spec.length {
             Length::Fixed(n) => {
                 let wire = spec.wire_len_for_units(n as usize);
                 if wire <= u16::MAX as usize {
-                    FastSize::Fixed(wire as u16)
+                    (FastSize::Fixed, 0, wire as u16)
                 } else {
-                    FastSize::General
+                    (FastSize::General, 0, 0)
                 }
             }
             Length::Var(p)
@@ -749,23 +770,18 @@ impl FastField {
                     && p.digits >= 1
                     && p.digits <= 4 =>
             {
-                FastSize::BcdDigits {
-                    bytes: p.wire_len() as u8,
-                    max: p.max,
-                }
+                (FastSize::BcdDigits, p.wire_len() as u8, p.max)
             }
             Length::Var(p) if bytewise => match p.encoding {
-                PrefixEncoding::Ascii if p.digits >= 1 && p.digits <= 4 => FastSize::AsciiBytes {
-                    digits: p.digits,
-                    max: p.max,
-                },
-                PrefixEncoding::Bcd if p.digits >= 1 && p.digits <= 4 => FastSize::BcdBytes {
-                    bytes: p.wire_len() as u8,
-                    max: p.max,
-                },
-                _ => FastSize::General,
+                PrefixEncoding::Ascii if p.digits >= 1 && p.digits <= 4 => {
+                    (FastSize::AsciiBytes, p.digits, p.max)
+                }
+                PrefixEncoding::Bcd if p.digits >= 1 && p.digits <= 4 => {
+                    (FastSize::BcdBytes, p.wire_len() as u8, p.max)
+                }
+                _ => (FastSize::General, 0, 0),
             },
-            Length::Var(_) => FastSize::General,
+            Length::Var(_) => (FastSize::General, 0, 0),
         };
         // A fast check that fails is retried with the general one (which allows
         // padding and Latin-1), so the fast checks only need to be exact when they pass.
@@ -776,13 +792,19 @@ impl FastField {
                 FastCheck::BcdDigits
             }
             (Encoding::Ascii, Content::Ans) => FastCheck::Printable,
-            (
-                Encoding::Ascii,
-                Content::A | Content::An | Content::Anp | Content::Ns | Content::Z,
-            ) => FastCheck::Class(spec.content),
+            (Encoding::Ascii, Content::A) => FastCheck::Letters,
+            (Encoding::Ascii, Content::An) => FastCheck::Alnum,
+            (Encoding::Ascii, Content::Anp) => FastCheck::AlnumSpace,
+            (Encoding::Ascii, Content::Ns) => FastCheck::NoLetters,
+            (Encoding::Ascii, Content::Z) => FastCheck::Track,
             _ => FastCheck::General,
         };
-        FastField { size, check }
+        FastField {
+            size,
+            check,
+            prefix,
+            len,
+        }
     }
 }
 

@@ -7,80 +7,156 @@
 //! a time where the class allows it.
 
 use super::decode::{check_content, read_prefix, units_for_wire};
-use crate::spec::{Counts, FastCheck, FastField, FastSize, FieldSpec, Length};
+use crate::spec::{Content, Counts, FastCheck, FastField, FastSize, FieldSpec, Length};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
-/// Applies `ok` to `data` eight bytes at a time: short data is padded with `pad` (a
-/// byte `ok` accepts), a ragged end is covered by an overlapping last word.
+/// `b` in every byte of a word.
 #[inline(always)]
-fn all_words(data: &[u8], pad: u8, ok: impl Fn(u64) -> bool) -> bool {
+pub(crate) const fn splat(b: u8) -> u64 {
+    b as u64 * ONES
+}
+
+/// Little-endian word of the eight bytes at `at`, if `data` holds them.
+#[inline(always)]
+pub(crate) fn word_at(data: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 8] = data.get(at..at.checked_add(8)?)?.try_into().ok()?;
+    Some(u64::from_le_bytes(b))
+}
+
+/// Little-endian word of the four bytes at `at`, if `data` holds them.
+#[inline(always)]
+fn half_at(data: &[u8], at: usize) -> Option<u64> {
+    let b: [u8; 4] = data.get(at..at.checked_add(4)?)?.try_into().ok()?;
+    Some(u64::from(u32::from_le_bytes(b)))
+}
+
+/// Up to eight bytes as one word, without copying: four or more bytes as two
+/// overlapping halves (every byte lands in the word, some twice), fewer byte by byte
+/// over a word of `pad`.
+#[inline(always)]
+fn short_word(data: &[u8], pad: u8) -> u64 {
+    let n = data.len();
+    if n >= 4 {
+        let lo = half_at(data, 0).unwrap_or(splat(pad));
+        let hi = half_at(data, n - 4).unwrap_or(splat(pad));
+        return lo | hi << 32;
+    }
+    let mut w = splat(pad);
+    for (i, &c) in data.iter().enumerate() {
+        let shift = 8 * i;
+        w = (w & !(0xFF << shift)) | (u64::from(c) << shift);
+    }
+    w
+}
+
+/// Applies `bad` to `data` eight bytes at a time and says whether no word had a bad
+/// byte: data of up to eight bytes is read as one word ([`short_word`]), a ragged end
+/// is covered by an overlapping last word. `bad` returns a nonzero mask for a word with
+/// a byte it refuses, judging each byte on its own (bytes may be seen twice, `pad`
+/// fills gaps). No early exit: the loop stays straight-line.
+#[inline(always)]
+fn all_words(data: &[u8], pad: u8, bad: impl Fn(u64) -> u64) -> bool {
     let n = data.len();
     if n <= 8 {
-        let mut b = [pad; 8];
-        if let (Some(dst), Some(src)) = (b.get_mut(..n), data.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        return ok(u64::from_le_bytes(b));
+        return bad(short_word(data, pad)) == 0;
     }
-    let word = |at: usize| {
-        let mut b = [pad; 8];
-        if let Some(src) = data.get(at..at + 8) {
-            b.copy_from_slice(src);
-        }
-        u64::from_le_bytes(b)
-    };
+    let mut acc = 0u64;
     let mut i = 0;
     while i + 8 <= n {
-        if !ok(word(i)) {
-            return false;
-        }
+        acc |= bad(word_at(data, i).unwrap_or(splat(pad)));
         i += 8;
     }
-    i == n || ok(word(n - 8))
+    if i != n {
+        acc |= bad(word_at(data, n - 8).unwrap_or(splat(pad)));
+    }
+    acc == 0
 }
 
-/// Whether all eight bytes are ASCII digits.
+/// Nonzero unless all eight bytes are ASCII digits.
 #[inline(always)]
-fn digits_word(x: u64) -> bool {
-    // Every byte 0x30..=0x3F, and adding 6 keeps it there (low nibble <= 9).
-    x & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030
-        && x.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0 == 0x3030_3030_3030_3030
+const fn digits_bad(x: u64) -> u64 {
+    // Every byte 0x30..=0x3F, and adding 6 keeps it there (low nibble <= 9). A carry
+    // out of a byte needs a byte that already fails the first test.
+    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    ((x & HIGH_NIBBLES) ^ splat(0x30))
+        | ((x.wrapping_add(splat(0x06)) & HIGH_NIBBLES) ^ splat(0x30))
 }
 
-/// Whether all eight bytes are printable ASCII (0x20..=0x7E).
+/// Nonzero unless all eight bytes are printable ASCII (0x20..=0x7E).
 #[inline(always)]
-fn printable_word(x: u64) -> bool {
+const fn printable_bad(x: u64) -> u64 {
     // With all high bits clear: a byte below 0x20 borrows, and 0x7F is the only byte
-    // that becomes zero when xored with 0x7F.
-    let below = x.wrapping_sub(0x2020_2020_2020_2020) & !x & HIGHS;
-    let y = x ^ 0x7F7F_7F7F_7F7F_7F7F;
-    let del = y.wrapping_sub(ONES) & !y & HIGHS;
-    x & HIGHS == 0 && below | del == 0
+    // that becomes zero when xored with 0x7F. Borrows between bytes start at a byte
+    // that is already refused.
+    let below = x.wrapping_sub(splat(0x20)) & !x;
+    let y = x ^ splat(0x7F);
+    let del = y.wrapping_sub(ONES) & !y;
+    (x | below | del) & HIGHS
+}
+
+/// Nonzero unless every nibble of all eight bytes is 0-9.
+#[inline(always)]
+const fn bcd_bad(x: u64) -> u64 {
+    // Adding 6 to a nibble above 9 carries out of it.
+    let lo = x & splat(0x0F);
+    let hi = (x >> 4) & splat(0x0F);
+    ((lo + splat(0x06)) | (hi + splat(0x06))) & splat(0x10)
 }
 
 /// Whether every nibble of every byte is 0-9.
 #[inline]
 pub(crate) fn all_bcd_digits(data: &[u8]) -> bool {
-    // Adding 6 to a nibble above 9 carries out of it.
-    all_words(data, 0, |x| {
-        let lo = x & 0x0F0F_0F0F_0F0F_0F0F;
-        let hi = (x >> 4) & 0x0F0F_0F0F_0F0F_0F0F;
-        ((lo + 0x0606_0606_0606_0606) | (hi + 0x0606_0606_0606_0606)) & 0x1010_1010_1010_1010 == 0
-    })
+    all_words(data, 0, bcd_bad)
 }
 
 /// Whether every byte is an ASCII digit.
 #[inline]
 pub(crate) fn all_digits(data: &[u8]) -> bool {
-    all_words(data, b'0', digits_word)
+    all_words(data, b'0', digits_bad)
 }
 
 /// Whether every byte is printable ASCII (0x20..=0x7E).
 #[inline]
 pub(crate) fn all_printable_ascii(data: &[u8]) -> bool {
-    all_words(data, b' ', printable_word)
+    all_words(data, b' ', printable_bad)
+}
+
+/// Each byte of `x` in `lo..=hi` gets its high bit set (bytes of `x` must be below 0x80).
+#[inline(always)]
+const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    x.wrapping_add(splat(0x80 - lo)) & !x.wrapping_add(splat(0x7F - hi)) & HIGHS
+}
+
+/// Nonzero unless all eight bytes are ASCII letters or digits (or spaces, with
+/// `space`).
+#[inline(always)]
+const fn alnum_bad(x: u64, space: bool) -> u64 {
+    let mut ok = in_range(x, b'0', b'9') | in_range(x | splat(0x20), b'a', b'z');
+    if space {
+        ok |= in_range(x, b' ', b' ');
+    }
+    (x | !ok) & HIGHS
+}
+
+/// Whether every byte of `data` passes `check` (exact when it says yes; the general
+/// check has the last word when it says no).
+#[inline]
+pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
+    let class = |content: Content| data.iter().fold(true, |ok, &c| ok & content.allows(c));
+    match check {
+        FastCheck::None => true,
+        FastCheck::Digits => all_digits(data),
+        FastCheck::Printable => all_printable_ascii(data),
+        FastCheck::BcdDigits => all_bcd_digits(data),
+        FastCheck::Alnum => all_words(data, b'0', |x| alnum_bad(x, false)),
+        FastCheck::AlnumSpace => all_words(data, b'0', |x| alnum_bad(x, true)),
+        FastCheck::Letters => class(Content::A),
+        FastCheck::NoLetters => class(Content::Ns),
+        FastCheck::Track => class(Content::Z),
+        FastCheck::General => false,
+    }
 }
 
 /// Bytes the field at the start of `input` takes, if it is whole and its content is
@@ -89,9 +165,9 @@ pub(crate) fn all_printable_ascii(data: &[u8]) -> bool {
 #[inline]
 pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
     let (prefix, wire, units) = match fast.size {
-        FastSize::Fixed(wire) => (0, usize::from(wire), None),
-        FastSize::AsciiBytes { digits, max } => {
-            let d = usize::from(digits);
+        FastSize::Fixed => (0, usize::from(fast.len), None),
+        FastSize::AsciiBytes => {
+            let d = usize::from(fast.prefix);
             let raw = input.get(..d)?;
             let mut n = 0usize;
             for &c in raw {
@@ -101,13 +177,13 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
                 }
                 n = n * 10 + usize::from(v);
             }
-            if n > usize::from(max) {
+            if n > usize::from(fast.len) {
                 return None;
             }
             (d, n, Some(n))
         }
-        FastSize::BcdBytes { bytes, max } | FastSize::BcdDigits { bytes, max } => {
-            let b = usize::from(bytes);
+        FastSize::BcdBytes | FastSize::BcdDigits => {
+            let b = usize::from(fast.prefix);
             let raw = input.get(..b)?;
             let mut n = 0usize;
             for &c in raw {
@@ -117,26 +193,19 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
                 }
                 n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
             }
-            if n > usize::from(max) {
+            if n > usize::from(fast.len) {
                 return None;
             }
             match fast.size {
                 // Digits of packed BCD: two per byte.
-                FastSize::BcdDigits { .. } => (b, n.div_ceil(2), Some(n)),
+                FastSize::BcdDigits => (b, n.div_ceil(2), Some(n)),
                 _ => (b, n, Some(n)),
             }
         }
         FastSize::General | FastSize::Undefined => return general_len(spec, input),
     };
     let data = input.get(prefix..prefix + wire)?;
-    let fast_ok = match fast.check {
-        FastCheck::None => true,
-        FastCheck::Digits => all_digits(data),
-        FastCheck::Printable => all_printable_ascii(data),
-        FastCheck::BcdDigits => all_bcd_digits(data),
-        FastCheck::Class(content) => data.iter().all(|&c| content.allows(c)),
-        FastCheck::General => false,
-    };
+    let fast_ok = passes(fast.check, data);
     if fast_ok {
         return Some(prefix + wire);
     }

@@ -10,6 +10,7 @@ mod ebcdic_tables;
 pub(crate) mod encode;
 pub(crate) mod fast;
 pub mod hex;
+pub(crate) mod scan;
 
 use crate::spec::{Content, Encoding, FieldSpec};
 

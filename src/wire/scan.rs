@@ -1,0 +1,291 @@
+//! The decoder's fast path: one pass over a well-formed message, no diagnostics.
+//!
+//! [`scan`] locates every field and checks its content, but answers only "fine" or
+//! "not fine". On "not fine" the decoder starts over with the detailed parsers, which
+//! either explain the failure or accept what the fast checks were too strict for
+//! (padding, Latin-1, classes without a fast check). So the fast path only has to be
+//! exact when it accepts.
+//!
+//! What makes it fast:
+//! * the bitmaps are walked as raw words (leading-zero count per field);
+//! * sizes come from the layout's compact table ([`FastField`]), one entry per field;
+//! * content is checked in *runs*: consecutive fields checked the same way (say
+//!   fields 3 to 25 of a 0200, all ASCII digits) are checked as one byte range, eight
+//!   bytes at a time, instead of field by field;
+//! * hex bitmaps are decoded eight characters at a time.
+
+use super::fast::{self, splat, word_at};
+use crate::bitmap::MAX_FIELD;
+use crate::mti::{Mti, MtiEncoding};
+use crate::spec::{BitmapEncoding, FastCheck, FastField, FastSize, MessageSpec};
+
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// What a successful scan found, besides the field ends.
+pub(crate) struct Scanned {
+    pub mti: Mti,
+    /// The bitmaps as received.
+    pub words: [u64; 3],
+    /// Offset of the first data field.
+    pub fields_start: usize,
+}
+
+/// Each byte of `x` in `lo..=hi` gets its high bit set (bytes of `x` below 0x80).
+#[inline(always)]
+const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    x.wrapping_add(splat(0x80 - lo)) & !x.wrapping_add(splat(0x7F - hi)) & HIGHS
+}
+
+/// Eight hex characters (either case) as a 32-bit number, first character most
+/// significant.
+#[inline(always)]
+fn hex8(x: u64) -> Option<u32> {
+    let digit = in_range(x, b'0', b'9');
+    let letter = in_range(x | splat(0x20), b'a', b'f');
+    if x & HIGHS != 0 || digit | letter != HIGHS {
+        return None;
+    }
+    // Nibble values: the low nibble, plus 9 for letters ('A' is 0x41).
+    let v = (x & splat(0x0F)) + (letter >> 7) * 9;
+    // Gather the nibbles, first character (lowest byte) on top.
+    let v = v.swap_bytes();
+    let v = (v | (v >> 4)) & 0x00FF_00FF_00FF_00FF;
+    let v = (v | (v >> 8)) & 0x0000_FFFF_0000_FFFF;
+    let v = (v | (v >> 16)) & 0xFFFF_FFFF;
+    Some(v as u32)
+}
+
+/// One bitmap at `at`.
+#[inline(always)]
+fn bitmap_at(encoding: BitmapEncoding, input: &[u8], at: usize) -> Option<(u64, usize)> {
+    match encoding {
+        BitmapEncoding::Binary => Some((word_at(input, at)?.swap_bytes(), at + 8)),
+        BitmapEncoding::HexAscii => {
+            let hi = hex8(word_at(input, at)?)?;
+            let lo = hex8(word_at(input, at + 8)?)?;
+            Some(((u64::from(hi) << 32) | u64::from(lo), at + 16))
+        }
+    }
+}
+
+/// The MTI at `at`.
+#[inline(always)]
+fn mti_at(encoding: MtiEncoding, input: &[u8], at: usize) -> Option<(Mti, usize)> {
+    match encoding {
+        MtiEncoding::Ascii => {
+            let raw: [u8; 4] = input.get(at..at + 4)?.try_into().ok()?;
+            let x = u64::from(u32::from_le_bytes(raw)) | (splat(b'0') << 32);
+            if in_range(x, b'0', b'9') != HIGHS || x & HIGHS != 0 {
+                return None;
+            }
+            Some((Mti::from_valid_digits(raw.map(|c| c - b'0')), at + 4))
+        }
+        MtiEncoding::Bcd => Some((Mti::from_bcd(input.get(at..at + 2)?).ok()?, at + 2)),
+        MtiEncoding::Ebcdic(_) => {
+            let rest = input.get(at..)?;
+            let (after, mti) = super::decode::mti(encoding)(rest).ok()?;
+            Some((mti, input.len() - after.len()))
+        }
+    }
+}
+
+/// Whether `check` also accepts the bytes of an ASCII (digits) or BCD length prefix,
+/// so that a run may continue through the prefix.
+#[inline(always)]
+fn run_spans_prefix(check: FastCheck, ascii_prefix: bool) -> bool {
+    if ascii_prefix {
+        !matches!(check, FastCheck::Letters | FastCheck::General)
+    } else {
+        matches!(check, FastCheck::BcdDigits | FastCheck::None)
+    }
+}
+
+/// Checks one run of bytes.
+#[inline(always)]
+fn run_ok(check: FastCheck, data: &[u8]) -> bool {
+    check == FastCheck::None || fast::passes(check, data)
+}
+
+/// The length a 1-4 digit ASCII prefix at `at` announces.
+#[inline(always)]
+fn ascii_prefix(input: &[u8], at: usize, digits: u8) -> Option<usize> {
+    let raw = input.get(at..at + usize::from(digits))?;
+    let mut n = 0usize;
+    for &c in raw {
+        let v = c.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n * 10 + usize::from(v);
+    }
+    Some(n)
+}
+
+/// The number a 1-2 byte BCD prefix at `at` announces.
+#[inline(always)]
+fn bcd_prefix(input: &[u8], at: usize, bytes: u8) -> Option<usize> {
+    let raw = input.get(at..at + usize::from(bytes))?;
+    let mut n = 0usize;
+    for &c in raw {
+        let (hi, lo) = (c >> 4, c & 0xF);
+        if hi > 9 || lo > 9 {
+            return None;
+        }
+        n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
+    }
+    Some(n)
+}
+
+/// Any field but a fixed one joining the run: sizes it, closes the run if the field
+/// does not join it, and returns where the field ends.
+#[inline(never)]
+fn field(
+    spec: &MessageSpec<'_>,
+    input: &[u8],
+    n: usize,
+    f: FastField,
+    pos: usize,
+    run_start: &mut usize,
+    run: &mut FastCheck,
+) -> Option<usize> {
+    let (data_start, end) = match f.size {
+        FastSize::Fixed => (pos, pos + usize::from(f.len)),
+        FastSize::AsciiBytes => {
+            let len = ascii_prefix(input, pos, f.prefix)?;
+            if len > usize::from(f.len) {
+                return None;
+            }
+            let start = pos + usize::from(f.prefix);
+            (start, start + len)
+        }
+        FastSize::BcdBytes => {
+            let len = bcd_prefix(input, pos, f.prefix)?;
+            if len > usize::from(f.len) {
+                return None;
+            }
+            let start = pos + usize::from(f.prefix);
+            (start, start + len)
+        }
+        FastSize::BcdDigits => {
+            let digits = bcd_prefix(input, pos, f.prefix)?;
+            if digits > usize::from(f.len) {
+                return None;
+            }
+            let start = pos + usize::from(f.prefix);
+            (start, start + digits.div_ceil(2))
+        }
+        FastSize::General | FastSize::Undefined => (pos, pos),
+    };
+    if matches!(f.size, FastSize::General | FastSize::Undefined) || f.check == FastCheck::General {
+        // Close the run, then size and check this field the general way.
+        if !run_ok(*run, input.get(*run_start..pos)?) {
+            return None;
+        }
+        let fspec = spec.fields.get(n)?.as_ref()?;
+        let end = pos + fast::field_len(f, fspec, input.get(pos..)?)?;
+        *run_start = end;
+        *run = FastCheck::None;
+        return Some(end);
+    }
+    let extends = f.check == *run
+        && (data_start == pos || run_spans_prefix(*run, f.size == FastSize::AsciiBytes));
+    if !extends {
+        if !run_ok(*run, input.get(*run_start..pos)?) {
+            return None;
+        }
+        *run_start = data_start;
+        *run = f.check;
+    }
+    Some(end)
+}
+
+/// Scans `input` as a message of `spec`, filling `ends` with the end offset of each
+/// present data field (by rank). `None` when anything is off, or when the message needs
+/// checks the fast path does not make; the caller then runs the detailed decoder.
+#[inline]
+pub(crate) fn scan(
+    spec: &MessageSpec<'_>,
+    input: &[u8],
+    ends: &mut [u16; MAX_FIELD],
+) -> Option<Scanned> {
+    let total = input.len();
+    if total > usize::from(u16::MAX) {
+        return None;
+    }
+    let (mti, mut pos) = mti_at(spec.mti, input, spec.header_len())?;
+
+    let encoding = spec.bitmap.encoding;
+    let mut words = [0u64; 3];
+    let (primary, p) = bitmap_at(encoding, input, pos)?;
+    pos = p;
+    words[0] = primary;
+    let tertiary = spec.bitmap.has_tertiary();
+    if primary >> 63 == 1 {
+        if spec.bitmap.max_bitmaps < 2 {
+            return None;
+        }
+        let (secondary, p) = bitmap_at(encoding, input, pos)?;
+        pos = p;
+        words[1] = secondary;
+        if tertiary && secondary >> 63 == 1 {
+            let (third, p) = bitmap_at(encoding, input, pos)?;
+            pos = p;
+            words[2] = third;
+        }
+    }
+    let fields_start = pos;
+    let mut present = words;
+    present[0] &= !(1u64 << 63);
+    if tertiary {
+        present[1] &= !(1u64 << 63);
+    }
+
+    // The pending run: bytes `run_start..pos` all to be checked with `run`. Positions
+    // may run past the end of the input for a while: every read goes through `get`,
+    // and the end must match exactly.
+    let mut run_start = pos;
+    let mut run = FastCheck::None;
+    let mut rank = 0usize;
+    for (w, word) in present.into_iter().enumerate() {
+        // Field `64w + 1` at bit 0, so that the lowest set bit is the next field.
+        let mut bits = word.reverse_bits();
+        while bits != 0 {
+            let n = w * 64 + bits.trailing_zeros() as usize + 1;
+            bits &= bits - 1;
+            let f: FastField = *spec.fast.get(n)?;
+            if f.size == FastSize::Fixed {
+                if f.check != run {
+                    // A fixed field checked another way: close the run, start one.
+                    if !run_ok(run, input.get(run_start..pos)?) {
+                        return None;
+                    }
+                    run_start = pos;
+                    run = f.check;
+                    if run == FastCheck::General {
+                        run = FastCheck::None;
+                        pos = field(spec, input, n, f, pos, &mut run_start, &mut run)?;
+                        *ends.get_mut(rank)? = pos as u16;
+                        rank += 1;
+                        continue;
+                    }
+                }
+                pos += usize::from(f.len);
+            } else {
+                pos = field(spec, input, n, f, pos, &mut run_start, &mut run)?;
+            }
+            *ends.get_mut(rank)? = pos as u16;
+            rank += 1;
+        }
+    }
+    if pos != total || !run_ok(run, input.get(run_start..pos)?) {
+        return None;
+    }
+    Some(Scanned {
+        mti,
+        words,
+        fields_start,
+    })
+}
+
+#[cfg(test)]
+mod tests;
