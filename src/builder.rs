@@ -89,6 +89,24 @@ number_value!(u8, u16, u32, u64, usize);
 #[derive(Debug, Clone, Copy)]
 enum Slot<'v> {
     Absent,
+    /// A value already in its wire form, with its length prefix worked out when it was
+    /// set: encoding only copies (the common case: text in ASCII fields, raw bytes in
+    /// binary ones, fields of a decoded message).
+    Ready {
+        prefix: [u8; MAX_READY_PREFIX],
+        prefix_len: u8,
+        data: &'v [u8],
+        /// Units of the value (kept so the value can be read back as a source).
+        units: usize,
+    },
+    /// A short ready value copied into the slot with its prefix (`wire[..len]`):
+    /// encoding stores the whole block and moves on by `len`.
+    Packed {
+        wire: [u8; PACKED],
+        len: u8,
+        prefix_len: u8,
+        units: u8,
+    },
     Source(Source<'v>),
     Number(u64),
     /// A short value copied into the builder (see `set_copied`).
@@ -97,6 +115,66 @@ enum Slot<'v> {
 
 /// Longest value [`MessageBuilder::set_copied`] keeps inside the builder.
 pub const INLINE: usize = 14;
+
+/// Longest length prefix a ready slot holds (LLLL).
+const MAX_READY_PREFIX: usize = 4;
+
+/// Longest prefix-and-value a packed slot holds.
+const PACKED: usize = 32;
+
+/// The ready form of `source` for field `spec`, when its wire bytes are the source's
+/// own bytes (no padding, no conversion): the prefix is written once, here.
+fn ready<'v>(spec: &FieldSpec<'_>, source: Source<'v>) -> Option<Slot<'v>> {
+    use crate::spec::Encoding;
+    let (data, units) = match source {
+        Source::Wire(data, units) => (data, units),
+        Source::Bytes(data) => {
+            if !matches!(spec.encoding, Encoding::Ascii | Encoding::Binary) {
+                return None;
+            }
+            match spec.length {
+                Length::Fixed(n) if usize::from(n) != data.len() => return None,
+                _ => (data, data.len()),
+            }
+        }
+        Source::Hex(_) => return None,
+    };
+    let mut sink = SliceSink {
+        buf: &mut [0u8; MAX_READY_PREFIX],
+        pos: 0,
+    };
+    encode::write_prefix(spec, units, data.len(), &mut sink);
+    let prefix_len = sink.pos;
+    if prefix_len > MAX_READY_PREFIX {
+        return None;
+    }
+    let mut prefix = [0u8; MAX_READY_PREFIX];
+    if let (Some(dst), Some(src)) = (prefix.get_mut(..prefix_len), sink.buf.get(..prefix_len)) {
+        dst.copy_from_slice(src);
+    }
+    let total = prefix_len + data.len();
+    if total <= PACKED && units <= usize::from(u8::MAX) {
+        let mut wire = [0u8; PACKED];
+        if let (Some(p), Some(d)) = (wire.get_mut(..prefix_len), prefix.get(..prefix_len)) {
+            p.copy_from_slice(d);
+        }
+        if let Some(d) = wire.get_mut(prefix_len..total) {
+            d.copy_from_slice(data);
+        }
+        return Some(Slot::Packed {
+            wire,
+            len: total as u8,
+            prefix_len: prefix_len as u8,
+            units: units as u8,
+        });
+    }
+    Some(Slot::Ready {
+        prefix,
+        prefix_len: prefix_len as u8,
+        data,
+        units,
+    })
+}
 
 /// Builds a message field by field and encodes it.
 ///
@@ -140,7 +218,8 @@ impl<'v> MessageBuilder<'v> {
         for f in msg.fields() {
             let n = f.number();
             if let Some(slot) = b.slots.get_mut(n) {
-                *slot = Slot::Source(Source::Wire(f.data(), f.len()));
+                let source = Source::Wire(f.data(), f.len());
+                *slot = ready(f.spec(), source).unwrap_or(Slot::Source(source));
                 b.present.set(n).ok();
                 b.record_len(n, f.wire().len());
             }
@@ -209,7 +288,10 @@ impl<'v> MessageBuilder<'v> {
                 let source = source_for(spec, value).map_err(|k| EncodeError::field(n, k))?;
                 let plan =
                     encode::plan(spec, source, true).map_err(|k| EncodeError::field(n, k))?;
-                (Slot::Source(source), plan.total)
+                (
+                    ready(spec, source).unwrap_or(Slot::Source(source)),
+                    plan.total,
+                )
             }
         };
         let (slot, total) = slot;
@@ -282,26 +364,31 @@ impl<'v> MessageBuilder<'v> {
 
     /// The bitmap an encoder writes (extension bits included).
     pub fn bitmap(&self) -> Bitmap {
-        let tertiary = self.spec.bitmap.has_tertiary();
-        let mut map = self.present;
-        map.set_extension_bits(tertiary);
-        if self.min_bitmaps >= 2 {
-            map.set(1).ok();
-        }
-        if self.min_bitmaps >= 3 && tertiary {
-            map.set(65).ok();
-        }
-        map
+        Bitmap::from_words(self.wire_bitmaps().0)
     }
 
-    fn bitmap_count(&self, map: &Bitmap) -> usize {
-        if !map.is_set(1) {
-            1
-        } else if self.spec.bitmap.has_tertiary() && map.is_set(65) {
-            3
+    /// The bitmap words to write, extension bits included, and how many to write.
+    #[inline]
+    fn wire_bitmaps(&self) -> ([u64; 3], usize) {
+        const EXTENSION: u64 = 1 << 63;
+        let tertiary = self.spec.bitmap.has_tertiary();
+        let mut words = self.present.words();
+        let [_, second_word, third_word] = words;
+        // In a tertiary layout, bit 65 is the third bitmap's presence bit, not data.
+        let second_data = if tertiary {
+            second_word & !EXTENSION
         } else {
-            2
+            second_word
+        };
+        let third = tertiary && (third_word != 0 || self.min_bitmaps >= 3);
+        let second = third || second_data != 0 || self.min_bitmaps >= 2;
+        if second {
+            words[0] |= EXTENSION;
         }
+        if tertiary {
+            words[1] = second_data | if third { EXTENSION } else { 0 };
+        }
+        (words, 1 + usize::from(second) + usize::from(third))
     }
 
     fn field_spec(&self, n: usize) -> Result<&'v FieldSpec<'v>, EncodeError> {
@@ -317,7 +404,7 @@ impl<'v> MessageBuilder<'v> {
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
         // Field sizes are known from when each value was set.
         let mut len = self.spec.header_len() + self.spec.mti.wire_len();
-        len += self.bitmap_count(&self.bitmap()) * self.spec.bitmap.wire_len();
+        len += self.wire_bitmaps().1 * self.spec.bitmap.wire_len();
         Ok(len + self.fields_len)
     }
 
@@ -331,6 +418,24 @@ impl<'v> MessageBuilder<'v> {
             Slot::Absent => Err(EncodeError::field(n, EncodeErrorKind::UndefinedField)),
             Slot::Source(src) => {
                 let plan = encode::plan(spec, src, false).map_err(|k| EncodeError::field(n, k))?;
+                Ok(f(spec, &plan))
+            }
+            Slot::Ready { data, units, .. } => {
+                let plan = encode::plan(spec, Source::Wire(data, units), false)
+                    .map_err(|k| EncodeError::field(n, k))?;
+                Ok(f(spec, &plan))
+            }
+            Slot::Packed {
+                wire,
+                len,
+                prefix_len,
+                units,
+            } => {
+                let data = wire
+                    .get(usize::from(prefix_len)..usize::from(len))
+                    .unwrap_or(&[]);
+                let plan = encode::plan(spec, Source::Wire(data, usize::from(units)), false)
+                    .map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(spec, &plan))
             }
             Slot::Number(v) => {
@@ -350,7 +455,8 @@ impl<'v> MessageBuilder<'v> {
         }
     }
 
-    fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
+    /// Writes the header, MTI and bitmaps.
+    fn write_head(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
         let header_len = self.spec.header_len();
         if self.header.len() != header_len {
             return Err(EncodeError {
@@ -363,52 +469,132 @@ impl<'v> MessageBuilder<'v> {
         }
         out.put(self.header);
         match self.spec.mti {
-            MtiEncoding::Ascii => out.put(&self.mti.to_ascii()),
-            MtiEncoding::Bcd => out.put(&self.mti.to_bcd()),
+            MtiEncoding::Ascii => out.put_small(&self.mti.to_ascii()),
+            MtiEncoding::Bcd => out.put_small(&self.mti.to_bcd()),
             MtiEncoding::Ebcdic(page) => {
                 let a = self.mti.to_ascii().map(|c| ebcdic::from_latin1(page, c));
                 out.put(&a);
             }
         }
-        let map = self.bitmap();
-        for i in 0..self.bitmap_count(&map) {
-            let bytes = map.to_bytes(i);
+        let (words, count) = self.wire_bitmaps();
+        for word in words.iter().take(count) {
             match self.spec.bitmap.encoding {
-                BitmapEncoding::Binary => out.put(&bytes),
-                BitmapEncoding::HexAscii => {
-                    let mut text = [0u8; 16];
-                    for (pair, b) in text.chunks_exact_mut(2).zip(bytes) {
-                        pair.copy_from_slice(&hex::byte_hex(b));
-                    }
-                    out.put(&text);
-                }
+                BitmapEncoding::Binary => out.put_small(&word.to_be_bytes()),
+                BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(*word)),
             }
-        }
-        for n in self.present.iter() {
-            if let (Some(Slot::Source(Source::Wire(data, units))), Some(Some(spec))) =
-                (self.slots.get(n), self.spec.fields.get(n))
-            {
-                encode::write_wire(spec, data, *units, out);
-                continue;
-            }
-            self.with_plan(n, |spec, plan| encode::write(spec, plan, out))?;
         }
         Ok(())
+    }
+
+    /// Writes field `n` (its prefix and data).
+    fn write_field(&self, n: usize, out: &mut impl Sink) -> Result<(), EncodeError> {
+        match (self.slots.get(n), self.spec.fields.get(n)) {
+            (
+                Some(Slot::Ready {
+                    prefix,
+                    prefix_len,
+                    data,
+                    ..
+                }),
+                _,
+            ) => {
+                out.put_prefix(prefix, usize::from(*prefix_len));
+                out.put_small(data);
+                Ok(())
+            }
+            (Some(Slot::Packed { wire, len, .. }), _) => {
+                out.put_small(wire.get(..usize::from(*len)).unwrap_or(&[]));
+                Ok(())
+            }
+            (Some(Slot::Source(Source::Wire(data, units))), Some(Some(spec))) => {
+                encode::write_wire(spec, data, *units, out);
+                Ok(())
+            }
+            _ => self.with_plan(n, |spec, plan| encode::write(spec, plan, out)),
+        }
+    }
+
+    /// The numbers of the fields set, ascending, by walking the bitmap words.
+    #[inline(always)]
+    fn for_each_field(
+        &self,
+        mut f: impl FnMut(usize) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        for (w, word) in self.present.words().into_iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let bit = bits.leading_zeros() as usize;
+                bits &= !(1u64 << (63 - bit));
+                f(w * 64 + bit + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the whole message to `out`.
+    fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
+        self.write_head(out)?;
+        self.for_each_field(|n| self.write_field(n, out))
+    }
+
+    /// Writes the whole message at the start of `buf` (sized by the caller with
+    /// [`MessageBuilder::encoded_len`]) and returns the bytes written. The field loop
+    /// keeps its position in a local, so ready values cost a few moves each.
+    fn write_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        let mut head = SliceSink {
+            buf: &mut *buf,
+            pos: 0,
+        };
+        self.write_head(&mut head)?;
+        let mut pos = head.pos;
+        self.for_each_field(|n| {
+            if let Some(Slot::Packed { wire, len, .. }) = self.slots.get(n) {
+                let len = usize::from(*len);
+                match buf.get_mut(pos..pos + PACKED) {
+                    // The whole block when it fits: what lies past `len` is written next
+                    // (or cut off by the caller).
+                    Some(dst) => dst.copy_from_slice(wire),
+                    None => {
+                        encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
+                    }
+                }
+                pos += len;
+                return Ok(());
+            }
+            if let Some(Slot::Ready {
+                prefix,
+                prefix_len,
+                data,
+                ..
+            }) = self.slots.get(n)
+            {
+                pos = encode::put_prefix_at(buf, pos, prefix, usize::from(*prefix_len));
+                pos = encode::put_small_at(buf, pos, data);
+                return Ok(());
+            }
+            let mut sink = SliceSink {
+                buf: &mut *buf,
+                pos,
+            };
+            self.write_field(n, &mut sink)?;
+            pos = sink.pos;
+            Ok(())
+        })?;
+        Ok(pos)
     }
 
     /// Encodes into `buf`, returning the number of bytes written. Fails, writing
     /// nothing, if `buf` is too small.
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let needed = self.encoded_len()?;
-        if buf.len() < needed {
-            return Err(EncodeError {
+        match buf.get_mut(..needed) {
+            // Nothing past the message is touched.
+            Some(dst) => self.write_slice(dst),
+            None => Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::BufferTooSmall { needed },
-            });
+            }),
         }
-        let mut sink = SliceSink { buf, pos: 0 };
-        self.write_all(&mut sink)?;
-        Ok(sink.pos)
     }
 
     /// Appends the encoded message to any [`bytes::BufMut`], returning the number of
@@ -433,14 +619,19 @@ impl<'v> MessageBuilder<'v> {
     pub fn encode_into(&self, buf: &mut bytes::BytesMut) -> Result<usize, EncodeError> {
         let needed = self.encoded_len()?;
         let start = buf.len();
-        buf.resize(start + needed, 0);
+        // Room for the block copies of packed values past the end, when the buffer has
+        // it anyway; cut off below.
+        let slack = if buf.capacity() - start >= needed + PACKED {
+            PACKED
+        } else {
+            0
+        };
+        buf.resize(start + needed + slack, 0);
         let written = match buf.get_mut(start..) {
-            Some(dst) => {
-                let mut sink = SliceSink { buf: dst, pos: 0 };
-                self.write_all(&mut sink).map(|()| sink.pos)
-            }
+            Some(dst) => self.write_slice(dst),
             None => Ok(0),
         };
+        buf.truncate(start + needed);
         match written {
             Ok(n) if n == needed => Ok(needed),
             Ok(_) => {

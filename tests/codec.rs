@@ -394,3 +394,80 @@ fn prefix_encodings() {
     assert_eq!(Prefix::binary(2, 9999).wire_len(), 2);
     assert_eq!(Prefix::ascii(4, 9999).wire_len(), 4);
 }
+
+/// Every way of encoding gives the same bytes: into a `BytesMut` with and without spare
+/// room, into a slice of exactly the right size or a larger one (whose tail stays as
+/// it was), and through the general `BufMut` writer.
+fn encodings_agree(b: &MessageBuilder<'_>) -> Vec<u8> {
+    let expected = b.to_bytes().unwrap().to_vec();
+    assert_eq!(expected.len(), b.encoded_len().unwrap());
+
+    let mut roomy = bytes::BytesMut::with_capacity(4096);
+    roomy.extend_from_slice(b"prefix");
+    b.encode_into(&mut roomy).unwrap();
+    assert_eq!(&roomy[..6], b"prefix");
+    assert_eq!(&roomy[6..], &expected[..]);
+
+    let mut exact = bytes::BytesMut::with_capacity(expected.len());
+    b.encode_into(&mut exact).unwrap();
+    assert_eq!(&exact[..], &expected[..]);
+
+    let mut slice = vec![0xEE; expected.len() + 40];
+    assert_eq!(b.encode_to_slice(&mut slice).unwrap(), expected.len());
+    assert_eq!(&slice[..expected.len()], &expected[..]);
+    assert!(
+        slice[expected.len()..].iter().all(|&c| c == 0xEE),
+        "wrote past the message"
+    );
+
+    let mut tight = vec![0u8; expected.len()];
+    b.encode_to_slice(&mut tight).unwrap();
+    assert_eq!(tight, expected);
+
+    let mut general: Vec<u8> = Vec::new();
+    b.encode(&mut general).unwrap();
+    assert_eq!(general, expected);
+    expected
+}
+
+#[test]
+fn every_encoder_entry_point_writes_the_same_bytes() {
+    // Short and long values, padded ones, numbers, copied ones, wire copies of a
+    // decoded message: every kind of stored value.
+    let long = "L".repeat(200);
+    let mut b = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(200).unwrap());
+    b.set(2, "4111111111111111111")
+        .unwrap()
+        .set(3, 0u32)
+        .unwrap()
+        .set(4, "000000001000")
+        .unwrap()
+        .set(11, 42u32)
+        .unwrap()
+        .set(41, "T1")
+        .unwrap()
+        .set(48, long.as_str())
+        .unwrap()
+        .set_copied(49, b"840")
+        .unwrap()
+        .set(102, "12345678901234567890123456")
+        .unwrap();
+    let wire = encodings_agree(&b);
+    let msg = Message::decode(&layouts::ISO87_ASCII, &wire).unwrap();
+    assert_eq!(msg.field(41).unwrap().data(), b"T1      ");
+    assert_eq!(msg.field(48).unwrap().data(), long.as_bytes());
+    assert_eq!(encodings_agree(&MessageBuilder::from_message(&msg)), wire);
+
+    for spec in layouts::ALL {
+        let header = vec![0x60; spec.header_len()];
+        let mut b = MessageBuilder::new(spec, Mti::new(800).unwrap());
+        b.set_header(&header).unwrap();
+        b.set(11, 7u32).unwrap();
+        if spec.field(70).is_some() {
+            b.set(70, 301u32).unwrap();
+        }
+        let wire = encodings_agree(&b);
+        let msg = Message::decode(spec, &wire).unwrap();
+        assert_eq!(encodings_agree(&MessageBuilder::from_message(&msg)), wire);
+    }
+}

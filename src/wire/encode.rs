@@ -8,6 +8,49 @@ use crate::spec::{Align, Content, Counts, Encoding, FieldSpec, Length, Padding, 
 /// Where encoded bytes go.
 pub(crate) trait Sink {
     fn put(&mut self, bytes: &[u8]);
+
+    /// [`Sink::put`] for data that is usually short (a field value, a bitmap).
+    #[inline(always)]
+    fn put_small(&mut self, bytes: &[u8]) {
+        self.put(bytes);
+    }
+
+    /// Puts the first `len` bytes of a length prefix.
+    #[inline(always)]
+    fn put_prefix(&mut self, prefix: &[u8; 4], len: usize) {
+        self.put(prefix.get(..len).unwrap_or(&[]));
+    }
+}
+
+/// Copies `src` into `dst` (same lengths) without a library call for up to 16 bytes:
+/// two overlapping fixed-size moves cover any length from 4 to 16.
+#[inline(always)]
+fn copy_short(dst: &mut [u8], src: &[u8]) {
+    fn fixed<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
+        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N)) {
+            if let (Ok(d), Ok(s)) = (<&mut [u8; N]>::try_from(d), <&[u8; N]>::try_from(s)) {
+                *d = *s;
+            }
+        }
+    }
+    let n = src.len();
+    match n {
+        0 => {}
+        1..=3 => {
+            for (d, s) in dst.iter_mut().zip(src) {
+                *d = *s;
+            }
+        }
+        4..=7 => {
+            fixed::<4>(dst, src, 0);
+            fixed::<4>(dst, src, n - 4);
+        }
+        8..=16 => {
+            fixed::<8>(dst, src, 0);
+            fixed::<8>(dst, src, n - 8);
+        }
+        _ => dst.copy_from_slice(src),
+    }
 }
 
 /// A caller's slice; capacity is checked before writing.
@@ -25,6 +68,43 @@ impl Sink for SliceSink<'_> {
         }
         self.pos = end;
     }
+
+    #[inline(always)]
+    fn put_small(&mut self, bytes: &[u8]) {
+        self.pos = put_small_at(self.buf, self.pos, bytes);
+    }
+
+    #[inline(always)]
+    fn put_prefix(&mut self, prefix: &[u8; 4], len: usize) {
+        self.pos = put_prefix_at(self.buf, self.pos, prefix, len);
+    }
+}
+
+/// Writes `bytes` at `pos` of `buf` (when they fit) and returns the position after
+/// them. Short data is copied without a library call.
+#[inline(always)]
+pub(crate) fn put_small_at(buf: &mut [u8], pos: usize, bytes: &[u8]) -> usize {
+    let end = pos + bytes.len();
+    if let Some(dst) = buf.get_mut(pos..end) {
+        copy_short(dst, bytes);
+    }
+    end
+}
+
+/// Writes the first `len` bytes of a length prefix at `pos` of `buf` (when they fit)
+/// and returns the position after them.
+#[inline(always)]
+pub(crate) fn put_prefix_at(buf: &mut [u8], pos: usize, prefix: &[u8; 4], len: usize) -> usize {
+    // All four bytes when they fit: what follows the prefix is written next.
+    match buf.get_mut(pos..pos + 4) {
+        Some(dst) => dst.copy_from_slice(prefix),
+        None => {
+            if let (Some(dst), Some(src)) = (buf.get_mut(pos..pos + len), prefix.get(..len)) {
+                dst.copy_from_slice(src);
+            }
+        }
+    }
+    pos + len
 }
 
 #[cfg(feature = "alloc")]
@@ -241,7 +321,7 @@ pub(crate) fn write(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) 
 
 /// Writes the length prefix of a value of `units` units taking `wire` bytes.
 #[inline]
-fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out: &mut impl Sink) {
+pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out: &mut impl Sink) {
     if let Length::Var(p) = spec.length {
         let count = match p.counts {
             Counts::Units => units,
@@ -397,3 +477,6 @@ fn write_bytes(out: &mut impl Sink, bytes: impl Iterator<Item = u8>) {
     }
     out.put(chunk.get(..n).unwrap_or(&[]));
 }
+
+#[cfg(test)]
+mod tests;

@@ -127,6 +127,36 @@ pub const fn byte_hex(b: u8) -> [u8; 2] {
     [UPPER[(b >> 4) as usize], UPPER[(b & 0xF) as usize]]
 }
 
+/// A 64-bit number as sixteen uppercase hex characters, most significant first.
+///
+/// ```
+/// use iso8583_wire::wire::hex;
+///
+/// assert_eq!(&hex::u64_upper(0x7238_0480_08C0_8000), b"7238048008C08000");
+/// ```
+#[inline]
+pub const fn u64_upper(v: u64) -> [u8; 16] {
+    /// Eight hex characters of a 32-bit number, first character in the lowest byte.
+    const fn eight(x: u32) -> u64 {
+        // Spread the nibbles one per byte, most significant nibble in the top byte,
+        // then put the first character in the lowest byte.
+        let v = x as u64;
+        let v = (v | (v << 16)) & 0x0000_FFFF_0000_FFFF;
+        let v = (v | (v << 8)) & 0x00FF_00FF_00FF_00FF;
+        let v = (v | (v << 4)) & 0x0F0F_0F0F_0F0F_0F0F;
+        let v = v.swap_bytes();
+        // '0' + nibble, plus 7 more for 10-15 ('9' + 1 + 7 = 'A').
+        let letters = ((v + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+        v + 0x3030_3030_3030_3030 + letters * 7
+    }
+    let hi = eight((v >> 32) as u32).to_le_bytes();
+    let lo = eight(v as u32).to_le_bytes();
+    [
+        hi[0], hi[1], hi[2], hi[3], hi[4], hi[5], hi[6], hi[7], lo[0], lo[1], lo[2], lo[3], lo[4],
+        lo[5], lo[6], lo[7],
+    ]
+}
+
 /// Decodes hex text into a new vector.
 #[cfg(feature = "alloc")]
 pub fn decode(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {

@@ -38,3 +38,19 @@ fn bcd_check_agrees_with_nibble_checks() {
         }
     }
 }
+
+#[test]
+fn hex_text_of_numbers_matches_the_formatter() {
+    use crate::wire::hex::u64_upper;
+    extern crate std;
+    let mut x = 0x0123_4567_89AB_CDEFu64;
+    for _ in 0..2000 {
+        let expected = std::format!("{x:016X}");
+        assert_eq!(&u64_upper(x), expected.as_bytes());
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+    }
+    assert_eq!(&u64_upper(0), b"0000000000000000");
+    assert_eq!(&u64_upper(u64::MAX), b"FFFFFFFFFFFFFFFF");
+}
