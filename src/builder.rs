@@ -467,7 +467,9 @@ impl<'v> MessageBuilder<'v> {
                 },
             });
         }
-        out.put(self.header);
+        if !self.header.is_empty() {
+            out.put(self.header);
+        }
         match self.spec.mti {
             MtiEncoding::Ascii => out.put_small(&self.mti.to_ascii()),
             MtiEncoding::Bcd => out.put_small(&self.mti.to_bcd()),

@@ -74,26 +74,20 @@ fn all_words(data: &[u8], pad: u8, bad: impl Fn(u64) -> u64) -> bool {
     acc == 0
 }
 
-/// Nonzero unless all eight bytes are ASCII digits.
+/// High bit set in some byte unless all eight bytes are ASCII digits.
 #[inline(always)]
 const fn digits_bad(x: u64) -> u64 {
-    // Every byte 0x30..=0x3F, and adding 6 keeps it there (low nibble <= 9). A carry
-    // out of a byte needs a byte that already fails the first test.
-    const HIGH_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
-    ((x & HIGH_NIBBLES) ^ splat(0x30))
-        | ((x.wrapping_add(splat(0x06)) & HIGH_NIBBLES) ^ splat(0x30))
+    // A byte below '0' borrows into its high bit, one above '9' carries into it, and
+    // one above 0x7F has it already. Borrows and carries between bytes start at a
+    // byte that is already refused.
+    (x | x.wrapping_sub(splat(b'0')) | x.wrapping_add(splat(0x7F - b'9'))) & HIGHS
 }
 
-/// Nonzero unless all eight bytes are printable ASCII (0x20..=0x7E).
+/// High bit set in some byte unless all eight bytes are printable ASCII (0x20..=0x7E).
 #[inline(always)]
 const fn printable_bad(x: u64) -> u64 {
-    // With all high bits clear: a byte below 0x20 borrows, and 0x7F is the only byte
-    // that becomes zero when xored with 0x7F. Borrows between bytes start at a byte
-    // that is already refused.
-    let below = x.wrapping_sub(splat(0x20)) & !x;
-    let y = x ^ splat(0x7F);
-    let del = y.wrapping_sub(ONES) & !y;
-    (x | below | del) & HIGHS
+    // Same idea: below 0x20 borrows, 0x7F carries, 0x80 and above have it.
+    (x | x.wrapping_sub(splat(b' ')) | x.wrapping_add(splat(0x7F - b'~'))) & HIGHS
 }
 
 /// Nonzero unless every nibble of all eight bytes is 0-9.

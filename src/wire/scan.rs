@@ -103,7 +103,25 @@ fn run_spans_prefix(check: FastCheck, ascii_prefix: bool) -> bool {
 /// Checks one run of bytes.
 #[inline(always)]
 fn run_ok(check: FastCheck, data: &[u8]) -> bool {
-    check == FastCheck::None || fast::passes(check, data)
+    match check {
+        FastCheck::None => true,
+        // The common checks in small functions of their own: cheap to call.
+        FastCheck::Digits => digits_run(data),
+        FastCheck::Printable => printable_run(data),
+        _ => fast::passes(check, data),
+    }
+}
+
+/// [`fast::all_digits`], kept out of line.
+#[inline(never)]
+fn digits_run(data: &[u8]) -> bool {
+    fast::all_digits(data)
+}
+
+/// [`fast::all_printable_ascii`], kept out of line.
+#[inline(never)]
+fn printable_run(data: &[u8]) -> bool {
+    fast::all_printable_ascii(data)
 }
 
 /// The length a 1-4 digit ASCII prefix at `at` announces.
@@ -247,14 +265,18 @@ pub(crate) fn scan(
     let mut run = FastCheck::None;
     let mut rank = 0usize;
     for (w, word) in present.into_iter().enumerate() {
-        // Field `64w + 1` at bit 0, so that the lowest set bit is the next field.
-        let mut bits = word.reverse_bits();
+        let mut bits = word;
         while bits != 0 {
-            let n = w * 64 + bits.trailing_zeros() as usize + 1;
-            bits &= bits - 1;
+            // Field 64w + 1 is the top bit.
+            let bit = bits.leading_zeros() as usize;
+            bits &= !(1u64 << (63 - bit));
+            let n = w * 64 + bit + 1;
             let f: FastField = *spec.fast.get(n)?;
             if f.size == FastSize::Fixed {
-                if f.check != run {
+                if run_start == pos && f.check != FastCheck::General {
+                    // An empty run takes this field's check.
+                    run = f.check;
+                } else if f.check != run {
                     // A fixed field checked another way: close the run, start one.
                     if !run_ok(run, input.get(run_start..pos)?) {
                         return None;
@@ -270,6 +292,18 @@ pub(crate) fn scan(
                     }
                 }
                 pos += usize::from(f.len);
+            } else if f.size == FastSize::AsciiBytes
+                && (f.check == run || run_start == pos)
+                && run_spans_prefix(f.check, true)
+            {
+                // An LL..LLLL field whose prefix and data join the run (an empty run
+                // takes this field's check).
+                run = f.check;
+                let len = ascii_prefix(input, pos, f.prefix)?;
+                if len > usize::from(f.len) {
+                    return None;
+                }
+                pos += usize::from(f.prefix) + len;
             } else {
                 pos = field(spec, input, n, f, pos, &mut run_start, &mut run)?;
             }
