@@ -52,9 +52,9 @@ impl<'a> Message<'a> {
     /// nibbles, hex characters, character classes, length maxima).
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
-        // Built in place and filled by the fast path, so that the common case does not
-        // copy the field table around.
-        let mut msg = Message {
+        // Built where it is returned and filled by the fast path, so that the common
+        // case does not copy the field table around.
+        let mut out = Ok(Message {
             spec,
             input,
             mti: Mti::from_valid_digits([0; 4]),
@@ -62,12 +62,13 @@ impl<'a> Message<'a> {
             present: Bitmap::new(),
             fields_start: 0,
             ends: [0u16; MAX_FIELD],
-        };
-        if msg.scan() {
-            Ok(msg)
-        } else {
-            Self::decode_detailed(spec, input)
+        });
+        if let Ok(msg) = &mut out {
+            if !msg.scan() {
+                out = Self::decode_detailed(spec, input);
+            }
         }
+        out
     }
 
     /// Decodes with the detailed parsers alone, skipping the fast path.
@@ -193,11 +194,7 @@ impl<'a> Message<'a> {
                 });
             };
             // Fast path: size and validity only; the nom parser explains failures.
-            let fast = spec
-                .fast
-                .get(n)
-                .copied()
-                .unwrap_or(crate::spec::FastField::GENERAL);
+            let fast = spec.fast_field(n);
             let Some(used) = crate::wire::fast::field_len(fast, fspec, rest) else {
                 let err = match dec::field(fspec)(rest) {
                     Err(e) => {

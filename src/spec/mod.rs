@@ -656,8 +656,10 @@ pub struct MessageSpec<'s> {
     pub bitmap: BitmapSpec,
     /// Field definitions indexed by field number.
     pub fields: &'s [Option<FieldSpec<'s>>],
-    /// The decoder's compact view of each field, computed by [`MessageSpec::new`].
-    pub(crate) fast: [FastField; MAX_FIELD + 1],
+    /// The decoder's compact view of each field, computed by [`MessageSpec::new`]:
+    /// one table per bitmap, in bit order from the lowest bit (see
+    /// [`MessageSpec::fast_field`]), so that the scanner indexes it by bit position.
+    pub(crate) fast: [[FastField; 64]; 3],
 }
 
 impl core::fmt::Debug for MessageSpec<'_> {
@@ -722,21 +724,29 @@ pub(crate) enum FastCheck {
     General,
 }
 
-/// The decoder's compact view of one field.
+/// The decoder's compact view of one field, eight bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(C, align(8))]
 pub(crate) struct FastField {
+    /// Fixed wire size, or the prefix's maximum.
+    pub len: u16,
+    /// `check as u8` for a fixed field with a fast check, [`FastField::NOT_FIXED`]
+    /// otherwise: the scanner extends its run through a fixed field with one comparison.
+    pub fixed_check: u8,
     pub size: FastSize,
     pub check: FastCheck,
     /// Length prefix size: ASCII digits or BCD bytes.
     pub prefix: u8,
-    /// Fixed wire size, or the prefix's maximum.
-    pub len: u16,
 }
 
 impl FastField {
+    /// [`FastField::fixed_check`] of a field that is not fixed.
+    pub(crate) const NOT_FIXED: u8 = 0xFF;
+
     const UNDEFINED: FastField = FastField {
         size: FastSize::Undefined,
         check: FastCheck::General,
+        fixed_check: FastField::NOT_FIXED,
         prefix: 0,
         len: 0,
     };
@@ -745,6 +755,7 @@ impl FastField {
     pub(crate) const GENERAL: FastField = FastField {
         size: FastSize::General,
         check: FastCheck::General,
+        fixed_check: FastField::NOT_FIXED,
         prefix: 0,
         len: 0,
     };
@@ -802,21 +813,29 @@ impl FastField {
         FastField {
             size,
             check,
+            // The general check never extends a run.
+            fixed_check: if matches!(size, FastSize::Fixed) && !matches!(check, FastCheck::General)
+            {
+                check as u8
+            } else {
+                FastField::NOT_FIXED
+            },
             prefix,
             len,
         }
     }
 }
 
-/// The compact view of every field of a layout (index = field number).
-const fn fast_table(fields: &[Option<FieldSpec<'_>>]) -> [FastField; MAX_FIELD + 1] {
-    let mut out = [FastField::UNDEFINED; MAX_FIELD + 1];
-    let mut i = 0;
-    while i < fields.len() && i <= MAX_FIELD {
-        if let Some(f) = &fields[i] {
-            out[i] = FastField::of(f);
+/// The compact view of every field of a layout, laid out as
+/// [`MessageSpec::fast_field`] reads it.
+const fn fast_table(fields: &[Option<FieldSpec<'_>>]) -> [[FastField; 64]; 3] {
+    let mut out = [[FastField::UNDEFINED; 64]; 3];
+    let mut n = 1;
+    while n < fields.len() && n <= MAX_FIELD {
+        if let Some(f) = &fields[n] {
+            out[(n - 1) / 64][63 - (n - 1) % 64] = FastField::of(f);
         }
-        i += 1;
+        n += 1;
     }
     out
 }
@@ -840,6 +859,20 @@ impl<'s> MessageSpec<'s> {
             fields,
             fast: fast_table(fields),
         }
+    }
+
+    /// The decoder's compact view of field `n` (1 to 192): field `64w + b + 1`, bit `b`
+    /// of bitmap `w` counted from the top, is entry `63 - b` of table `w`, which is the
+    /// bit's position counted from the bottom.
+    pub(crate) fn fast_field(&self, n: usize) -> FastField {
+        let Some(i) = n.checked_sub(1) else {
+            return FastField::GENERAL;
+        };
+        self.fast
+            .get(i / 64)
+            .and_then(|t| t.get(63 - i % 64))
+            .copied()
+            .unwrap_or(FastField::GENERAL)
     }
 
     /// The definition of field `n`, if the layout defines it as a data field.
@@ -867,5 +900,47 @@ impl<'s> MessageSpec<'s> {
         's: 'a,
     {
         crate::Message::decode(self, input)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_table_answers_for_every_field_number() {
+        for spec in crate::layouts::ALL {
+            for n in 1..=MAX_FIELD {
+                let expected = match spec.fields.get(n) {
+                    Some(Some(f)) => FastField::of(f),
+                    _ => FastField::UNDEFINED,
+                };
+                assert_eq!(spec.fast_field(n), expected, "{} field {n}", spec.name);
+                // The scanner's view: bitmap w, bit position from the bottom.
+                let (w, from_top) = ((n - 1) / 64, (n - 1) % 64);
+                assert_eq!(spec.fast[w][63 - from_top], expected);
+            }
+            assert_eq!(spec.fast_field(0), FastField::GENERAL);
+            assert_eq!(spec.fast_field(MAX_FIELD + 1), FastField::GENERAL);
+        }
+    }
+
+    #[test]
+    fn only_fixed_fields_with_a_fast_check_carry_a_fixed_check() {
+        for spec in crate::layouts::ALL {
+            for n in 1..=MAX_FIELD {
+                let f = spec.fast_field(n);
+                if f.size == FastSize::Fixed && f.check != FastCheck::General {
+                    assert_eq!(f.fixed_check, f.check as u8);
+                } else {
+                    assert_eq!(
+                        f.fixed_check,
+                        FastField::NOT_FIXED,
+                        "{} field {n}",
+                        spec.name
+                    );
+                }
+            }
+        }
     }
 }

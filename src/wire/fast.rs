@@ -134,6 +134,12 @@ const fn alnum_bad(x: u64, space: bool) -> u64 {
     (x | !ok) & HIGHS
 }
 
+/// Whether every byte is an ASCII letter or digit.
+#[inline]
+pub(crate) fn all_alnum(data: &[u8]) -> bool {
+    all_words(data, b'0', |x| alnum_bad(x, false))
+}
+
 /// Whether every byte of `data` passes `check` (exact when it says yes; the general
 /// check has the last word when it says no).
 #[inline]
@@ -144,7 +150,7 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
         FastCheck::Digits => all_digits(data),
         FastCheck::Printable => all_printable_ascii(data),
         FastCheck::BcdDigits => all_bcd_digits(data),
-        FastCheck::Alnum => all_words(data, b'0', |x| alnum_bad(x, false)),
+        FastCheck::Alnum => all_alnum(data),
         FastCheck::AlnumSpace => all_words(data, b'0', |x| alnum_bad(x, true)),
         FastCheck::Letters => class(Content::A),
         FastCheck::NoLetters => class(Content::Ns),

@@ -108,6 +108,7 @@ fn run_ok(check: FastCheck, data: &[u8]) -> bool {
         // The common checks in small functions of their own: cheap to call.
         FastCheck::Digits => digits_run(data),
         FastCheck::Printable => printable_run(data),
+        FastCheck::Alnum => alnum_run(data),
         _ => fast::passes(check, data),
     }
 }
@@ -122,6 +123,12 @@ fn digits_run(data: &[u8]) -> bool {
 #[inline(never)]
 fn printable_run(data: &[u8]) -> bool {
     fast::all_printable_ascii(data)
+}
+
+/// [`fast::all_alnum`], kept out of line.
+#[inline(never)]
+fn alnum_run(data: &[u8]) -> bool {
+    fast::all_alnum(data)
 }
 
 /// The length a 1-4 digit ASCII prefix at `at` announces.
@@ -264,19 +271,21 @@ pub(crate) fn scan(
     let mut run_start = pos;
     let mut run = FastCheck::None;
     let mut rank = 0usize;
-    for (w, word) in present.into_iter().enumerate() {
+    for (w, (table, word)) in spec.fast.iter().zip(present).enumerate() {
         let mut bits = word;
         while bits != 0 {
-            // Field 64w + 1 is the top bit.
-            let bit = bits.leading_zeros() as usize;
-            bits &= !(1u64 << (63 - bit));
-            let n = w * 64 + bit + 1;
-            let f: FastField = *spec.fast.get(n)?;
-            if f.size == FastSize::Fixed {
+            // The highest bit left: its position from the bottom indexes the table.
+            let bit = 63 - bits.leading_zeros() as usize;
+            bits &= !(1u64 << bit);
+            let f: FastField = *table.get(bit)?;
+            if f.fixed_check == run as u8 {
+                // The common case: a fixed field continuing the run.
+                pos += usize::from(f.len);
+            } else if f.size == FastSize::Fixed {
                 if run_start == pos && f.check != FastCheck::General {
                     // An empty run takes this field's check.
                     run = f.check;
-                } else if f.check != run {
+                } else {
                     // A fixed field checked another way: close the run, start one.
                     if !run_ok(run, input.get(run_start..pos)?) {
                         return None;
@@ -285,7 +294,15 @@ pub(crate) fn scan(
                     run = f.check;
                     if run == FastCheck::General {
                         run = FastCheck::None;
-                        pos = field(spec, input, n, f, pos, &mut run_start, &mut run)?;
+                        pos = field(
+                            spec,
+                            input,
+                            w * 64 + 64 - bit,
+                            f,
+                            pos,
+                            &mut run_start,
+                            &mut run,
+                        )?;
                         *ends.get_mut(rank)? = pos as u16;
                         rank += 1;
                         continue;
@@ -305,7 +322,15 @@ pub(crate) fn scan(
                 }
                 pos += usize::from(f.prefix) + len;
             } else {
-                pos = field(spec, input, n, f, pos, &mut run_start, &mut run)?;
+                pos = field(
+                    spec,
+                    input,
+                    w * 64 + 64 - bit,
+                    f,
+                    pos,
+                    &mut run_start,
+                    &mut run,
+                )?;
             }
             *ends.get_mut(rank)? = pos as u16;
             rank += 1;

@@ -89,7 +89,7 @@ fn every_field_of_every_layout_takes_the_fast_path() {
                 scan(spec, &wire, &mut ends).is_some(),
                 "{} field {n} ({:?}) missed the fast path",
                 spec.name,
-                spec.fast[n]
+                spec.fast_field(n)
             );
             checked += 1;
         }
