@@ -523,10 +523,12 @@ impl<'v> MessageBuilder<'v> {
         mut f: impl FnMut(usize) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
         for (w, word) in self.present.words().into_iter().enumerate() {
-            let mut bits = word;
+            // Bit-reversed, so that the lowest bit left is the next field: clearing it
+            // does not wait for the bit search.
+            let mut bits = word.reverse_bits();
             while bits != 0 {
-                let bit = bits.leading_zeros() as usize;
-                bits &= !(1u64 << (63 - bit));
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
                 f(w * 64 + bit + 1)?;
             }
         }
@@ -550,39 +552,49 @@ impl<'v> MessageBuilder<'v> {
         self.write_head(&mut head)?;
         let mut pos = head.pos;
         self.for_each_field(|n| {
-            if let Some(Slot::Packed { wire, len, .. }) = self.slots.get(n) {
-                let len = usize::from(*len);
-                match buf.get_mut(pos..pos + PACKED) {
-                    // The whole block when it fits: what lies past `len` is written next
-                    // (or cut off by the caller).
-                    Some(dst) => dst.copy_from_slice(wire),
-                    None => {
-                        encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
+            match self.slots.get(n) {
+                Some(Slot::Packed { wire, len, .. }) => {
+                    let len = usize::from(*len);
+                    match buf
+                        .get_mut(pos..)
+                        .and_then(|b| b.first_chunk_mut::<PACKED>())
+                    {
+                        // The whole block when it fits: what lies past `len` is written
+                        // next (or cut off by the caller).
+                        Some(dst) => *dst = *wire,
+                        None => {
+                            encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
+                        }
                     }
+                    pos += len;
+                    Ok(())
                 }
-                pos += len;
-                return Ok(());
+                _ => {
+                    pos = self.write_field_at(n, buf, pos)?;
+                    Ok(())
+                }
             }
-            if let Some(Slot::Ready {
-                prefix,
-                prefix_len,
-                data,
-                ..
-            }) = self.slots.get(n)
-            {
-                pos = encode::put_prefix_at(buf, pos, prefix, usize::from(*prefix_len));
-                pos = encode::put_small_at(buf, pos, data);
-                return Ok(());
-            }
-            let mut sink = SliceSink {
-                buf: &mut *buf,
-                pos,
-            };
-            self.write_field(n, &mut sink)?;
-            pos = sink.pos;
-            Ok(())
         })?;
         Ok(pos)
+    }
+
+    /// [`MessageBuilder::write_slice`] for a field that is not packed: writes it at
+    /// `pos` of `buf` and returns the position after it.
+    #[inline(never)]
+    fn write_field_at(&self, n: usize, buf: &mut [u8], pos: usize) -> Result<usize, EncodeError> {
+        if let Some(Slot::Ready {
+            prefix,
+            prefix_len,
+            data,
+            ..
+        }) = self.slots.get(n)
+        {
+            let pos = encode::put_prefix_at(buf, pos, prefix, usize::from(*prefix_len));
+            return Ok(encode::put_small_at(buf, pos, data));
+        }
+        let mut sink = SliceSink { buf, pos };
+        self.write_field(n, &mut sink)?;
+        Ok(sink.pos)
     }
 
     /// Encodes into `buf`, returning the number of bytes written. Fails, writing

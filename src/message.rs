@@ -40,7 +40,7 @@ pub struct Message<'a> {
     /// Data fields present (extension bits removed).
     present: Bitmap,
     fields_start: u16,
-    /// End offset of each present field, by rank among the present fields.
+    /// End offset of each present field `n`, at index `n - 1` (zero for absent fields).
     ends: [u16; MAX_FIELD],
 }
 
@@ -184,7 +184,7 @@ impl<'a> Message<'a> {
 
         let fields_start = (total - rest.len()) as u16;
         let mut ends = [0u16; MAX_FIELD];
-        for (rank, n) in present.iter().enumerate() {
+        for n in present.iter() {
             // `present` holds no bitmap bits, so the table answers directly.
             let Some(fspec) = spec.fields.get(n).and_then(Option::as_ref) else {
                 return Err(DecodeError {
@@ -216,7 +216,7 @@ impl<'a> Message<'a> {
             };
             let (_, r) = rest.split_at(used.min(rest.len()));
             rest = r;
-            if let Some(slot) = ends.get_mut(rank) {
+            if let Some(slot) = ends.get_mut(n - 1) {
                 *slot = (total - rest.len()) as u16;
             }
         }
@@ -304,12 +304,11 @@ impl<'a> Message<'a> {
         if !self.present.is_set(n) {
             return None;
         }
-        let rank = self.present.count_below(n);
-        let start = match rank {
-            0 => self.fields_start,
-            r => *self.ends.get(r - 1)?,
+        let start = match self.present.last_below(n) {
+            None => self.fields_start,
+            Some(previous) => *self.ends.get(previous - 1)?,
         } as usize;
-        let end = *self.ends.get(rank)? as usize;
+        let end = *self.ends.get(n - 1)? as usize;
         let raw = self.input.get(start..end)?;
         let spec = self.spec.field(n)?;
         Some(Field::from_wire(n as u16, spec, raw))
@@ -318,15 +317,13 @@ impl<'a> Message<'a> {
     /// The present data fields, ascending.
     pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
         let mut start = self.fields_start as usize;
-        self.present
-            .iter()
-            .zip(self.ends.iter())
-            .filter_map(move |(n, &end)| {
-                let raw = self.input.get(start..end as usize)?;
-                start = end as usize;
-                let spec = self.spec.field(n)?;
-                Some(Field::from_wire(n as u16, spec, raw))
-            })
+        self.present.iter().filter_map(move |n| {
+            let end = *self.ends.get(n.checked_sub(1)?)?;
+            let raw = self.input.get(start..end as usize)?;
+            start = end as usize;
+            let spec = self.spec.field(n)?;
+            Some(Field::from_wire(n as u16, spec, raw))
+        })
     }
 
     /// The numbers of the present data fields, ascending.

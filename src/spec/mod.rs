@@ -657,8 +657,8 @@ pub struct MessageSpec<'s> {
     /// Field definitions indexed by field number.
     pub fields: &'s [Option<FieldSpec<'s>>],
     /// The decoder's compact view of each field, computed by [`MessageSpec::new`]:
-    /// one table per bitmap, in bit order from the lowest bit (see
-    /// [`MessageSpec::fast_field`]), so that the scanner indexes it by bit position.
+    /// one table per bitmap, indexed by bit position from the top (see
+    /// [`MessageSpec::fast_field`]).
     pub(crate) fast: [[FastField; 64]; 3],
 }
 
@@ -833,7 +833,7 @@ const fn fast_table(fields: &[Option<FieldSpec<'_>>]) -> [[FastField; 64]; 3] {
     let mut n = 1;
     while n < fields.len() && n <= MAX_FIELD {
         if let Some(f) = &fields[n] {
-            out[(n - 1) / 64][63 - (n - 1) % 64] = FastField::of(f);
+            out[(n - 1) / 64][(n - 1) % 64] = FastField::of(f);
         }
         n += 1;
     }
@@ -862,15 +862,14 @@ impl<'s> MessageSpec<'s> {
     }
 
     /// The decoder's compact view of field `n` (1 to 192): field `64w + b + 1`, bit `b`
-    /// of bitmap `w` counted from the top, is entry `63 - b` of table `w`, which is the
-    /// bit's position counted from the bottom.
+    /// of bitmap `w` counted from the top, is entry `b` of table `w`.
     pub(crate) fn fast_field(&self, n: usize) -> FastField {
         let Some(i) = n.checked_sub(1) else {
             return FastField::GENERAL;
         };
         self.fast
             .get(i / 64)
-            .and_then(|t| t.get(63 - i % 64))
+            .and_then(|t| t.get(i % 64))
             .copied()
             .unwrap_or(FastField::GENERAL)
     }
@@ -916,9 +915,9 @@ mod tests {
                     _ => FastField::UNDEFINED,
                 };
                 assert_eq!(spec.fast_field(n), expected, "{} field {n}", spec.name);
-                // The scanner's view: bitmap w, bit position from the bottom.
+                // The scanner's view: bitmap w, bit position from the top.
                 let (w, from_top) = ((n - 1) / 64, (n - 1) % 64);
-                assert_eq!(spec.fast[w][63 - from_top], expected);
+                assert_eq!(spec.fast[w][from_top], expected);
             }
             assert_eq!(spec.fast_field(0), FastField::GENERAL);
             assert_eq!(spec.fast_field(MAX_FIELD + 1), FastField::GENERAL);

@@ -225,7 +225,7 @@ fn field(
 }
 
 /// Scans `input` as a message of `spec`, filling `ends` with the end offset of each
-/// present data field (by rank). `None` when anything is off, or when the message needs
+/// present data field `n` (at index `n - 1`). `None` when anything is off, or when the message needs
 /// checks the fast path does not make; the caller then runs the detailed decoder.
 #[inline]
 pub(crate) fn scan(
@@ -270,13 +270,20 @@ pub(crate) fn scan(
     // and the end must match exactly.
     let mut run_start = pos;
     let mut run = FastCheck::None;
-    let mut rank = 0usize;
-    for (w, (table, word)) in spec.fast.iter().zip(present).enumerate() {
-        let mut bits = word;
+    for (w, ((table, word_ends), word)) in spec
+        .fast
+        .iter()
+        .zip(ends.chunks_exact_mut(64))
+        .zip(present)
+        .enumerate()
+    {
+        let word_ends: &mut [u16; 64] = word_ends.try_into().ok()?;
+        // Bit-reversed, so that the lowest bit left is the next field: clearing it
+        // does not wait for the bit search.
+        let mut bits = word.reverse_bits();
         while bits != 0 {
-            // The highest bit left: its position from the bottom indexes the table.
-            let bit = 63 - bits.leading_zeros() as usize;
-            bits &= !(1u64 << bit);
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
             let f: FastField = *table.get(bit)?;
             if f.fixed_check == run as u8 {
                 // The common case: a fixed field continuing the run.
@@ -297,14 +304,13 @@ pub(crate) fn scan(
                         pos = field(
                             spec,
                             input,
-                            w * 64 + 64 - bit,
+                            w * 64 + bit + 1,
                             f,
                             pos,
                             &mut run_start,
                             &mut run,
                         )?;
-                        *ends.get_mut(rank)? = pos as u16;
-                        rank += 1;
+                        *word_ends.get_mut(bit)? = pos as u16;
                         continue;
                     }
                 }
@@ -325,15 +331,14 @@ pub(crate) fn scan(
                 pos = field(
                     spec,
                     input,
-                    w * 64 + 64 - bit,
+                    w * 64 + bit + 1,
                     f,
                     pos,
                     &mut run_start,
                     &mut run,
                 )?;
             }
-            *ends.get_mut(rank)? = pos as u16;
-            rank += 1;
+            *word_ends.get_mut(bit)? = pos as u16;
         }
     }
     if pos != total || !run_ok(run, input.get(run_start..pos)?) {
