@@ -402,10 +402,14 @@ impl<'v> MessageBuilder<'v> {
 
     /// Size of the encoded message in bytes.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
+        Ok(self.len_with(self.wire_bitmaps().1))
+    }
+
+    /// [`MessageBuilder::encoded_len`] with `bitmaps` bitmaps on the wire.
+    fn len_with(&self, bitmaps: usize) -> usize {
         // Field sizes are known from when each value was set.
-        let mut len = self.spec.header_len() + self.spec.mti.wire_len();
-        len += self.wire_bitmaps().1 * self.spec.bitmap.wire_len();
-        Ok(len + self.fields_len)
+        let head = self.spec.header_len() + self.spec.mti.wire_len();
+        head + bitmaps * self.spec.bitmap.wire_len() + self.fields_len
     }
 
     fn with_plan<R>(
@@ -456,7 +460,11 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// Writes the header, MTI and bitmaps.
-    fn write_head(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
+    fn write_head(
+        &self,
+        out: &mut impl Sink,
+        (words, count): ([u64; 3], usize),
+    ) -> Result<(), EncodeError> {
         let header_len = self.spec.header_len();
         if self.header.len() != header_len {
             return Err(EncodeError {
@@ -478,7 +486,6 @@ impl<'v> MessageBuilder<'v> {
                 out.put(&a);
             }
         }
-        let (words, count) = self.wire_bitmaps();
         for word in words.iter().take(count) {
             match self.spec.bitmap.encoding {
                 BitmapEncoding::Binary => out.put_small(&word.to_be_bytes()),
@@ -537,19 +544,24 @@ impl<'v> MessageBuilder<'v> {
 
     /// Writes the whole message to `out`.
     fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
-        self.write_head(out)?;
+        self.write_head(out, self.wire_bitmaps())?;
         self.for_each_field(|n| self.write_field(n, out))
     }
 
     /// Writes the whole message at the start of `buf` (sized by the caller with
-    /// [`MessageBuilder::encoded_len`]) and returns the bytes written. The field loop
-    /// keeps its position in a local, so ready values cost a few moves each.
-    fn write_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
+    /// [`MessageBuilder::encoded_len`]; `bitmaps` from [`MessageBuilder::wire_bitmaps`])
+    /// and returns the bytes written. The field loop keeps its position in a local, so
+    /// ready values cost a few moves each.
+    fn write_slice(
+        &self,
+        buf: &mut [u8],
+        bitmaps: ([u64; 3], usize),
+    ) -> Result<usize, EncodeError> {
         let mut head = SliceSink {
             buf: &mut *buf,
             pos: 0,
         };
-        self.write_head(&mut head)?;
+        self.write_head(&mut head, bitmaps)?;
         let mut pos = head.pos;
         self.for_each_field(|n| {
             match self.slots.get(n) {
@@ -600,10 +612,11 @@ impl<'v> MessageBuilder<'v> {
     /// Encodes into `buf`, returning the number of bytes written. Fails, writing
     /// nothing, if `buf` is too small.
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        let needed = self.encoded_len()?;
+        let bitmaps = self.wire_bitmaps();
+        let needed = self.len_with(bitmaps.1);
         match buf.get_mut(..needed) {
             // Nothing past the message is touched.
-            Some(dst) => self.write_slice(dst),
+            Some(dst) => self.write_slice(dst, bitmaps),
             None => Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::BufferTooSmall { needed },
@@ -631,7 +644,8 @@ impl<'v> MessageBuilder<'v> {
     /// the buffer is left as it was.
     #[cfg(feature = "alloc")]
     pub fn encode_into(&self, buf: &mut bytes::BytesMut) -> Result<usize, EncodeError> {
-        let needed = self.encoded_len()?;
+        let bitmaps = self.wire_bitmaps();
+        let needed = self.len_with(bitmaps.1);
         let start = buf.len();
         // Room for the block copies of packed values past the end, when the buffer has
         // it anyway; cut off below.
@@ -642,7 +656,7 @@ impl<'v> MessageBuilder<'v> {
         };
         buf.resize(start + needed + slack, 0);
         let written = match buf.get_mut(start..) {
-            Some(dst) => self.write_slice(dst),
+            Some(dst) => self.write_slice(dst, bitmaps),
             None => Ok(0),
         };
         buf.truncate(start + needed);

@@ -192,12 +192,10 @@ impl Mti {
 
     /// The MTI as four ASCII digits.
     pub const fn to_ascii(self) -> [u8; 4] {
-        [
-            self.0[0] + b'0',
-            self.0[1] + b'0',
-            self.0[2] + b'0',
-            self.0[3] + b'0',
-        ]
+        // Four digits 0-9 at once: no byte carries into the next.
+        u32::from_le_bytes(self.0)
+            .wrapping_add(u32::from_le_bytes([b'0'; 4]))
+            .to_le_bytes()
     }
 
     /// The MTI as two packed-BCD bytes.
