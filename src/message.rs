@@ -64,8 +64,11 @@ impl<'a> Message<'a> {
             ends: [0u16; MAX_FIELD],
         });
         if let Ok(msg) = &mut out {
-            if !msg.scan() {
-                out = Self::decode_detailed(spec, input);
+            match crate::wire::scan::scan(spec, input, &mut msg.ends) {
+                // Filled here rather than in the scanner, so that a caller reading the
+                // MTI or the bitmap gets it from a register.
+                Some(found) => msg.fill(found),
+                None => out = Self::decode_detailed(spec, input),
             }
         }
         out
@@ -91,23 +94,18 @@ impl<'a> Message<'a> {
         Self::decode_detailed(spec, input)
     }
 
-    /// The fast path (see [`crate::wire::scan`]): fills `self` from its input and says
-    /// whether the message is well formed.
-    fn scan(&mut self) -> bool {
-        let spec = self.spec;
-        let Some(found) = crate::wire::scan::scan(spec, self.input, &mut self.ends) else {
-            return false;
-        };
+    /// Takes what the fast path (see [`crate::wire::scan`]) found besides the field ends.
+    #[inline(always)]
+    fn fill(&mut self, found: crate::wire::scan::Scanned) {
         let mut present = found.words;
         present[0] &= !(1u64 << 63);
-        if spec.bitmap.has_tertiary() {
+        if self.spec.bitmap.has_tertiary() {
             present[1] &= !(1u64 << 63);
         }
         self.mti = found.mti;
         self.bitmap = Bitmap::from_words(found.words);
         self.present = Bitmap::from_words(present);
         self.fields_start = found.fields_start as u16;
-        true
     }
 
     /// The detailed decoder: the nom parsers, field by field, with a precise error (or

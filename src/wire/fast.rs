@@ -32,9 +32,9 @@ fn half_at(data: &[u8], at: usize) -> Option<u64> {
     Some(u64::from(u32::from_le_bytes(b)))
 }
 
-/// Up to eight bytes as one word, without copying: four or more bytes as two
-/// overlapping halves (every byte lands in the word, some twice), fewer byte by byte
-/// over a word of `pad`.
+/// Up to eight bytes as one word, without copying or looping: four or more bytes as
+/// two overlapping halves, one to three as the first, middle and last byte over a
+/// word of `pad` (every byte lands in the word, some twice).
 #[inline(always)]
 fn short_word(data: &[u8], pad: u8) -> u64 {
     let n = data.len();
@@ -43,33 +43,38 @@ fn short_word(data: &[u8], pad: u8) -> u64 {
         let hi = half_at(data, n - 4).unwrap_or(splat(pad));
         return lo | hi << 32;
     }
-    let mut w = splat(pad);
-    for (i, &c) in data.iter().enumerate() {
-        let shift = 8 * i;
-        w = (w & !(0xFF << shift)) | (u64::from(c) << shift);
+    match (data.first(), data.get(n / 2), data.last()) {
+        (Some(&first), Some(&middle), Some(&last)) => {
+            (splat(pad) & !0xFF_FFFF)
+                | u64::from(first)
+                | u64::from(middle) << 8
+                | u64::from(last) << 16
+        }
+        _ => splat(pad),
     }
-    w
 }
 
 /// Applies `bad` to `data` eight bytes at a time and says whether no word had a bad
-/// byte: data of up to eight bytes is read as one word ([`short_word`]), a ragged end
-/// is covered by an overlapping last word. `bad` returns a nonzero mask for a word with
-/// a byte it refuses, judging each byte on its own (bytes may be seen twice, `pad`
-/// fills gaps). No early exit: the loop stays straight-line.
+/// byte: data of up to eight bytes is read as one word ([`short_word`]), up to sixteen
+/// as two overlapping words, and a ragged end is covered by an overlapping last word.
+/// `bad` returns a nonzero mask for a word with a byte it refuses, judging each byte
+/// on its own (bytes may be seen twice, `pad` fills gaps). No early exit: the loop
+/// stays straight-line.
 #[inline(always)]
 fn all_words(data: &[u8], pad: u8, bad: impl Fn(u64) -> u64) -> bool {
     let n = data.len();
     if n <= 8 {
         return bad(short_word(data, pad)) == 0;
     }
-    let mut acc = 0u64;
+    let last = bad(word_at(data, n - 8).unwrap_or(splat(pad)));
+    if n <= 16 {
+        return (bad(word_at(data, 0).unwrap_or(splat(pad))) | last) == 0;
+    }
+    let mut acc = last;
     let mut i = 0;
     while i + 8 <= n {
         acc |= bad(word_at(data, i).unwrap_or(splat(pad)));
         i += 8;
-    }
-    if i != n {
-        acc |= bad(word_at(data, n - 8).unwrap_or(splat(pad)));
     }
     acc == 0
 }
@@ -137,7 +142,9 @@ const fn alnum_bad(x: u64, space: bool) -> u64 {
 /// Whether every byte is an ASCII letter or digit.
 #[inline]
 pub(crate) fn all_alnum(data: &[u8]) -> bool {
-    all_words(data, b'0', |x| alnum_bad(x, false))
+    // Most `an` values on the wire are digits (retrieval reference numbers, currency
+    // codes): the cheaper digit check settles those.
+    all_digits(data) || all_words(data, b'0', |x| alnum_bad(x, false))
 }
 
 /// Whether every byte of `data` passes `check` (exact when it says yes; the general

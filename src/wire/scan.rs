@@ -227,7 +227,7 @@ fn field(
 /// Scans `input` as a message of `spec`, filling `ends` with the end offset of each
 /// present data field `n` (at index `n - 1`). `None` when anything is off, or when the message needs
 /// checks the fast path does not make; the caller then runs the detailed decoder.
-#[inline]
+#[inline(never)]
 pub(crate) fn scan(
     spec: &MessageSpec<'_>,
     input: &[u8],

@@ -54,3 +54,46 @@ fn hex_text_of_numbers_matches_the_formatter() {
     assert_eq!(&u64_upper(0), b"0000000000000000");
     assert_eq!(&u64_upper(u64::MAX), b"FFFFFFFFFFFFFFFF");
 }
+
+#[test]
+fn word_checks_agree_with_byte_checks_at_every_length_and_position() {
+    // Lengths cover the one-word, two-word and looping shapes, and every byte position
+    // of each gets every byte value once, over backgrounds that pass.
+    for len in 0..=40usize {
+        for pos in 0..len.max(1) {
+            for b in 0..=255u8 {
+                let with = |fill: u8| {
+                    let mut d = [fill; 40];
+                    if pos < len {
+                        d[pos] = b;
+                    }
+                    d
+                };
+                let hit = |ok: bool| pos >= len || ok;
+                let d = with(b'7');
+                assert_eq!(
+                    all_digits(&d[..len]),
+                    hit(b.is_ascii_digit()),
+                    "digits {len} {pos} {b:#x}"
+                );
+                assert_eq!(
+                    all_alnum(&d[..len]),
+                    hit(b.is_ascii_alphanumeric()),
+                    "alnum over digits {len} {pos} {b:#x}"
+                );
+                let d = with(b'q');
+                assert_eq!(
+                    all_alnum(&d[..len]),
+                    hit(b.is_ascii_alphanumeric()),
+                    "alnum over letters {len} {pos} {b:#x}"
+                );
+                let d = with(b'~');
+                assert_eq!(
+                    all_printable_ascii(&d[..len]),
+                    hit((0x20..0x7F).contains(&b)),
+                    "printable {len} {pos} {b:#x}"
+                );
+            }
+        }
+    }
+}
