@@ -737,11 +737,21 @@ pub(crate) struct FastField {
     pub check: FastCheck,
     /// Length prefix size: ASCII digits or BCD bytes.
     pub prefix: u8,
+    /// Where the pad nibble of an odd digit count sits, for packed-BCD numerics with
+    /// filler 0 ([`FastField::PAD_NONE`] otherwise): the run check accepts a 0 pad as a
+    /// digit, so the scanner only checks that the pad is there.
+    pub pad: u8,
 }
 
 impl FastField {
     /// [`FastField::fixed_check`] of a field that is not fixed.
     pub(crate) const NOT_FIXED: u8 = 0xFF;
+    /// No pad nibble to check.
+    pub(crate) const PAD_NONE: u8 = 0;
+    /// Right-aligned digits: the pad is the high nibble of the first byte.
+    pub(crate) const PAD_FIRST_HIGH: u8 = 1;
+    /// Left-aligned digits: the pad is the low nibble of the last byte.
+    pub(crate) const PAD_LAST_LOW: u8 = 2;
 
     const UNDEFINED: FastField = FastField {
         size: FastSize::Undefined,
@@ -749,6 +759,7 @@ impl FastField {
         fixed_check: FastField::NOT_FIXED,
         prefix: 0,
         len: 0,
+        pad: FastField::PAD_NONE,
     };
 
     /// The general path for everything.
@@ -758,6 +769,7 @@ impl FastField {
         fixed_check: FastField::NOT_FIXED,
         prefix: 0,
         len: 0,
+        pad: FastField::PAD_NONE,
     };
 
     /// The compact view of `spec`.
@@ -794,12 +806,32 @@ impl FastField {
             },
             Length::Var(_) => (FastSize::General, 0, 0),
         };
+        // Packed-BCD numerics with filler 0 and an odd digit count (always for a fixed
+        // length, when the count is odd for a prefixed one): the 0 pad passes the
+        // digit check, and its place is checked field by field.
+        let pad = match (spec.encoding, spec.content, spec.length) {
+            (Encoding::Bcd { align, filler: 0 }, Content::N, length)
+                if match length {
+                    Length::Fixed(n) => n % 2 == 1,
+                    Length::Var(_) => matches!(size, FastSize::BcdDigits),
+                } =>
+            {
+                match align {
+                    Align::Right => FastField::PAD_FIRST_HIGH,
+                    Align::Left => FastField::PAD_LAST_LOW,
+                }
+            }
+            _ => FastField::PAD_NONE,
+        };
         // A fast check that fails is retried with the general one (which allows
         // padding and Latin-1), so the fast checks only need to be exact when they pass.
         let check = match (spec.encoding, spec.content) {
             (Encoding::Binary, Content::B) => FastCheck::None,
             (Encoding::Ascii, Content::N) => FastCheck::Digits,
-            (Encoding::Bcd { .. }, Content::N) if matches!(spec.length, Length::Fixed(n) if n % 2 == 0) => {
+            (Encoding::Bcd { .. }, Content::N)
+                if pad != FastField::PAD_NONE
+                    || matches!(spec.length, Length::Fixed(n) if n % 2 == 0) =>
+            {
                 FastCheck::BcdDigits
             }
             (Encoding::Ascii, Content::Ans) => FastCheck::Printable,
@@ -813,8 +845,10 @@ impl FastField {
         FastField {
             size,
             check,
-            // The general check never extends a run.
-            fixed_check: if matches!(size, FastSize::Fixed) && !matches!(check, FastCheck::General)
+            // The general check never extends a run, and a pad needs its own check.
+            fixed_check: if matches!(size, FastSize::Fixed)
+                && !matches!(check, FastCheck::General)
+                && pad == FastField::PAD_NONE
             {
                 check as u8
             } else {
@@ -822,6 +856,7 @@ impl FastField {
             },
             prefix,
             len,
+            pad,
         }
     }
 }
@@ -929,7 +964,10 @@ mod tests {
         for spec in crate::layouts::ALL {
             for n in 1..=MAX_FIELD {
                 let f = spec.fast_field(n);
-                if f.size == FastSize::Fixed && f.check != FastCheck::General {
+                if f.size == FastSize::Fixed
+                    && f.check != FastCheck::General
+                    && f.pad == FastField::PAD_NONE
+                {
                     assert_eq!(f.fixed_check, f.check as u8);
                 } else {
                     assert_eq!(

@@ -166,6 +166,17 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
     }
 }
 
+/// Whether the pad nibble of packed-BCD `data` is 0, `pad` saying where it sits (see
+/// [`FastField::pad`]); true when there is no pad to check.
+#[inline(always)]
+pub(crate) fn pad_is_zero(pad: u8, data: &[u8]) -> bool {
+    match pad {
+        FastField::PAD_FIRST_HIGH => data.first().is_some_and(|b| b >> 4 == 0),
+        FastField::PAD_LAST_LOW => data.last().is_some_and(|b| b & 0x0F == 0),
+        _ => true,
+    }
+}
+
 /// Bytes the field at the start of `input` takes, if it is whole and its content is
 /// valid; `None` otherwise (the caller then asks the detailed parser why). `fast` is
 /// the layout's compact view of `spec`.
@@ -212,7 +223,12 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
         FastSize::General | FastSize::Undefined => return general_len(spec, input),
     };
     let data = input.get(prefix..prefix + wire)?;
-    let fast_ok = passes(fast.check, data);
+    // An odd digit count also needs its 0 pad where the layout puts it.
+    let odd = match units {
+        Some(n) => n % 2 == 1,
+        None => matches!(spec.length, Length::Fixed(n) if n % 2 == 1),
+    };
+    let fast_ok = passes(fast.check, data) && (!odd || pad_is_zero(fast.pad, data));
     if fast_ok {
         return Some(prefix + wire);
     }

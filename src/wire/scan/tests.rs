@@ -96,3 +96,44 @@ fn every_field_of_every_layout_takes_the_fast_path() {
     }
     assert!(checked > 400, "only {checked} fields checked");
 }
+
+#[test]
+fn odd_length_bcd_numbers_take_the_fast_path_and_their_pad_is_checked() {
+    use crate::layouts::ISO87_BINARY;
+    use crate::{Message, MessageBuilder, Mti};
+    use alloc::string::ToString;
+    // Field 2 (LL, 17 digits, left-aligned: pad in the low nibble of its last byte)
+    // and field 22 (n3, right-aligned: pad in the high nibble of its first byte).
+    let mut b = MessageBuilder::new(&ISO87_BINARY, Mti::new(200).unwrap());
+    b.set(2, "41111111111111112").unwrap();
+    b.set(11, "000001").unwrap();
+    b.set(22, "051").unwrap();
+    let wire = b.to_bytes().unwrap().to_vec();
+    let mut ends = [0u16; MAX_FIELD];
+    assert!(scan(&ISO87_BINARY, &wire, &mut ends).is_some());
+    let msg = Message::decode(&ISO87_BINARY, &wire).unwrap();
+    assert_eq!(msg.field(2).unwrap().to_string(), "411111*******1112");
+    assert_eq!(msg.field(22).unwrap().to_u64().unwrap(), 51);
+
+    // Where the pads are: the PAN's last byte, and field 22's first byte (the bitmap
+    // is 8 bytes after the 2-byte MTI; field 2 is a 1-byte prefix and 9 bytes; field
+    // 11 is 3 bytes).
+    let pan_last = 2 + 8 + 1 + 8;
+    let f22_first = 2 + 8 + 1 + 9 + 3;
+    assert_eq!(wire[pan_last], 0x20);
+    assert_eq!(&wire[f22_first..f22_first + 2], &[0x00, 0x51]);
+    for (at, bad) in [(pan_last, 0x25u8), (f22_first, 0x50)] {
+        let mut broken = wire.clone();
+        broken[at] = bad;
+        assert!(
+            scan(&ISO87_BINARY, &broken, &mut ends).is_none(),
+            "byte {at}"
+        );
+        let err = Message::decode(&ISO87_BINARY, &broken).unwrap_err();
+        assert_eq!(
+            err,
+            Message::decode_without_fast_path(&ISO87_BINARY, &broken).unwrap_err()
+        );
+        assert!(err.to_string().contains("pad nibble 0"), "{err}");
+    }
+}
