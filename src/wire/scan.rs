@@ -174,8 +174,8 @@ fn pad_ok(input: &[u8], pad: u8, start: usize, end: usize) -> bool {
         .is_some_and(|data| fast::pad_is_zero(pad, data))
 }
 
-/// Any field but a fixed one joining the run: sizes it, closes the run if the field
-/// does not join it, and returns where the field ends.
+/// Any field but a fixed one without a pad nibble: sizes it, closes the run if the
+/// field does not join it, and returns where the field ends.
 #[inline(never)]
 fn field(
     spec: &MessageSpec<'_>,
@@ -187,7 +187,15 @@ fn field(
     run: &mut FastCheck,
 ) -> Option<usize> {
     let (data_start, end) = match f.size {
-        FastSize::Fixed => (pos, pos + usize::from(f.len)),
+        FastSize::Fixed => {
+            // An odd-length BCD number (other fixed fields come here only to close a
+            // run of the general check).
+            let end = pos + usize::from(f.len);
+            if !pad_ok(input, f.pad, pos, end) {
+                return None;
+            }
+            (pos, end)
+        }
         FastSize::AsciiBytes => {
             let len = ascii_prefix(input, pos, f.prefix)?;
             if len > usize::from(f.len) {
@@ -305,10 +313,9 @@ pub(crate) fn scan(
             if f.fixed_check == run as u8 {
                 // The common case: a fixed field continuing the run.
                 pos += usize::from(f.len);
-            } else if f.size == FastSize::Fixed {
-                if f.check == run || (run_start == pos && f.check != FastCheck::General) {
-                    // The field continues the run (an odd-length BCD number), or an
-                    // empty run takes its check.
+            } else if f.size == FastSize::Fixed && f.pad == FastField::PAD_NONE {
+                if run_start == pos && f.check != FastCheck::General {
+                    // An empty run takes this field's check.
                     run = f.check;
                 } else {
                     // A fixed field checked another way: close the run, start one.
@@ -332,11 +339,7 @@ pub(crate) fn scan(
                         continue;
                     }
                 }
-                let end = pos + usize::from(f.len);
-                if f.pad != FastField::PAD_NONE && !pad_ok(input, f.pad, pos, end) {
-                    return None;
-                }
-                pos = end;
+                pos += usize::from(f.len);
             } else if f.size == FastSize::AsciiBytes
                 && (f.check == run || run_start == pos)
                 && run_spans_prefix(f.check, true)
