@@ -313,32 +313,19 @@ pub(crate) fn scan(
             if f.fixed_check == run as u8 {
                 // The common case: a fixed field continuing the run.
                 pos += usize::from(f.len);
-            } else if f.size == FastSize::Fixed && f.pad == FastField::PAD_NONE {
-                if run_start == pos && f.check != FastCheck::General {
-                    // An empty run takes this field's check.
-                    run = f.check;
-                } else {
-                    // A fixed field checked another way: close the run, start one.
+            } else if f.size == FastSize::Fixed
+                && f.pad == FastField::PAD_NONE
+                && f.check != FastCheck::General
+            {
+                if run_start != pos {
+                    // A fixed field checked another way: close the run.
                     if !run_ok(run, input.get(run_start..pos)?) {
                         return None;
                     }
                     run_start = pos;
-                    run = f.check;
-                    if run == FastCheck::General {
-                        run = FastCheck::None;
-                        pos = field(
-                            spec,
-                            input,
-                            w * 64 + bit + 1,
-                            f,
-                            pos,
-                            &mut run_start,
-                            &mut run,
-                        )?;
-                        *word_ends.get_mut(bit)? = pos as u16;
-                        continue;
-                    }
                 }
+                // The field starts a run (or an empty run takes its check).
+                run = f.check;
                 pos += usize::from(f.len);
             } else if f.size == FastSize::AsciiBytes
                 && (f.check == run || run_start == pos)
