@@ -166,6 +166,35 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
     }
 }
 
+/// The number written in ASCII digits `raw` (a length prefix), if they are all digits.
+#[inline(always)]
+pub(crate) fn ascii_number(raw: &[u8]) -> Option<usize> {
+    let mut n = 0usize;
+    for &c in raw {
+        let v = c.wrapping_sub(b'0');
+        if v > 9 {
+            return None;
+        }
+        n = n * 10 + usize::from(v);
+    }
+    Some(n)
+}
+
+/// The number written in packed-BCD bytes `raw` (a length prefix), if every nibble is
+/// a digit.
+#[inline(always)]
+pub(crate) fn bcd_number(raw: &[u8]) -> Option<usize> {
+    let mut n = 0usize;
+    for &c in raw {
+        let (hi, lo) = (c >> 4, c & 0xF);
+        if hi > 9 || lo > 9 {
+            return None;
+        }
+        n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
+    }
+    Some(n)
+}
+
 /// Whether the pad nibble of packed-BCD `data` is 0, `pad` saying where it sits (see
 /// [`FastField::pad`]); true when there is no pad to check.
 #[inline(always)]
@@ -186,15 +215,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
         FastSize::Fixed => (0, usize::from(fast.len), None),
         FastSize::AsciiBytes => {
             let d = usize::from(fast.prefix);
-            let raw = input.get(..d)?;
-            let mut n = 0usize;
-            for &c in raw {
-                let v = c.wrapping_sub(b'0');
-                if v > 9 {
-                    return None;
-                }
-                n = n * 10 + usize::from(v);
-            }
+            let n = ascii_number(input.get(..d)?)?;
             if n > usize::from(fast.len) {
                 return None;
             }
@@ -202,15 +223,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
         }
         FastSize::BcdBytes | FastSize::BcdDigits => {
             let b = usize::from(fast.prefix);
-            let raw = input.get(..b)?;
-            let mut n = 0usize;
-            for &c in raw {
-                let (hi, lo) = (c >> 4, c & 0xF);
-                if hi > 9 || lo > 9 {
-                    return None;
-                }
-                n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
-            }
+            let n = bcd_number(input.get(..b)?)?;
             if n > usize::from(fast.len) {
                 return None;
             }

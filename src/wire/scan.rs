@@ -138,31 +138,13 @@ fn alnum_run(data: &[u8]) -> bool {
 /// The length a 1-4 digit ASCII prefix at `at` announces.
 #[inline(always)]
 fn ascii_prefix(input: &[u8], at: usize, digits: u8) -> Option<usize> {
-    let raw = input.get(at..at + usize::from(digits))?;
-    let mut n = 0usize;
-    for &c in raw {
-        let v = c.wrapping_sub(b'0');
-        if v > 9 {
-            return None;
-        }
-        n = n * 10 + usize::from(v);
-    }
-    Some(n)
+    fast::ascii_number(input.get(at..at + usize::from(digits))?)
 }
 
 /// The number a 1-2 byte BCD prefix at `at` announces.
 #[inline(always)]
 fn bcd_prefix(input: &[u8], at: usize, bytes: u8) -> Option<usize> {
-    let raw = input.get(at..at + usize::from(bytes))?;
-    let mut n = 0usize;
-    for &c in raw {
-        let (hi, lo) = (c >> 4, c & 0xF);
-        if hi > 9 || lo > 9 {
-            return None;
-        }
-        n = n * 100 + usize::from(hi) * 10 + usize::from(lo);
-    }
-    Some(n)
+    fast::bcd_number(input.get(at..at + usize::from(bytes))?)
 }
 
 /// Whether the pad nibble of the packed-BCD number at `start..end` is 0 (`pad` says
@@ -204,25 +186,22 @@ fn field(
             let start = pos + usize::from(f.prefix);
             (start, start + len)
         }
-        FastSize::BcdBytes => {
-            let len = bcd_prefix(input, pos, f.prefix)?;
-            if len > usize::from(f.len) {
+        FastSize::BcdBytes | FastSize::BcdDigits => {
+            let count = bcd_prefix(input, pos, f.prefix)?;
+            if count > usize::from(f.len) {
                 return None;
             }
             let start = pos + usize::from(f.prefix);
-            (start, start + len)
-        }
-        FastSize::BcdDigits => {
-            let digits = bcd_prefix(input, pos, f.prefix)?;
-            if digits > usize::from(f.len) {
-                return None;
+            if f.size == FastSize::BcdBytes {
+                (start, start + count)
+            } else {
+                // Packed digits, two per byte, with a pad nibble for an odd count.
+                let end = start + count.div_ceil(2);
+                if count % 2 == 1 && !pad_ok(input, f.pad, start, end) {
+                    return None;
+                }
+                (start, end)
             }
-            let start = pos + usize::from(f.prefix);
-            let end = start + digits.div_ceil(2);
-            if digits % 2 == 1 && !pad_ok(input, f.pad, start, end) {
-                return None;
-            }
-            (start, end)
         }
         FastSize::General | FastSize::Undefined => (pos, pos),
     };
