@@ -113,6 +113,28 @@ enum Slot<'v> {
     Inline([u8; INLINE], u8),
 }
 
+impl Slot<'_> {
+    /// The value of a source, ready or packed slot as the planner takes it (a packed
+    /// value's data is its block after the prefix).
+    fn wire_source(&self) -> Option<Source<'_>> {
+        match self {
+            Slot::Source(src) => Some(*src),
+            Slot::Ready { data, units, .. } => Some(Source::Wire(data, *units)),
+            Slot::Packed {
+                wire,
+                len,
+                prefix_len,
+                units,
+            } => Some(Source::Wire(
+                wire.get(usize::from(*prefix_len)..usize::from(*len))
+                    .unwrap_or(&[]),
+                usize::from(*units),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Longest value [`MessageBuilder::set_copied`] keeps inside the builder.
 pub const INLINE: usize = 14;
 
@@ -418,28 +440,14 @@ impl<'v> MessageBuilder<'v> {
         f: impl FnOnce(&FieldSpec<'_>, &Plan<'_>) -> R,
     ) -> Result<R, EncodeError> {
         let spec = self.field_spec(n)?;
-        match self.slots.get(n).copied().unwrap_or(Slot::Absent) {
+        let slot = self.slots.get(n).copied().unwrap_or(Slot::Absent);
+        match slot {
             Slot::Absent => Err(EncodeError::field(n, EncodeErrorKind::UndefinedField)),
-            Slot::Source(src) => {
+            Slot::Source(_) | Slot::Ready { .. } | Slot::Packed { .. } => {
+                let src = slot
+                    .wire_source()
+                    .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))?;
                 let plan = encode::plan(spec, src, false).map_err(|k| EncodeError::field(n, k))?;
-                Ok(f(spec, &plan))
-            }
-            Slot::Ready { data, units, .. } => {
-                let plan = encode::plan(spec, Source::Wire(data, units), false)
-                    .map_err(|k| EncodeError::field(n, k))?;
-                Ok(f(spec, &plan))
-            }
-            Slot::Packed {
-                wire,
-                len,
-                prefix_len,
-                units,
-            } => {
-                let data = wire
-                    .get(usize::from(prefix_len)..usize::from(len))
-                    .unwrap_or(&[]);
-                let plan = encode::plan(spec, Source::Wire(data, usize::from(units)), false)
-                    .map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(spec, &plan))
             }
             Slot::Number(v) => {
@@ -594,16 +602,6 @@ impl<'v> MessageBuilder<'v> {
     /// `pos` of `buf` and returns the position after it.
     #[inline(never)]
     fn write_field_at(&self, n: usize, buf: &mut [u8], pos: usize) -> Result<usize, EncodeError> {
-        if let Some(Slot::Ready {
-            prefix,
-            prefix_len,
-            data,
-            ..
-        }) = self.slots.get(n)
-        {
-            let pos = encode::put_prefix_at(buf, pos, prefix, usize::from(*prefix_len));
-            return Ok(encode::put_small_at(buf, pos, data));
-        }
         let mut sink = SliceSink { buf, pos };
         self.write_field(n, &mut sink)?;
         Ok(sink.pos)
