@@ -95,6 +95,17 @@ impl Bitmap {
             .filter(move |&n| n != 1 && !(tertiary && n == 65))
     }
 
+    /// `words` (the bitmaps as received) without their extension bits: bit 1 always,
+    /// bit 65 too when `tertiary` is true. What is left announces data fields.
+    #[inline(always)]
+    pub(crate) const fn data_words(mut words: [u64; 3], tertiary: bool) -> [u64; 3] {
+        words[0] &= !(1u64 << 63);
+        if tertiary {
+            words[1] &= !(1u64 << 63);
+        }
+        words
+    }
+
     /// The highest set bit below bit `n`, if any.
     #[inline]
     pub(crate) fn last_below(&self, n: usize) -> Option<usize> {

@@ -551,6 +551,7 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// Writes the whole message to `out`.
+    #[cfg(feature = "alloc")]
     fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
         self.write_head(out, self.wire_bitmaps())?;
         self.for_each_field(|n| self.write_field(n, out))

@@ -97,14 +97,13 @@ impl<'a> Message<'a> {
     /// Takes what the fast path (see [`crate::wire::scan`]) found besides the field ends.
     #[inline(always)]
     fn fill(&mut self, found: crate::wire::scan::Scanned) {
-        let mut present = found.words;
-        present[0] &= !(1u64 << 63);
-        if self.spec.bitmap.has_tertiary() {
-            present[1] &= !(1u64 << 63);
-        }
         self.mti = found.mti;
         self.bitmap = Bitmap::from_words(found.words);
-        self.present = Bitmap::from_words(present);
+        // Derived here rather than passed back: the scanner returns less.
+        self.present = Bitmap::from_words(Bitmap::data_words(
+            found.words,
+            self.spec.bitmap.has_tertiary(),
+        ));
         self.fields_start = found.fields_start as u16;
     }
 
@@ -173,12 +172,7 @@ impl<'a> Message<'a> {
             }
         }
         let bitmap = Bitmap::from_words(words);
-        let tertiary = spec.bitmap.has_tertiary();
-        words[0] &= !(1u64 << 63);
-        if tertiary {
-            words[1] &= !(1u64 << 63);
-        }
-        let present = Bitmap::from_words(words);
+        let present = Bitmap::from_words(Bitmap::data_words(words, spec.bitmap.has_tertiary()));
 
         let fields_start = (total - rest.len()) as u16;
         let mut ends = [0u16; MAX_FIELD];

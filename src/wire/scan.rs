@@ -19,7 +19,7 @@
 //! * hex bitmaps are decoded eight characters at a time.
 
 use super::fast::{self, splat, word_at};
-use crate::bitmap::MAX_FIELD;
+use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{BitmapEncoding, FastCheck, FastField, FastSize, MessageSpec};
 
@@ -263,11 +263,7 @@ pub(crate) fn scan(
         }
     }
     let fields_start = pos;
-    let mut present = words;
-    present[0] &= !(1u64 << 63);
-    if tertiary {
-        present[1] &= !(1u64 << 63);
-    }
+    let present = Bitmap::data_words(words, tertiary);
 
     // The pending run: bytes `run_start..pos` all to be checked with `run`. Positions
     // may run past the end of the input for a while: every read goes through `get`,
