@@ -208,7 +208,14 @@ pub struct MessageBuilder<'v> {
     mti: Mti,
     header: &'v [u8],
     present: Bitmap,
+    /// The presence bits again, bit-reversed per word (bit `i` of word `w` is field
+    /// `64 w + i + 1`): the encoder walks them lowest bit first, so clearing the bit
+    /// just taken does not wait for the bit search.
+    order: [u64; 3],
     min_bitmaps: u8,
+    /// The bitmap words to write (extension bits included) and how many: kept up to
+    /// date by every change, so encoding reads them.
+    wire: ([u64; 3], usize),
     slots: [Slot<'v>; MAX_FIELD + 1],
     /// Encoded size of each field set (prefix included), and their sum.
     lens: [u32; MAX_FIELD + 1],
@@ -223,7 +230,9 @@ impl<'v> MessageBuilder<'v> {
             mti,
             header: &[],
             present: Bitmap::new(),
+            order: [0; 3],
             min_bitmaps: 1,
+            wire: ([0; 3], 1),
             slots: [Slot::Absent; MAX_FIELD + 1],
             lens: [0; MAX_FIELD + 1],
             fields_len: 0,
@@ -237,13 +246,13 @@ impl<'v> MessageBuilder<'v> {
         let mut b = MessageBuilder::new(msg.spec(), msg.mti());
         b.header = msg.header();
         b.min_bitmaps = msg.bitmap_count() as u8;
+        b.wire = b.compute_wire_bitmaps();
         for f in msg.fields() {
             let n = f.number();
             if let Some(slot) = b.slots.get_mut(n) {
                 let source = Source::Wire(f.data(), f.len());
                 *slot = ready(f.spec(), source).unwrap_or(Slot::Source(source));
-                b.present.set(n).ok();
-                b.record_len(n, f.wire().len());
+                b.mark(n, f.wire().len());
             }
         }
         b
@@ -320,9 +329,32 @@ impl<'v> MessageBuilder<'v> {
         if let Some(s) = self.slots.get_mut(n) {
             *s = slot;
         }
-        self.present.set(n).ok();
-        self.record_len(n, total);
+        self.mark(n, total);
         Ok(self)
+    }
+
+    /// Records field `n` (1..=192) as present with `total` bytes on the wire (prefix
+    /// included), keeping the presence bits, the walk order and the sizes in step.
+    fn mark(&mut self, n: usize, total: usize) {
+        if self.present.set(n).is_ok() {
+            if let Some(word) = self.order.get_mut((n - 1) / 64) {
+                *word |= 1 << ((n - 1) % 64);
+            }
+            self.record_len(n, total);
+            self.wire = self.compute_wire_bitmaps();
+        }
+    }
+
+    /// Records field `n` as absent.
+    fn unmark(&mut self, n: usize) {
+        if (1..=MAX_FIELD).contains(&n) {
+            self.present.clear(n);
+            if let Some(word) = self.order.get_mut((n - 1) / 64) {
+                *word &= !(1 << ((n - 1) % 64));
+            }
+            self.record_len(n, 0);
+            self.wire = self.compute_wire_bitmaps();
+        }
     }
 
     /// Keeps the per-field sizes and their sum up to date.
@@ -352,8 +384,7 @@ impl<'v> MessageBuilder<'v> {
         if let Some(s) = self.slots.get_mut(n) {
             *s = Slot::Inline(inline, value.len() as u8);
         }
-        self.present.set(n).ok();
-        self.record_len(n, plan.total);
+        self.mark(n, plan.total);
         Ok(self)
     }
 
@@ -362,8 +393,7 @@ impl<'v> MessageBuilder<'v> {
         if let Some(s) = self.slots.get_mut(n) {
             *s = Slot::Absent;
         }
-        self.present.clear(n);
-        self.record_len(n, 0);
+        self.unmark(n);
         self
     }
 
@@ -381,6 +411,7 @@ impl<'v> MessageBuilder<'v> {
     /// needs them: for peers that expect a secondary bitmap in every message.
     pub fn set_min_bitmaps(&mut self, count: u8) -> &mut Self {
         self.min_bitmaps = count.clamp(1, self.spec.bitmap.max_bitmaps.max(1));
+        self.wire = self.compute_wire_bitmaps();
         self
     }
 
@@ -390,8 +421,13 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// The bitmap words to write, extension bits included, and how many to write.
-    #[inline]
+    #[inline(always)]
     fn wire_bitmaps(&self) -> ([u64; 3], usize) {
+        self.wire
+    }
+
+    /// [`MessageBuilder::wire_bitmaps`] worked out from the fields set.
+    fn compute_wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
         let tertiary = self.spec.bitmap.has_tertiary();
         let mut words = self.present.words();
@@ -537,14 +573,12 @@ impl<'v> MessageBuilder<'v> {
         &self,
         mut f: impl FnMut(usize) -> Result<(), EncodeError>,
     ) -> Result<(), EncodeError> {
-        for (w, word) in self.present.words().into_iter().enumerate() {
-            // Bit-reversed, so that the lowest bit left is the next field: clearing it
-            // does not wait for the bit search.
-            let mut bits = word.reverse_bits();
+        for (w, mut bits) in self.order.into_iter().enumerate() {
+            let first = w * 64 + 1;
             while bits != 0 {
-                let bit = bits.trailing_zeros() as usize;
+                let n = first + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
-                f(w * 64 + bit + 1)?;
+                f(n)?;
             }
         }
         Ok(())
@@ -558,12 +592,13 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// Writes the whole message at the start of `buf` (sized by the caller with
-    /// [`MessageBuilder::encoded_len`]; `bitmaps` from [`MessageBuilder::wire_bitmaps`])
-    /// and returns the bytes written. The field loop keeps its position in a local, so
-    /// ready values cost a few moves each.
+    /// [`MessageBuilder::encoded_len`] into `needed`; `bitmaps` from
+    /// [`MessageBuilder::wire_bitmaps`]) and returns the bytes written. The field loop
+    /// keeps its position in a local, so ready values cost a few moves each.
     fn write_slice(
         &self,
         buf: &mut [u8],
+        needed: usize,
         bitmaps: ([u64; 3], usize),
     ) -> Result<usize, EncodeError> {
         let mut head = SliceSink {
@@ -572,29 +607,42 @@ impl<'v> MessageBuilder<'v> {
         };
         self.write_head(&mut head, bitmaps)?;
         let mut pos = head.pos;
+        // With room for a whole block past the end of the message, a packed value is
+        // stored as its whole block (what lies past its length is overwritten next, or
+        // cut off by the caller). The message size fits 16 bits, so the window is
+        // `limit + PACKED` bytes long and a block at `min(pos, limit)` always fits: no
+        // bounds check per field. `pos` never passes `limit` unless the sizes kept at
+        // set time are wrong, which the caller's length check catches.
+        let window = u16::try_from(needed).ok().and_then(|limit| {
+            let limit = usize::from(limit);
+            buf.get_mut(..limit + PACKED).map(|w| (w, limit))
+        });
+        if let Some((window, limit)) = window {
+            self.for_each_field(|n| {
+                match self.slots.get(n) {
+                    Some(Slot::Packed { wire, len, .. }) => {
+                        let at = pos.min(limit);
+                        if let Some(dst) = window.get_mut(at..at + PACKED) {
+                            dst.copy_from_slice(wire);
+                        }
+                        pos += usize::from(*len);
+                    }
+                    _ => pos = self.write_field_at(n, window, pos)?,
+                }
+                Ok(())
+            })?;
+            return Ok(pos);
+        }
         self.for_each_field(|n| {
             match self.slots.get(n) {
                 Some(Slot::Packed { wire, len, .. }) => {
                     let len = usize::from(*len);
-                    match buf
-                        .get_mut(pos..)
-                        .and_then(|b| b.first_chunk_mut::<PACKED>())
-                    {
-                        // The whole block when it fits: what lies past `len` is written
-                        // next (or cut off by the caller).
-                        Some(dst) => *dst = *wire,
-                        None => {
-                            encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
-                        }
-                    }
+                    encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
                     pos += len;
-                    Ok(())
                 }
-                _ => {
-                    pos = self.write_field_at(n, buf, pos)?;
-                    Ok(())
-                }
+                _ => pos = self.write_field_at(n, buf, pos)?,
             }
+            Ok(())
         })?;
         Ok(pos)
     }
@@ -615,7 +663,7 @@ impl<'v> MessageBuilder<'v> {
         let needed = self.len_with(bitmaps.1);
         match buf.get_mut(..needed) {
             // Nothing past the message is touched.
-            Some(dst) => self.write_slice(dst, bitmaps),
+            Some(dst) => self.write_slice(dst, needed, bitmaps),
             None => Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::BufferTooSmall { needed },
@@ -646,16 +694,10 @@ impl<'v> MessageBuilder<'v> {
         let bitmaps = self.wire_bitmaps();
         let needed = self.len_with(bitmaps.1);
         let start = buf.len();
-        // Room for the block copies of packed values past the end, when the buffer has
-        // it anyway; cut off below.
-        let slack = if buf.capacity() - start >= needed + PACKED {
-            PACKED
-        } else {
-            0
-        };
-        buf.resize(start + needed + slack, 0);
+        // Room for the block copies of packed values past the end; cut off below.
+        buf.resize(start + needed + PACKED, 0);
         let written = match buf.get_mut(start..) {
-            Some(dst) => self.write_slice(dst, bitmaps),
+            Some(dst) => self.write_slice(dst, needed, bitmaps),
             None => Ok(0),
         };
         buf.truncate(start + needed);

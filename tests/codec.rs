@@ -471,3 +471,47 @@ fn every_encoder_entry_point_writes_the_same_bytes() {
         assert_eq!(encodings_agree(&MessageBuilder::from_message(&msg)), wire);
     }
 }
+
+#[test]
+fn removing_and_resetting_fields_encodes_like_a_fresh_builder() {
+    // The builder keeps the walk order, the wire bitmaps and the sizes up to date on
+    // every change: after removals, replacements and a minimum bitmap count, it must
+    // write what a builder given only the final values writes.
+    let mut edited = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(200).unwrap());
+    for (n, v) in [
+        (2, "4111111111111111"),
+        (3, "000000"),
+        (11, "000001"),
+        (41, "TERM0001"),
+        (70, "301"),
+        (102, "12345678"),
+    ] {
+        edited.set(n, v).unwrap();
+    }
+    edited.remove(70).remove(102).remove(2);
+    edited.set(11, "000002").unwrap().set(4, 1000u32).unwrap();
+
+    let mut fresh = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(200).unwrap());
+    fresh
+        .set(3, "000000")
+        .unwrap()
+        .set(4, 1000u32)
+        .unwrap()
+        .set(11, "000002")
+        .unwrap()
+        .set(41, "TERM0001")
+        .unwrap();
+    let wire = encodings_agree(&edited);
+    assert_eq!(wire, encodings_agree(&fresh));
+    // No secondary bitmap is left once the fields that needed it are gone.
+    assert_eq!(&wire[..20], b"02003020000000800000");
+    assert_eq!(edited.field_numbers().collect::<Vec<_>>(), [3, 4, 11, 41]);
+
+    edited.set_min_bitmaps(2);
+    fresh.set_min_bitmaps(2);
+    let wire = encodings_agree(&edited);
+    assert_eq!(wire, encodings_agree(&fresh));
+    assert_eq!(&wire[..36], b"0200B0200000008000000000000000000000");
+    edited.set_min_bitmaps(1);
+    assert_eq!(encodings_agree(&edited).len(), wire.len() - 16);
+}
