@@ -156,18 +156,73 @@ fn pad_ok(input: &[u8], pad: u8, start: usize, end: usize) -> bool {
         .is_some_and(|data| fast::pad_is_zero(pad, data))
 }
 
+/// The run being scanned: bytes `start..` of the input, all to be checked with `check`.
+/// `guessed` says that `an` fields joined a run of digits on the guess that their
+/// values are digits (the common case: retrieval reference numbers, approval codes,
+/// currency codes); when the run fails its check, the fields are checked one by one
+/// before the message is refused.
+struct Run {
+    start: usize,
+    check: FastCheck,
+    guessed: bool,
+}
+
+/// What [`recheck`] needs to check the fields of a guessed run one by one.
+#[derive(Clone, Copy)]
+struct Fields<'s, 'i> {
+    spec: &'s MessageSpec<'s>,
+    input: &'i [u8],
+    /// Presence of data fields (no extension bits).
+    present: [u64; 3],
+    /// Offset of the first data field.
+    start: usize,
+}
+
+/// Checks the run `run.start..end`; when a guessed run fails, its fields are checked
+/// again one by one ([`recheck`]).
+#[inline(always)]
+fn close(fields: Fields<'_, '_>, run: &Run, end: usize) -> bool {
+    let Some(data) = fields.input.get(run.start..end) else {
+        return false;
+    };
+    run_ok(run.check, data) || (run.guessed && recheck(fields, end))
+}
+
+/// Sizes and checks every field from the first up to `end` with its own check: the
+/// exact answer for a run that `an` fields joined on a wrong guess.
+#[cold]
+#[inline(never)]
+fn recheck(fields: Fields<'_, '_>, end: usize) -> bool {
+    let mut pos = fields.start;
+    for n in Bitmap::from_words(fields.present).iter() {
+        if pos >= end {
+            break;
+        }
+        let (Some(fspec), Some(rest)) = (
+            fields.spec.fields.get(n).and_then(Option::as_ref),
+            fields.input.get(pos..),
+        ) else {
+            return false;
+        };
+        match fast::field_len(fields.spec.fast_field(n), fspec, rest) {
+            Some(len) => pos += len,
+            None => return false,
+        }
+    }
+    pos == end
+}
+
 /// Any field but a fixed one without a pad nibble: sizes it, closes the run if the
 /// field does not join it, and returns where the field ends.
 #[inline(never)]
 fn field(
-    spec: &MessageSpec<'_>,
-    input: &[u8],
+    fields: Fields<'_, '_>,
     n: usize,
     f: FastField,
     pos: usize,
-    run_start: &mut usize,
-    run: &mut FastCheck,
+    run: &mut Run,
 ) -> Option<usize> {
+    let (spec, input) = (fields.spec, fields.input);
     let (data_start, end) = match f.size {
         FastSize::Fixed => {
             // An odd-length BCD number (other fixed fields come here only to close a
@@ -207,23 +262,29 @@ fn field(
     };
     if matches!(f.size, FastSize::General | FastSize::Undefined) || f.check == FastCheck::General {
         // Close the run, then size and check this field the general way.
-        if !run_ok(*run, input.get(*run_start..pos)?) {
+        if !close(fields, run, pos) {
             return None;
         }
         let fspec = spec.fields.get(n)?.as_ref()?;
         let end = pos + fast::field_len(f, fspec, input.get(pos..)?)?;
-        *run_start = end;
-        *run = FastCheck::None;
+        *run = Run {
+            start: end,
+            check: FastCheck::None,
+            guessed: false,
+        };
         return Some(end);
     }
-    let extends = f.check == *run
-        && (data_start == pos || run_spans_prefix(*run, f.size == FastSize::AsciiBytes));
+    let extends = f.check == run.check
+        && (data_start == pos || run_spans_prefix(run.check, f.size == FastSize::AsciiBytes));
     if !extends {
-        if !run_ok(*run, input.get(*run_start..pos)?) {
+        if !close(fields, run, pos) {
             return None;
         }
-        *run_start = data_start;
-        *run = f.check;
+        *run = Run {
+            start: data_start,
+            check: f.check,
+            guessed: false,
+        };
     }
     Some(end)
 }
@@ -265,11 +326,20 @@ pub(crate) fn scan(
     let fields_start = pos;
     let present = Bitmap::data_words(words, tertiary);
 
-    // The pending run: bytes `run_start..pos` all to be checked with `run`. Positions
-    // may run past the end of the input for a while: every read goes through `get`,
-    // and the end must match exactly.
-    let mut run_start = pos;
-    let mut run = FastCheck::None;
+    // The pending run: bytes `run.start..pos` all to be checked with `run.check`.
+    // Positions may run past the end of the input for a while: every read goes
+    // through `get`, and the end must match exactly.
+    let fields = Fields {
+        spec,
+        input,
+        present,
+        start: fields_start,
+    };
+    let mut run = Run {
+        start: pos,
+        check: FastCheck::None,
+        guessed: false,
+    };
     for (w, ((table, word_ends), word)) in spec
         .fast
         .iter()
@@ -285,50 +355,51 @@ pub(crate) fn scan(
             let bit = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             let f: FastField = *table.get(bit)?;
-            if f.fixed_check == run as u8 {
+            if f.fixed_check == run.check as u8 {
                 // The common case: a fixed field continuing the run.
                 pos += usize::from(f.len);
             } else if f.size == FastSize::Fixed
                 && f.pad == FastField::PAD_NONE
                 && f.check != FastCheck::General
             {
-                if run_start != pos {
-                    // A fixed field checked another way: close the run.
-                    if !run_ok(run, input.get(run_start..pos)?) {
-                        return None;
+                if f.check == FastCheck::Alnum && run.check == FastCheck::Digits {
+                    // An `an` value joins a run of digits on the guess that it is
+                    // digits too (see `Run`).
+                    run.guessed = true;
+                } else {
+                    if run.start != pos {
+                        // A fixed field checked another way: close the run.
+                        if !close(fields, &run, pos) {
+                            return None;
+                        }
                     }
-                    run_start = pos;
+                    // The field starts a run (or an empty run takes its check).
+                    run = Run {
+                        start: pos,
+                        check: f.check,
+                        guessed: false,
+                    };
                 }
-                // The field starts a run (or an empty run takes its check).
-                run = f.check;
                 pos += usize::from(f.len);
             } else if f.size == FastSize::AsciiBytes
-                && (f.check == run || run_start == pos)
+                && (f.check == run.check || run.start == pos)
                 && run_spans_prefix(f.check, true)
             {
                 // An LL..LLLL field whose prefix and data join the run (an empty run
                 // takes this field's check).
-                run = f.check;
+                run.check = f.check;
                 let len = ascii_prefix(input, pos, f.prefix)?;
                 if len > usize::from(f.len) {
                     return None;
                 }
                 pos += usize::from(f.prefix) + len;
             } else {
-                pos = field(
-                    spec,
-                    input,
-                    w * 64 + bit + 1,
-                    f,
-                    pos,
-                    &mut run_start,
-                    &mut run,
-                )?;
+                pos = field(fields, w * 64 + bit + 1, f, pos, &mut run)?;
             }
             *word_ends.get_mut(bit)? = pos as u16;
         }
     }
-    if pos != total || !run_ok(run, input.get(run_start..pos)?) {
+    if pos != total || !close(fields, &run, pos) {
         return None;
     }
     Some(Scanned {

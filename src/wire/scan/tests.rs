@@ -137,3 +137,68 @@ fn odd_length_bcd_numbers_take_the_fast_path_and_their_pad_is_checked() {
         assert!(err.to_string().contains("pad nibble 0"), "{err}");
     }
 }
+
+#[test]
+fn an_fields_after_digits_are_guessed_digits_and_checked_one_by_one_when_not() {
+    use crate::layouts::ISO87_ASCII;
+    use crate::{Message, MessageBuilder, Mti};
+    // A 0210: fields 37, 38 and 39 (all `an`) follow the digits of 3 to 25 and join
+    // their run on the guess that they are digits.
+    let build = |rrn: &str, approval: &str, response: &str| {
+        let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(210).unwrap());
+        b.set(3, "000000").unwrap().set(4, 1000u32).unwrap();
+        b.set(11, "000001").unwrap().set(25, "00").unwrap();
+        b.set_copied(37, rrn.as_bytes()).unwrap();
+        b.set_copied(38, approval.as_bytes()).unwrap();
+        b.set_copied(39, response.as_bytes()).unwrap();
+        b.set(41, "TERM0001").unwrap();
+        b.to_bytes().unwrap().to_vec()
+    };
+    let mut ends = [0u16; MAX_FIELD];
+    // Digits: the guess holds. Letters: the run fails its digit check, the fields are
+    // checked one by one and the message is still taken by the fast path.
+    for (rrn, approval, response) in [
+        ("205100123456", "123456", "00"),
+        ("205100123456", "A1B2C3", "00"),
+        ("ABCDEF123456", "123456", "A0"),
+        ("2051001234Z6", "AUTH01", "Y1"),
+    ] {
+        let wire = build(rrn, approval, response);
+        assert!(
+            scan(&ISO87_ASCII, &wire, &mut ends).is_some(),
+            "{rrn} {approval} {response} missed the fast path"
+        );
+        let msg = Message::decode(&ISO87_ASCII, &wire).unwrap();
+        assert_eq!(msg.field(37).unwrap().data(), rrn.as_bytes());
+        assert_eq!(msg.field(38).unwrap().data(), approval.as_bytes());
+        assert_eq!(msg.field(39).unwrap().data(), response.as_bytes());
+        assert_eq!(
+            msg,
+            Message::decode_without_fast_path(&ISO87_ASCII, &wire).unwrap()
+        );
+    }
+    // What neither digits nor letters are is refused, in any of the guessed fields
+    // and in the digits around them, with the detailed decoder's error.
+    let wire = build("205100123456", "123456", "00");
+    let f37 = wire.len() - 8 - 2 - 6 - 12;
+    for (at, bad) in [
+        (f37, b'#'),
+        (f37 + 11, b'*'),
+        (f37 + 12, b'-'),
+        (f37 + 19, b'.'),
+        (f37 - 1, b'A'),
+    ] {
+        let mut broken = wire.clone();
+        broken[at] = bad;
+        assert!(
+            scan(&ISO87_ASCII, &broken, &mut ends).is_none(),
+            "byte {at}"
+        );
+        let err = Message::decode(&ISO87_ASCII, &broken).unwrap_err();
+        assert_eq!(
+            err,
+            Message::decode_without_fast_path(&ISO87_ASCII, &broken).unwrap_err()
+        );
+        assert_eq!(err.offset, at, "{err}");
+    }
+}
