@@ -43,12 +43,24 @@ const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
 /// Eight hex characters (either case) as a 32-bit number, first character most
 /// significant.
 #[inline(always)]
+#[cfg(test)]
 fn hex8(x: u64) -> Option<u32> {
+    (hex8_bad(x) == 0).then(|| hex8_value(x))
+}
+
+/// Nonzero unless all eight bytes of `x` are hex characters (either case).
+#[inline(always)]
+fn hex8_bad(x: u64) -> u64 {
     let digit = in_range(x, b'0', b'9');
     let letter = in_range(x | splat(0x20), b'a', b'f');
-    if x & HIGHS != 0 || digit | letter != HIGHS {
-        return None;
-    }
+    (x | !(digit | letter)) & HIGHS
+}
+
+/// The value of eight hex characters that [`hex8_bad`] accepted, first character most
+/// significant.
+#[inline(always)]
+fn hex8_value(x: u64) -> u32 {
+    let letter = in_range(x | splat(0x20), b'a', b'f');
     // Nibble values: the low nibble, plus 9 for letters ('A' is 0x41).
     let v = (x & splat(0x0F)) + (letter >> 7) * 9;
     // Gather the nibbles, first character (lowest byte) on top.
@@ -56,7 +68,7 @@ fn hex8(x: u64) -> Option<u32> {
     let v = (v | (v >> 4)) & 0x00FF_00FF_00FF_00FF;
     let v = (v | (v >> 8)) & 0x0000_FFFF_0000_FFFF;
     let v = (v | (v >> 16)) & 0xFFFF_FFFF;
-    Some(v as u32)
+    v as u32
 }
 
 /// One bitmap at `at`.
@@ -65,9 +77,17 @@ fn bitmap_at(encoding: BitmapEncoding, input: &[u8], at: usize) -> Option<(u64, 
     match encoding {
         BitmapEncoding::Binary => Some((word_at(input, at)?.swap_bytes(), at + 8)),
         BitmapEncoding::HexAscii => {
-            let hi = hex8(word_at(input, at)?)?;
-            let lo = hex8(word_at(input, at + 8)?)?;
-            Some(((u64::from(hi) << 32) | u64::from(lo), at + 16))
+            let text: &[u8; 16] = input.get(at..)?.first_chunk()?;
+            let (first, second) = text.split_at(8);
+            let (hi, lo) = (word_at(first, 0)?, word_at(second, 0)?);
+            // Both halves checked before one branch.
+            if hex8_bad(hi) | hex8_bad(lo) != 0 {
+                return None;
+            }
+            Some((
+                (u64::from(hex8_value(hi)) << 32) | u64::from(hex8_value(lo)),
+                at + 16,
+            ))
         }
     }
 }
@@ -78,11 +98,14 @@ fn mti_at(encoding: MtiEncoding, input: &[u8], at: usize) -> Option<(Mti, usize)
     match encoding {
         MtiEncoding::Ascii => {
             let raw: [u8; 4] = input.get(at..at + 4)?.try_into().ok()?;
-            let x = u64::from(u32::from_le_bytes(raw)) | (splat(b'0') << 32);
+            let word = u32::from_le_bytes(raw);
+            let x = u64::from(word) | (splat(b'0') << 32);
             if in_range(x, b'0', b'9') != HIGHS || x & HIGHS != 0 {
                 return None;
             }
-            Some((Mti::from_valid_digits(raw.map(|c| c - b'0')), at + 4))
+            // Four digits: no byte borrows from the next.
+            let digits = word.wrapping_sub(u32::from_le_bytes([b'0'; 4]));
+            Some((Mti::from_valid_digits(digits.to_le_bytes()), at + 4))
         }
         MtiEncoding::Bcd => Some((Mti::from_bcd(input.get(at..at + 2)?).ok()?, at + 2)),
         MtiEncoding::Ebcdic(_) => {

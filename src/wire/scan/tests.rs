@@ -202,3 +202,30 @@ fn an_fields_after_digits_are_guessed_digits_and_checked_one_by_one_when_not() {
         assert_eq!(err.offset, at, "{err}");
     }
 }
+
+#[test]
+fn hex_bitmaps_are_read_whole_and_refused_for_a_bad_character_in_either_half() {
+    let text = *b"7238048008C0800F";
+    assert_eq!(
+        bitmap_at(BitmapEncoding::HexAscii, &text, 0),
+        Some((0x7238_0480_08C0_800F, 16))
+    );
+    let lower = *b"7238048008c0800f";
+    assert_eq!(
+        bitmap_at(BitmapEncoding::HexAscii, &lower, 0),
+        Some((0x7238_0480_08C0_800F, 16))
+    );
+    for at in 0..16 {
+        for bad in [b'G', b'g', b'/', b':', b'@', b'`', b' ', 0x80 | b'1'] {
+            let mut broken = text;
+            broken[at] = bad;
+            assert_eq!(
+                bitmap_at(BitmapEncoding::HexAscii, &broken, 0),
+                None,
+                "{at} {bad}"
+            );
+        }
+    }
+    // Fifteen characters are not a bitmap.
+    assert_eq!(bitmap_at(BitmapEncoding::HexAscii, &text[..15], 0), None);
+}
