@@ -183,11 +183,23 @@ fn pad_ok(input: &[u8], pad: u8, start: usize, end: usize) -> bool {
 /// `guessed` says that `an` fields joined a run of digits on the guess that their
 /// values are digits (the common case: retrieval reference numbers, approval codes,
 /// currency codes); when the run fails its check, the fields are checked one by one
-/// before the message is refused.
+/// before the message is refused. After one wrong guess the scan stops guessing, so
+/// the one-by-one check runs at most once per message and the scan stays linear.
 struct Run {
     start: usize,
     check: FastCheck,
     guessed: bool,
+    may_guess: bool,
+}
+
+impl Run {
+    /// A new run from `start` checked with `check` (no guess in it yet).
+    #[inline(always)]
+    fn restart(&mut self, start: usize, check: FastCheck) {
+        self.start = start;
+        self.check = check;
+        self.guessed = false;
+    }
 }
 
 /// What [`recheck`] needs to check the fields of a guessed run one by one.
@@ -202,13 +214,21 @@ struct Fields<'s, 'i> {
 }
 
 /// Checks the run `run.start..end`; when a guessed run fails, its fields are checked
-/// again one by one ([`recheck`]).
+/// again one by one ([`recheck`]) and guessing stops.
 #[inline(always)]
-fn close(fields: Fields<'_, '_>, run: &Run, end: usize) -> bool {
+fn close(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
     let Some(data) = fields.input.get(run.start..end) else {
         return false;
     };
-    run_ok(run.check, data) || (run.guessed && recheck(fields, end))
+    run_ok(run.check, data) || (run.guessed && wrong_guess(fields, run, end))
+}
+
+/// [`close`] for a guessed run that failed its check.
+#[cold]
+#[inline(never)]
+fn wrong_guess(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
+    run.may_guess = false;
+    recheck(fields, end)
 }
 
 /// Sizes and checks every field from the first up to `end` with its own check: the
@@ -290,11 +310,7 @@ fn field(
         }
         let fspec = spec.fields.get(n)?.as_ref()?;
         let end = pos + fast::field_len(f, fspec, input.get(pos..)?)?;
-        *run = Run {
-            start: end,
-            check: FastCheck::None,
-            guessed: false,
-        };
+        run.restart(end, FastCheck::None);
         return Some(end);
     }
     let extends = f.check == run.check
@@ -303,11 +319,7 @@ fn field(
         if !close(fields, run, pos) {
             return None;
         }
-        *run = Run {
-            start: data_start,
-            check: f.check,
-            guessed: false,
-        };
+        run.restart(data_start, f.check);
     }
     Some(end)
 }
@@ -362,6 +374,7 @@ pub(crate) fn scan(
         start: pos,
         check: FastCheck::None,
         guessed: false,
+        may_guess: true,
     };
     for (w, ((table, word_ends), word)) in spec
         .fast
@@ -385,23 +398,19 @@ pub(crate) fn scan(
                 && f.pad == FastField::PAD_NONE
                 && f.check != FastCheck::General
             {
-                if f.check == FastCheck::Alnum && run.check == FastCheck::Digits {
+                if f.check == FastCheck::Alnum && run.check == FastCheck::Digits && run.may_guess {
                     // An `an` value joins a run of digits on the guess that it is
                     // digits too (see `Run`).
                     run.guessed = true;
                 } else {
                     if run.start != pos {
                         // A fixed field checked another way: close the run.
-                        if !close(fields, &run, pos) {
+                        if !close(fields, &mut run, pos) {
                             return None;
                         }
                     }
                     // The field starts a run (or an empty run takes its check).
-                    run = Run {
-                        start: pos,
-                        check: f.check,
-                        guessed: false,
-                    };
+                    run.restart(pos, f.check);
                 }
                 pos += usize::from(f.len);
             } else if f.size == FastSize::AsciiBytes
@@ -422,7 +431,7 @@ pub(crate) fn scan(
             *word_ends.get_mut(bit)? = pos as u16;
         }
     }
-    if pos != total || !close(fields, &run, pos) {
+    if pos != total || !close(fields, &mut run, pos) {
         return None;
     }
     Some(Scanned {
