@@ -16,6 +16,8 @@
 //! * content is checked in *runs*: consecutive fields checked the same way (say
 //!   fields 3 to 25 of a 0200, all ASCII digits) are checked as one byte range, eight
 //!   bytes at a time, instead of field by field;
+//! * fixed `an` fields after digits join the digit run on the guess that they are
+//!   digits ([`Run`]); a wrong guess costs one field-by-field check, once per message;
 //! * hex bitmaps are decoded eight characters at a time.
 
 use super::fast::{self, splat, word_at};
