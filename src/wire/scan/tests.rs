@@ -181,15 +181,26 @@ fn an_fields_after_digits_are_guessed_digits_and_checked_one_by_one_when_not() {
     // guessing and checks the rest field by field, on the fast path still.
     let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
     b.set(3, "000000").unwrap().set(11, "000001").unwrap();
-    b.set(37, "ABCDEF123456").unwrap().set(38, "X1Y2Z3").unwrap();
+    b.set(37, "ABCDEF123456")
+        .unwrap()
+        .set(38, "X1Y2Z3")
+        .unwrap();
     b.set(39, "00").unwrap().set(48, "12").unwrap();
-    b.set(49, "USD").unwrap().set(50, "EUR").unwrap().set(51, "840").unwrap();
+    b.set(49, "USD")
+        .unwrap()
+        .set(50, "EUR")
+        .unwrap()
+        .set(51, "840")
+        .unwrap();
     b.set(53, "1234567890123456").unwrap();
     let wire = b.to_bytes().unwrap().to_vec();
     assert!(scan(&ISO87_ASCII, &wire, &mut ends).is_some());
     let msg = Message::decode(&ISO87_ASCII, &wire).unwrap();
     assert_eq!(msg.field(50).unwrap().data(), b"EUR");
-    assert_eq!(msg, Message::decode_without_fast_path(&ISO87_ASCII, &wire).unwrap());
+    assert_eq!(
+        msg,
+        Message::decode_without_fast_path(&ISO87_ASCII, &wire).unwrap()
+    );
     let mut broken = wire.clone();
     let eur = wire.windows(3).position(|w| w == b"EUR").unwrap();
     broken[eur + 1] = b'%';
