@@ -720,6 +720,12 @@ pub(crate) enum FastCheck {
     NoLetters,
     /// Digits and `=` (`z` in ASCII).
     Track,
+    /// A fixed `x+n` amount in ASCII: `C` or `D`, then digits. Never joins a run (each
+    /// field has its own sign).
+    SignedDigits,
+    /// A fixed `x+n` amount in packed BCD: `C` or `D` (one ASCII byte), then an even
+    /// number of BCD digits. Never joins a run.
+    SignedBcd,
     /// The general content check.
     General,
 }
@@ -840,6 +846,12 @@ impl FastField {
             (Encoding::Ascii, Content::Anp) => FastCheck::AlnumSpace,
             (Encoding::Ascii, Content::Ns) => FastCheck::NoLetters,
             (Encoding::Ascii, Content::Z) => FastCheck::Track,
+            (Encoding::Ascii, Content::XN) if matches!(spec.length, Length::Fixed(n) if n >= 1) => {
+                FastCheck::SignedDigits
+            }
+            (Encoding::Bcd { .. }, Content::XN) if matches!(spec.length, Length::Fixed(n) if n >= 1 && (n - 1) % 2 == 0) => {
+                FastCheck::SignedBcd
+            }
             _ => FastCheck::General,
         };
         FastField {
@@ -847,7 +859,10 @@ impl FastField {
             check,
             // The general check never extends a run, and a pad needs its own check.
             fixed_check: if matches!(size, FastSize::Fixed)
-                && !matches!(check, FastCheck::General)
+                && !matches!(
+                    check,
+                    FastCheck::General | FastCheck::SignedDigits | FastCheck::SignedBcd
+                )
                 && pad == FastField::PAD_NONE
             {
                 check as u8
@@ -964,10 +979,12 @@ mod tests {
         for spec in crate::layouts::ALL {
             for n in 1..=MAX_FIELD {
                 let f = spec.fast_field(n);
-                if f.size == FastSize::Fixed
-                    && f.check != FastCheck::General
-                    && f.pad == FastField::PAD_NONE
-                {
+                // Amounts carry their own sign: they never extend a run.
+                let joins = !matches!(
+                    f.check,
+                    FastCheck::General | FastCheck::SignedDigits | FastCheck::SignedBcd
+                );
+                if f.size == FastSize::Fixed && joins && f.pad == FastField::PAD_NONE {
                     assert_eq!(f.fixed_check, f.check as u8);
                 } else {
                     assert_eq!(

@@ -162,7 +162,19 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
         FastCheck::Letters => class(Content::A),
         FastCheck::NoLetters => class(Content::Ns),
         FastCheck::Track => class(Content::Z),
+        FastCheck::SignedDigits => signed(data, all_digits),
+        FastCheck::SignedBcd => signed(data, all_bcd_digits),
         FastCheck::General => false,
+    }
+}
+
+/// Whether `data` is a sign (`C` or `D`) followed by bytes that `digits` accepts: an
+/// `x+n` amount.
+#[inline]
+fn signed(data: &[u8], digits: fn(&[u8]) -> bool) -> bool {
+    match data.split_first() {
+        Some((b'C' | b'D', rest)) => digits(rest),
+        _ => false,
     }
 }
 

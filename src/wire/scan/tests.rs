@@ -258,3 +258,70 @@ fn hex_bitmaps_are_read_whole_and_refused_for_a_bad_character_in_either_half() {
     // Fifteen characters are not a bitmap.
     assert_eq!(bitmap_at(BitmapEncoding::HexAscii, &text[..15], 0), None);
 }
+
+#[test]
+fn amounts_with_a_sign_take_the_fast_path_and_each_needs_its_own_sign() {
+    use crate::layouts::{ISO87_ASCII, ISO87_BINARY};
+    use crate::{Message, MessageBuilder, Mti};
+    use alloc::string::ToString;
+    // Fields 28 to 31 are x+n 9: 'C' or 'D', then eight digits (ASCII or packed BCD).
+    for spec in [&ISO87_ASCII, &ISO87_BINARY] {
+        assert_eq!(
+            spec.fast_field(28).check,
+            if spec.name == "iso87ascii" {
+                FastCheck::SignedDigits
+            } else {
+                FastCheck::SignedBcd
+            }
+        );
+        let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+        b.set(3, "000000").unwrap().set(11, "000001").unwrap();
+        for (n, v) in [
+            (28, "C00000100"),
+            (29, "D00000250"),
+            (30, "C00000000"),
+            (31, "D99999999"),
+        ] {
+            b.set(n, v).unwrap();
+        }
+        b.set(32, "123456").unwrap();
+        let wire = b.to_bytes().unwrap().to_vec();
+        let mut ends = [0u16; MAX_FIELD];
+        assert!(scan(spec, &wire, &mut ends).is_some(), "{}", spec.name);
+        let msg = Message::decode(spec, &wire).unwrap();
+        assert_eq!(msg.field(29).unwrap().to_string(), "D00000250");
+        assert_eq!(msg, Message::decode_without_fast_path(spec, &wire).unwrap());
+
+        // The sign of each amount is checked on its own (runs of amounts would only
+        // see the first), and so are the digits after it.
+        let f28 = usize::from(ends[2]); // end of field 3 (fields 3, 11, then 28)
+        let f28 = f28 + if spec.name == "iso87ascii" { 6 } else { 3 };
+        let width = if spec.name == "iso87ascii" { 9 } else { 5 };
+        let ascii = spec.name == "iso87ascii";
+        let signs = [f28, f28 + width, f28 + 3 * width].map(|at| (at, [b'0', b'E', b'c', 0xFF]));
+        let digits = [f28 + 1, f28 + width + 4].map(|at| {
+            (
+                at,
+                if ascii {
+                    [b'E', b'c', 0xFF, b' ']
+                } else {
+                    [0xFF, 0x3A, 0xC1, 0x0B]
+                },
+            )
+        });
+        for (at, bads) in signs.into_iter().chain(digits) {
+            for bad in bads {
+                let mut broken = wire.clone();
+                broken[at] = bad;
+                let err = Message::decode(spec, &broken).unwrap_err();
+                assert_eq!(
+                    err,
+                    Message::decode_without_fast_path(spec, &broken).unwrap_err(),
+                    "{} byte {at}",
+                    spec.name
+                );
+                assert_eq!(err.offset, at, "{} {err}", spec.name);
+            }
+        }
+    }
+}
