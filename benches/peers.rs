@@ -9,8 +9,9 @@
 //!   into a reused buffer;
 //! * `i8583` 0.1: `Unpacker::unpack` (no content validation) and `Packer::pack`.
 
+mod common;
+
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::hint::black_box;
 
 use bytes::BytesMut;
@@ -18,46 +19,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use iso8583_wire::layouts::ISO87_ASCII;
 use iso8583_wire::{Message, MessageBuilder};
 
-/// The reference 0200 purchase (iso87ascii).
-const REFERENCE_0200: &[u8] = b"02007238048008C080001641111111111111110000000000000100001122102030123456102030112205100123456789012TERM0001MERCHANT0000001840";
-
-/// (field, content, length type, max length) for the fields of the reference message,
-/// as the 1987 ASCII layout defines them.
-const FIELDS: [(i64, &str, &str, usize); 13] = [
-    (2, "n", "llvar", 19),
-    (3, "n", "fixed", 6),
-    (4, "n", "fixed", 12),
-    (7, "n", "fixed", 10),
-    (11, "n", "fixed", 6),
-    (12, "n", "fixed", 6),
-    (13, "n", "fixed", 4),
-    (22, "n", "fixed", 3),
-    (25, "n", "fixed", 2),
-    (37, "an", "fixed", 12),
-    (41, "ans", "fixed", 8),
-    (42, "ans", "fixed", 15),
-    (49, "an", "fixed", 3),
-];
-
-fn peer_spec() -> iso_8583_rs::CompiledSpec {
-    let fields: HashMap<i64, iso_8583_rs::specfile::FieldDescription> = FIELDS
-        .iter()
-        .map(|&(n, c, l, m)| {
-            (
-                n,
-                iso_8583_rs::specfile::FieldDescription {
-                    content_type: c.into(),
-                    max_len: m,
-                    min_len: 0,
-                    len_type: l.into(),
-                    label: String::new(),
-                },
-            )
-        })
-        .collect();
-    iso_8583_rs::CompiledSpec::compile(&iso_8583_rs::specfile::Spec { fields })
-        .expect("peer spec compiles")
-}
+use common::{REFERENCE_0200, peer_spec};
 
 fn bench(c: &mut Criterion) {
     let ours = Message::decode(&ISO87_ASCII, REFERENCE_0200).expect("reference decodes");
