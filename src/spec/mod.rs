@@ -730,6 +730,17 @@ pub(crate) enum FastCheck {
     General,
 }
 
+impl FastCheck {
+    /// Whether bytes checked this way may join a run of neighbouring fields checked the
+    /// same way: not the general check, and not amounts (each has its own sign).
+    pub(crate) const fn joins_runs(self) -> bool {
+        !matches!(
+            self,
+            FastCheck::General | FastCheck::SignedDigits | FastCheck::SignedBcd
+        )
+    }
+}
+
 /// The decoder's compact view of one field, eight bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(C, align(8))]
@@ -857,12 +868,9 @@ impl FastField {
         FastField {
             size,
             check,
-            // The general check never extends a run, and a pad needs its own check.
+            // Only checks that join runs extend one, and a pad needs its own check.
             fixed_check: if matches!(size, FastSize::Fixed)
-                && !matches!(
-                    check,
-                    FastCheck::General | FastCheck::SignedDigits | FastCheck::SignedBcd
-                )
+                && check.joins_runs()
                 && pad == FastField::PAD_NONE
             {
                 check as u8
@@ -979,12 +987,8 @@ mod tests {
         for spec in crate::layouts::ALL {
             for n in 1..=MAX_FIELD {
                 let f = spec.fast_field(n);
-                // Amounts carry their own sign: they never extend a run.
-                let joins = !matches!(
-                    f.check,
-                    FastCheck::General | FastCheck::SignedDigits | FastCheck::SignedBcd
-                );
-                if f.size == FastSize::Fixed && joins && f.pad == FastField::PAD_NONE {
+                if f.size == FastSize::Fixed && f.check.joins_runs() && f.pad == FastField::PAD_NONE
+                {
                     assert_eq!(f.fixed_check, f.check as u8);
                 } else {
                     assert_eq!(

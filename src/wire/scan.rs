@@ -123,13 +123,7 @@ fn mti_at(encoding: MtiEncoding, input: &[u8], at: usize) -> Option<(Mti, usize)
 #[inline(always)]
 fn run_spans_prefix(check: FastCheck, ascii_prefix: bool) -> bool {
     if ascii_prefix {
-        !matches!(
-            check,
-            FastCheck::Letters
-                | FastCheck::General
-                | FastCheck::SignedDigits
-                | FastCheck::SignedBcd
-        )
+        check.joins_runs() && check != FastCheck::Letters
     } else {
         matches!(check, FastCheck::BcdDigits | FastCheck::None)
     }
