@@ -207,10 +207,10 @@ pub struct MessageBuilder<'v> {
     spec: &'v MessageSpec<'v>,
     mti: Mti,
     header: &'v [u8],
-    present: Bitmap,
-    /// The presence bits again, bit-reversed per word (bit `i` of word `w` is field
+    /// The fields set, bit-reversed per word (bit `i` of word `w` is field
     /// `64 w + i + 1`): the encoder walks them lowest bit first, so clearing the bit
-    /// just taken does not wait for the bit search.
+    /// just taken does not wait for the bit search. [`MessageBuilder::present`] gives
+    /// them in bitmap order.
     order: [u64; 3],
     min_bitmaps: u8,
     /// The bitmap words to write (extension bits included) and how many: kept up to
@@ -229,7 +229,6 @@ impl<'v> MessageBuilder<'v> {
             spec,
             mti,
             header: &[],
-            present: Bitmap::new(),
             order: [0; 3],
             min_bitmaps: 1,
             wire: ([0; 3], 1),
@@ -334,12 +333,10 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// Records field `n` (1..=192) as present with `total` bytes on the wire (prefix
-    /// included), keeping the presence bits, the walk order and the sizes in step.
+    /// included), keeping the presence bits, the sizes and the wire bitmaps in step.
     fn mark(&mut self, n: usize, total: usize) {
-        if self.present.set(n).is_ok() {
-            if let Some(word) = self.order.get_mut((n - 1) / 64) {
-                *word |= 1 << ((n - 1) % 64);
-            }
+        if let Some((word, bit)) = self.order_bit(n) {
+            *word |= bit;
             self.record_len(n, total);
             self.wire = self.compute_wire_bitmaps();
         }
@@ -347,14 +344,22 @@ impl<'v> MessageBuilder<'v> {
 
     /// Records field `n` as absent.
     fn unmark(&mut self, n: usize) {
-        if (1..=MAX_FIELD).contains(&n) {
-            self.present.clear(n);
-            if let Some(word) = self.order.get_mut((n - 1) / 64) {
-                *word &= !(1 << ((n - 1) % 64));
-            }
+        if let Some((word, bit)) = self.order_bit(n) {
+            *word &= !bit;
             self.record_len(n, 0);
             self.wire = self.compute_wire_bitmaps();
         }
+    }
+
+    /// The word of [`MessageBuilder::order`] holding field `n` (1..=192), and its bit.
+    fn order_bit(&mut self, n: usize) -> Option<(&mut u64, u64)> {
+        let i = n.checked_sub(1).filter(|&i| i < MAX_FIELD)?;
+        Some((self.order.get_mut(i / 64)?, 1 << (i % 64)))
+    }
+
+    /// The fields set, as a bitmap (no extension bits).
+    fn present(&self) -> Bitmap {
+        Bitmap::from_words(self.order.map(u64::reverse_bits))
     }
 
     /// Keeps the per-field sizes and their sum up to date.
@@ -399,12 +404,12 @@ impl<'v> MessageBuilder<'v> {
 
     /// Whether field `n` is set.
     pub fn has(&self, n: usize) -> bool {
-        self.present.is_set(n)
+        self.present().is_set(n)
     }
 
     /// The numbers of the fields set, ascending.
     pub fn field_numbers(&self) -> impl Iterator<Item = usize> + '_ {
-        self.present.iter()
+        self.present().iter()
     }
 
     /// Writes at least `count` bitmaps (1-3, capped by the layout) even when no field
@@ -430,7 +435,7 @@ impl<'v> MessageBuilder<'v> {
     fn compute_wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
         let tertiary = self.spec.bitmap.has_tertiary();
-        let mut words = self.present.words();
+        let mut words = self.present().words();
         let [_, second_word, third_word] = words;
         // In a tertiary layout, bit 65 is the third bitmap's presence bit, not data.
         let second_data = if tertiary {
@@ -606,7 +611,7 @@ impl<'v> MessageBuilder<'v> {
             pos: 0,
         };
         self.write_head(&mut head, bitmaps)?;
-        let mut pos = head.pos;
+        let pos = head.pos;
         // With room for a whole block past the end of the message, a packed value is
         // stored as its whole block (what lies past its length is overwritten next, or
         // cut off by the caller). The message size fits 16 bits, so the window is
@@ -617,27 +622,34 @@ impl<'v> MessageBuilder<'v> {
             let limit = usize::from(limit);
             buf.get_mut(..limit + PACKED).map(|w| (w, limit))
         });
-        if let Some((window, limit)) = window {
-            self.for_each_field(|n| {
-                match self.slots.get(n) {
-                    Some(Slot::Packed { wire, len, .. }) => {
-                        let at = pos.min(limit);
-                        if let Some(dst) = window.get_mut(at..at + PACKED) {
-                            dst.copy_from_slice(wire);
-                        }
-                        pos += usize::from(*len);
-                    }
-                    _ => pos = self.write_field_at(n, window, pos)?,
+        match window {
+            Some((window, limit)) => self.write_fields(window, pos, |buf, at, wire, _| {
+                let at = at.min(limit);
+                if let Some(dst) = buf.get_mut(at..at + PACKED) {
+                    dst.copy_from_slice(wire);
                 }
-                Ok(())
-            })?;
-            return Ok(pos);
+            }),
+            None => self.write_fields(buf, pos, |buf, at, wire, len| {
+                encode::put_small_at(buf, at, wire.get(..len).unwrap_or(&[]));
+            }),
         }
+    }
+
+    /// Writes the fields into `buf` from `pos` on and returns the position after them:
+    /// packed values through `store` (buffer, position, block, length), the others in
+    /// full.
+    #[inline(always)]
+    fn write_fields(
+        &self,
+        buf: &mut [u8],
+        mut pos: usize,
+        store: impl Fn(&mut [u8], usize, &[u8; PACKED], usize),
+    ) -> Result<usize, EncodeError> {
         self.for_each_field(|n| {
             match self.slots.get(n) {
                 Some(Slot::Packed { wire, len, .. }) => {
                     let len = usize::from(*len);
-                    encode::put_small_at(buf, pos, wire.get(..len).unwrap_or(&[]));
+                    store(buf, pos, wire, len);
                     pos += len;
                 }
                 _ => pos = self.write_field_at(n, buf, pos)?,
@@ -731,7 +743,7 @@ impl core::fmt::Debug for MessageBuilder<'_> {
         f.debug_struct("MessageBuilder")
             .field("spec", &self.spec.name)
             .field("mti", &self.mti)
-            .field("fields", &self.present)
+            .field("fields", &self.present())
             .finish_non_exhaustive()
     }
 }
