@@ -79,6 +79,7 @@ fn bitmap_at(encoding: BitmapEncoding, input: &[u8], at: usize) -> Option<(u64, 
     match encoding {
         BitmapEncoding::Binary => Some((word_at(input, at)?.swap_bytes(), at + 8)),
         BitmapEncoding::HexAscii => {
+            // One bounds check for both halves.
             let text: &[u8; 16] = input.get(at..)?.first_chunk()?;
             let (first, second) = text.split_at(8);
             let (hi, lo) = (word_at(first, 0)?, word_at(second, 0)?);
@@ -222,22 +223,16 @@ fn close(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
     let Some(data) = fields.input.get(run.start..end) else {
         return false;
     };
-    run_ok(run.check, data) || (run.guessed && wrong_guess(fields, run, end))
-}
-
-/// [`close`] for a guessed run that failed its check.
-#[cold]
-#[inline(never)]
-fn wrong_guess(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
-    run.may_guess = false;
-    recheck(fields, end)
+    run_ok(run.check, data) || (run.guessed && recheck(fields, run, end))
 }
 
 /// Sizes and checks every field from the first up to `end` with its own check: the
-/// exact answer for a run that `an` fields joined on a wrong guess.
+/// exact answer for a run that `an` fields joined on a wrong guess. Guessing stops
+/// for the rest of the message.
 #[cold]
 #[inline(never)]
-fn recheck(fields: Fields<'_, '_>, end: usize) -> bool {
+fn recheck(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
+    run.may_guess = false;
     let mut pos = fields.start;
     for n in Bitmap::from_words(fields.present).iter() {
         if pos >= end {
