@@ -2,17 +2,23 @@
 //!
 //! ```text
 //! iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask]
-//!                [--frame <kind>]
-//! iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>]   # prints UPPERCASE hex
-//! iso8583 validate --spec <layout> --hex <request> [--response <hex>]
+//!                [--frame <kind>] [--strict]
+//! iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>] [--strict]  # UPPERCASE hex
+//! iso8583 validate --spec <layout> --hex <request> [--response <hex>] [--strict]
 //! ```
+//!
+//! Free-text fields (`a`, `an`, `anp`, `ans`, `ns`) accept any character unless
+//! `--strict` is given: then `decode` and `encode` refuse a character outside the
+//! field's class, and `validate` counts such `content.class` findings as violations
+//! (without it they are listed but do not fail). Text in JSON is ISO-8859-1: one
+//! character U+0000-U+00FF per byte.
 //!
 //! `--frame` reads (or writes) messages behind a length header: `bin2`, `bin4`, `bcd2`
 //! or `ascii4`, with `+self` when the length counts the header too (`bin2+self`).
 //! Framed input may hold several messages; each is decoded in turn.
 //!
-//! `validate` prints one line per violation (field, code, explanation) and exits
-//! non-zero when there is any.
+//! `validate` prints one line per finding (field, code, explanation) and exits
+//! non-zero when there is any violation.
 //!
 //! Layouts: iso87ascii, iso87binary, iso93ascii, cup; or `--spec-file PATH` instead of
 //! `--spec` for a jPOS GenericPackager XML, moov-io JSON or iso8583-wire JSON layout
@@ -26,16 +32,16 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use iso8583_wire::frame::{Framing, LengthHeader};
-use iso8583_wire::spec::MessageSpec;
-use iso8583_wire::validate::Validator;
+use iso8583_wire::spec::{ContentMode, MessageSpec};
+use iso8583_wire::validate::{Code, Validator};
 use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder, Mti, layouts};
 use serde_json::Value as Json;
 
 const USAGE: &str = "usage:
-  iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask] [--frame <kind>]
-  iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>]
-  iso8583 validate --spec <layout> --hex <request> [--response <hex>]
+  iso8583 decode --spec <layout> [--hex HEX | --file PATH | (stdin)] [--json] [--no-mask] [--frame <kind>] [--strict]
+  iso8583 encode --spec <layout> --json '<JSON>' [--frame <kind>] [--strict]
+  iso8583 validate --spec <layout> --hex <request> [--response <hex>] [--strict]
 layouts: iso87ascii, iso87binary, iso93ascii, cup (or --spec-file PATH: jPOS XML, moov JSON, own JSON)
 frames:  bin2, bin4, bcd2, ascii4 (add +self when the length counts the header)";
 
@@ -49,6 +55,7 @@ struct Args {
     frame: Option<Framing>,
     spec_file: Option<String>,
     no_mask: bool,
+    strict: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -64,6 +71,7 @@ fn parse_args() -> Result<Args, String> {
         frame: None,
         spec_file: None,
         no_mask: false,
+        strict: false,
     };
     while let Some(arg) = it.next() {
         match arg.as_str() {
@@ -97,6 +105,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--spec-file" => args.spec_file = Some(it.next().ok_or("--spec-file needs a path")?),
             "--no-mask" => args.no_mask = true,
+            "--strict" => args.strict = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument '{other}'")),
         }
@@ -228,7 +237,8 @@ fn decode(args: &Args) -> Result<(), String> {
     let spec = layout(args)?;
     let input = read_input(args)?;
     let Some(framing) = args.frame else {
-        let msg = Message::decode(spec, &input).map_err(|e| format!("decode failed: {e}"))?;
+        let msg = Message::decode_with(spec, &input, args.content_mode())
+            .map_err(|e| format!("decode failed: {e}"))?;
         show(&msg, args);
         return Ok(());
     };
@@ -240,7 +250,7 @@ fn decode(args: &Args) -> Result<(), String> {
             .parse(rest)
             .map_err(|e| format!("frame {index}: {e}"))?
             .ok_or_else(|| format!("frame {index}: input ends inside the frame"))?;
-        let msg = Message::decode(spec, payload)
+        let msg = Message::decode_with(spec, payload, args.content_mode())
             .map_err(|e| format!("frame {index}: decode failed: {e}"))?;
         if args.json.is_none() && index > 1 {
             emit(format_args!("\n"));
@@ -285,16 +295,37 @@ fn encode(args: &Args) -> Result<(), String> {
         .get("fields")
         .and_then(Json::as_object)
         .ok_or("JSON needs \"fields\" as an object")?;
-    let mut b = MessageBuilder::new(spec, mti);
-    b.set_header(&header).map_err(|e| e.to_string())?;
+    // Text values are ISO-8859-1 on the wire: each character U+0000-U+00FF is one
+    // byte. Binary values are hex; numbers are allowed for numeric fields.
+    let mut values: Vec<(usize, FieldInput)> = Vec::with_capacity(fields.len());
     for (key, value) in fields {
         let n: usize = key
             .parse()
             .map_err(|_| format!("field key '{key}' is not a number"))?;
-        let value = value
-            .as_str()
-            .ok_or_else(|| format!("field {n}: value must be a string"))?;
-        b.set(n, value).map_err(|e| e.to_string())?;
+        let text_field = spec.field(n).is_some_and(|f| f.content.is_text());
+        let input = match value {
+            Json::String(s) if text_field => FieldInput::Bytes(latin1(s).ok_or_else(|| {
+                format!("field {n}: a character is not in ISO-8859-1 (U+0000-U+00FF)")
+            })?),
+            Json::String(s) => FieldInput::Hex(s.clone()),
+            Json::Number(v) => FieldInput::Number(
+                v.as_u64()
+                    .ok_or_else(|| format!("field {n}: a number must be a whole number >= 0"))?,
+            ),
+            _ => return Err(format!("field {n}: value must be a string or a number")),
+        };
+        values.push((n, input));
+    }
+    let mut b = MessageBuilder::new(spec, mti);
+    b.set_content_mode(args.content_mode());
+    b.set_header(&header).map_err(|e| e.to_string())?;
+    for (n, value) in &values {
+        match value {
+            FieldInput::Bytes(v) => b.set(*n, v.as_slice()),
+            FieldInput::Hex(h) => b.set(*n, h.as_str()),
+            FieldInput::Number(v) => b.set(*n, *v),
+        }
+        .map_err(|e| e.to_string())?;
     }
     let bytes = b.to_bytes().map_err(|e| e.to_string())?;
     match args.frame {
@@ -310,7 +341,30 @@ fn encode(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-/// Prints the report; `Ok(false)` when there are violations.
+/// A field value from the JSON, owned until the builder has encoded it.
+enum FieldInput {
+    Bytes(Vec<u8>),
+    Hex(String),
+    Number(u64),
+}
+
+/// The ISO-8859-1 bytes of `s`, if every character is in U+0000-U+00FF.
+fn latin1(s: &str) -> Option<Vec<u8>> {
+    s.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+}
+
+impl Args {
+    fn content_mode(&self) -> ContentMode {
+        if self.strict {
+            ContentMode::Strict
+        } else {
+            ContentMode::Lenient
+        }
+    }
+}
+
+/// Prints the report; `Ok(false)` when there are violations. Free-text class findings
+/// (`content.class`) are listed always and count as violations with `--strict`.
 fn validate(args: &Args) -> Result<bool, String> {
     let spec = layout(args)?;
     let request = read_input(args)?;
@@ -325,7 +379,9 @@ fn validate(args: &Args) -> Result<bool, String> {
         None => validator.check(&request),
     };
     emit(format_args!("{report}"));
-    Ok(report.is_ok())
+    Ok(report
+        .iter()
+        .all(|v| v.code == Code::ContentClass && !args.strict))
 }
 
 fn main() -> ExitCode {

@@ -22,7 +22,7 @@ use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{EncodeError, EncodeErrorKind, Part};
 use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
-use crate::spec::{BitmapEncoding, Content, FieldSpec, Length, MessageSpec, Padding};
+use crate::spec::{BitmapEncoding, Content, ContentMode, FieldSpec, Length, MessageSpec, Padding};
 use crate::wire::encode::{self, Plan, Sink, SliceSink, Source};
 use crate::wire::{ebcdic, hex};
 
@@ -220,6 +220,8 @@ pub struct MessageBuilder<'v> {
     /// Encoded size of each field set (prefix included), and their sum.
     lens: [u32; MAX_FIELD + 1],
     fields_len: usize,
+    /// How free-text values are checked when set.
+    content_mode: ContentMode,
 }
 
 impl<'v> MessageBuilder<'v> {
@@ -235,7 +237,31 @@ impl<'v> MessageBuilder<'v> {
             slots: [Slot::Absent; MAX_FIELD + 1],
             lens: [0; MAX_FIELD + 1],
             fields_len: 0,
+            content_mode: spec.content_mode,
         }
+    }
+
+    /// Chooses how the values set from now on are checked in free-text fields
+    /// (see [`ContentMode`]); a new builder takes its layout's default.
+    ///
+    /// ```
+    /// use iso8583_wire::{MessageBuilder, Mti, layouts::ISO87_ASCII, spec::ContentMode};
+    ///
+    /// let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(210)?);
+    /// b.set(39, "5 ")?.set(37, "RRN-0001")?; // lenient: any character
+    /// b.set_content_mode(ContentMode::Strict);
+    /// b.set(39, "5 ")?; // the pad space at the padding end is fine in strict mode
+    /// assert!(b.set(37, "RRN-0001").is_err()); // '-' is not a letter or digit
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn set_content_mode(&mut self, mode: ContentMode) -> &mut Self {
+        self.content_mode = mode;
+        self
+    }
+
+    /// How values set now are checked in free-text fields.
+    pub fn content_mode(&self) -> ContentMode {
+        self.content_mode
     }
 
     /// A builder holding the header, MTI and every field of `msg` (copied as wire data,
@@ -310,14 +336,18 @@ impl<'v> MessageBuilder<'v> {
                 }
                 let mut buf = [0u8; 20];
                 let digits = number_digits(v, &mut buf);
-                let plan = encode::plan(&number_spec(spec), Source::Bytes(digits), true)
-                    .map_err(|k| EncodeError::field(n, k))?;
+                let plan = encode::plan(
+                    &number_spec(spec),
+                    Source::Bytes(digits),
+                    Some(self.content_mode),
+                )
+                .map_err(|k| EncodeError::field(n, k))?;
                 (Slot::Number(v), plan.total)
             }
             value => {
                 let source = source_for(spec, value).map_err(|k| EncodeError::field(n, k))?;
-                let plan =
-                    encode::plan(spec, source, true).map_err(|k| EncodeError::field(n, k))?;
+                let plan = encode::plan(spec, source, Some(self.content_mode))
+                    .map_err(|k| EncodeError::field(n, k))?;
                 (
                     ready(spec, source).unwrap_or(Slot::Source(source)),
                     plan.total,
@@ -384,8 +414,8 @@ impl<'v> MessageBuilder<'v> {
         ))?;
         dst.copy_from_slice(value);
         let spec = self.field_spec(n)?;
-        let plan =
-            encode::plan(spec, Source::Bytes(value), true).map_err(|k| EncodeError::field(n, k))?;
+        let plan = encode::plan(spec, Source::Bytes(value), Some(self.content_mode))
+            .map_err(|k| EncodeError::field(n, k))?;
         if let Some(s) = self.slots.get_mut(n) {
             *s = Slot::Inline(inline, value.len() as u8);
         }
@@ -488,20 +518,20 @@ impl<'v> MessageBuilder<'v> {
                 let src = slot
                     .wire_source()
                     .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))?;
-                let plan = encode::plan(spec, src, false).map_err(|k| EncodeError::field(n, k))?;
+                let plan = encode::plan(spec, src, None).map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(spec, &plan))
             }
             Slot::Number(v) => {
                 let mut buf = [0u8; 20];
                 let digits = number_digits(v, &mut buf);
                 let spec = number_spec(spec);
-                let plan = encode::plan(&spec, Source::Bytes(digits), false)
+                let plan = encode::plan(&spec, Source::Bytes(digits), None)
                     .map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(&spec, &plan))
             }
             Slot::Inline(bytes, len) => {
                 let value = bytes.get(..usize::from(len)).unwrap_or(&[]);
-                let plan = encode::plan(spec, Source::Bytes(value), false)
+                let plan = encode::plan(spec, Source::Bytes(value), None)
                     .map_err(|k| EncodeError::field(n, k))?;
                 Ok(f(spec, &plan))
             }

@@ -2,7 +2,10 @@
 //! `{"mti": "0200", "header": {"tpdu": "6000030000", ...}, "fields": {"2": "...", ...}}`.
 //!
 //! Text fields are their characters (BCD numerics their digits), binary fields
-//! uppercase hex; `header` appears for layouts with a header, as hex per part.
+//! uppercase hex; `header` appears for layouts with a header, as hex per part. Text is
+//! ISO-8859-1: each byte is the character U+0000-U+00FF of the same number, so every
+//! value decodes to JSON and encodes back to the same bytes. Numeric fields also take
+//! JSON numbers when encoding.
 //!
 //! ```
 //! use iso8583_wire::json;
@@ -88,16 +91,50 @@ pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, Jso
         .get("fields")
         .and_then(Value::as_object)
         .ok_or_else(|| shape("\"fields\" must be an object"))?;
-    let mut b = MessageBuilder::new(spec, mti);
-    b.set_header(&header)?;
+    // Text is ISO-8859-1 on the wire: one character U+0000-U+00FF per byte.
+    let mut values = Vec::with_capacity(fields.len());
     for (key, v) in fields {
         let n: usize = key
             .parse()
             .map_err(|_| JsonError::Shape(format!("field key '{key}' is not a number")))?;
-        let text = v
-            .as_str()
-            .ok_or_else(|| JsonError::Shape(format!("field {n}: value must be a string")))?;
-        b.set(n, text)?;
+        let value = match v {
+            Value::String(s) if spec.field(n).is_some_and(|f| f.content.is_text()) => Input::Text(
+                s.chars()
+                    .map(|c| u8::try_from(u32::from(c)).ok())
+                    .collect::<Option<Vec<u8>>>()
+                    .ok_or_else(|| {
+                        JsonError::Shape(format!(
+                            "field {n}: a character is not in ISO-8859-1 (U+0000-U+00FF)"
+                        ))
+                    })?,
+            ),
+            Value::String(s) => Input::Hex(s),
+            Value::Number(v) => Input::Number(v.as_u64().ok_or_else(|| {
+                JsonError::Shape(format!("field {n}: a number must be a whole number >= 0"))
+            })?),
+            _ => {
+                return Err(JsonError::Shape(format!(
+                    "field {n}: value must be a string or a number"
+                )));
+            }
+        };
+        values.push((n, value));
+    }
+    let mut b = MessageBuilder::new(spec, mti);
+    b.set_header(&header)?;
+    for (n, value) in &values {
+        match value {
+            Input::Text(bytes) => b.set(*n, bytes.as_slice())?,
+            Input::Hex(hex) => b.set(*n, hex.as_str())?,
+            Input::Number(v) => b.set(*n, *v)?,
+        };
     }
     Ok(b.to_bytes()?.to_vec())
+}
+
+/// A field's value from the JSON.
+enum Input<'j> {
+    Text(Vec<u8>),
+    Hex(&'j String),
+    Number(u64),
 }

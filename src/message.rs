@@ -21,13 +21,26 @@ use core::fmt;
 use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{DecodeError, DecodeErrorKind, Part};
 use crate::mti::Mti;
-use crate::spec::{Content, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity};
+use crate::spec::{
+    Content, ContentMode, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity,
+};
 use crate::wire::decode::{self as dec, Fault};
 use crate::wire::{Symbols, hex};
 
 /// The longest message [`Message::decode`] accepts: 65535 bytes, the most a 2-byte
 /// length header can frame (field offsets are kept as 16-bit numbers).
 pub const MAX_MESSAGE_LEN: usize = u16::MAX as usize;
+
+/// A free-text field whose characters break its class (see
+/// [`Message::class_violations`]).
+pub(crate) struct ClassViolation {
+    pub field: usize,
+    /// Offset of the field's data in the input.
+    pub start: usize,
+    /// Offset of the first bad byte in the field's data.
+    pub position: usize,
+    pub kind: DecodeErrorKind,
+}
 
 /// A decoded message borrowing its input.
 #[derive(Clone)]
@@ -45,13 +58,89 @@ pub struct Message<'a> {
 }
 
 impl<'a> Message<'a> {
-    /// Decodes `input` as one whole message of layout `spec`.
+    /// Decodes `input` as one whole message of layout `spec`, checking free-text
+    /// fields as the layout's [`MessageSpec::content_mode`] says (lenient unless the
+    /// layout was made strict).
     ///
     /// Every byte must be accounted for: bytes after the last announced field are an
-    /// error. Content is checked as the fields are located (digits in `n` fields, BCD
-    /// nibbles, hex characters, character classes, length maxima).
+    /// error. Structure is checked as the fields are located: length prefixes and
+    /// maxima, digits in `n` fields, BCD nibbles, hex characters (see [`ContentMode`]).
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
+        let out = Self::decode_lenient(spec, input);
+        match (&out, spec.content_mode) {
+            (Ok(msg), ContentMode::Strict) => msg.check_classes().map(|()| msg.clone()),
+            _ => out,
+        }
+    }
+
+    /// Decodes `input` as [`Message::decode`] does, with free-text fields checked as
+    /// `mode` says whatever the layout's default.
+    ///
+    /// ```
+    /// use iso8583_wire::{Message, layouts::ISO87_ASCII, spec::ContentMode};
+    ///
+    /// // Field 37 (RRN, an 12) holding "RRN-0001" and its pad spaces.
+    /// let wire = b"02000000000008000000RRN-0001    ";
+    /// let lenient = Message::decode_with(&ISO87_ASCII, wire, ContentMode::Lenient)?;
+    /// assert_eq!(lenient.field(37).and_then(|f| f.as_str()), Some("RRN-0001    "));
+    /// let err = Message::decode_with(&ISO87_ASCII, wire, ContentMode::Strict).unwrap_err();
+    /// assert_eq!(err.field(), Some(37));
+    /// assert_eq!(err.to_string(),
+    ///     "field 37 at byte 23: expected a letter or digit, found 0x2D '-'");
+    /// # Ok::<(), iso8583_wire::DecodeError>(())
+    /// ```
+    pub fn decode_with(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+        mode: ContentMode,
+    ) -> Result<Message<'a>, DecodeError> {
+        let msg = Self::decode_lenient(spec, input)?;
+        if mode == ContentMode::Strict {
+            msg.check_classes()?;
+        }
+        Ok(msg)
+    }
+
+    /// The first field whose characters break its free-text class (strict mode), as
+    /// a decode error with the field and the offset of the character.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn check_classes(&self) -> Result<(), DecodeError> {
+        match self.class_violations().next() {
+            Some(v) => Err(DecodeError {
+                part: Part::Field(v.field as u16),
+                offset: v.start + v.position,
+                kind: v.kind,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Every free-text field whose characters break its class.
+    pub(crate) fn class_violations(&self) -> impl Iterator<Item = ClassViolation> + '_ {
+        self.fields().filter_map(|f| {
+            if !f.spec.content.is_free_text() {
+                return None;
+            }
+            let start = f.data.as_ptr() as usize - self.input.as_ptr() as usize;
+            dec::check_content(f.spec, f.data, f.units, ContentMode::Strict)
+                .err()
+                .map(|(position, kind)| ClassViolation {
+                    field: f.number(),
+                    start,
+                    position,
+                    kind,
+                })
+        })
+    }
+
+    /// The lenient decode: structure checked, free text accepted.
+    #[inline]
+    fn decode_lenient(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+    ) -> Result<Message<'a>, DecodeError> {
         // Built where it is returned and filled by the fast path, so that the common
         // case does not copy the field table around.
         let mut out = Ok(Message {
@@ -453,13 +542,18 @@ impl<'a> Field<'a> {
         self.units == 0
     }
 
-    /// The value as text, without copying: available for ASCII text fields.
+    /// The value as text, without copying: available for text fields in ASCII whose
+    /// bytes are all ASCII (0x00-0x7F).
     ///
-    /// BCD, EBCDIC and binary fields have no text form in the buffer: use
-    /// [`Field::value`] (which implements `Display`) or [`Field::symbols`].
+    /// Text is ISO-8859-1, one character per byte: a value with bytes from 0x80 up has
+    /// no `&str` form in the buffer, nor have BCD, EBCDIC and binary fields. Use
+    /// [`Field::value`] (which implements `Display`, Latin-1 characters included) or
+    /// [`Field::symbols`].
     pub fn as_str(&self) -> Option<&'a str> {
         match self.spec.encoding {
-            Encoding::Ascii if self.spec.content.is_text() => core::str::from_utf8(self.data).ok(),
+            Encoding::Ascii if self.spec.content.is_text() && self.data.is_ascii() => {
+                core::str::from_utf8(self.data).ok()
+            }
             _ => None,
         }
     }
@@ -598,9 +692,10 @@ impl fmt::Display for Masked<'_> {
         };
         match sensitivity {
             Sensitivity::Pan | Sensitivity::Track if field.spec.content.is_text() => {
+                let track2 = field.spec.content == Content::Z;
                 let pan_len = field
                     .symbols()
-                    .position(|c| c == b'=' || c == b'^')
+                    .position(|c| c == b'=' || c == b'^' || (track2 && c == b'D'))
                     .unwrap_or(field.units);
                 let (keep_first, keep_last) = pan_window(pan_len);
                 for (i, c) in field.symbols().enumerate() {

@@ -21,10 +21,10 @@ use core::fmt;
 
 use crate::bitmap::Bitmap;
 use crate::message::{Field, Message, pan_window};
-#[cfg(feature = "alloc")]
-use crate::spec::Content;
 use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
 use crate::spec::{BitmapEncoding, Encoding, Sensitivity};
+#[cfg(feature = "alloc")]
+use crate::spec::{Content, ContentMode};
 use crate::tlv::{Tag, Tlvs};
 use crate::wire::decode::{self as dec};
 use crate::wire::hex;
@@ -572,7 +572,7 @@ impl<'a> Iterator for Parts<'a> {
                     .symbols()
                     .skip(start)
                     .take(len)
-                    .position(|c| !part.content.allows(c))
+                    .position(|c| !part.content.accepts(c, ContentMode::Lenient))
                 {
                     return self.malformed(start + i, "a character the part does not allow");
                 }
@@ -772,7 +772,10 @@ impl<'s> CompositeBuilder<'s> {
                 let part = parts
                     .get(usize::from(i).wrapping_sub(1))
                     .ok_or(bad("no such part"))?;
-                if !value.bytes().all(|c| part.content.allows(c)) {
+                if !value
+                    .bytes()
+                    .all(|c| part.content.accepts(c, ContentMode::Lenient))
+                {
                     return Err(bad("a character the part does not allow"));
                 }
                 (BuildKey::Number(i), value.as_bytes().to_vec())
@@ -790,7 +793,7 @@ impl<'s> CompositeBuilder<'s> {
                 } else {
                     crate::wire::encode::Source::Hex(value.as_bytes())
                 };
-                let plan = crate::wire::encode::plan(spec, source, true)
+                let plan = crate::wire::encode::plan(spec, source, Some(ContentMode::Lenient))
                     .map_err(|_| bad("the value does not fit the subfield"))?;
                 let mut out = alloc::vec::Vec::with_capacity(plan.total);
                 crate::wire::encode::write(

@@ -80,6 +80,9 @@ pub enum Code {
     StanBackwards,
     /// A STAN that skips numbers after the last one recorded for the terminal.
     StanSkipped,
+    /// A free-text field (`a`, `an`, `anp`, `ans`, `ns`) holds a character its class
+    /// does not allow: accepted by the lenient decoder, refused in strict mode.
+    ContentClass,
 }
 
 impl Code {
@@ -99,6 +102,7 @@ impl Code {
             Code::DuplicateStan => "stan.duplicate",
             Code::StanBackwards => "stan.backwards",
             Code::StanSkipped => "stan.skipped",
+            Code::ContentClass => "content.class",
         }
     }
 }
@@ -255,9 +259,11 @@ impl Validator {
             .unwrap_or_else(|| OriginalDataForm::detect(spec))
     }
 
-    /// Checks one message: trace codes, original data elements, mandatory fields.
+    /// Checks one message: content classes of free-text fields, trace codes,
+    /// original data elements, mandatory fields.
     pub fn check(&self, msg: &Message<'_>) -> Report {
         let mut report = Report::new();
+        check_content_classes(msg, &mut report);
         check_trace_codes(msg, &mut report);
         let form = self.original_form(msg.spec());
         check_original(msg, form, &mut report);
@@ -323,6 +329,25 @@ impl Validator {
 
 fn same_value(a: &Field<'_>, b: &Field<'_>) -> bool {
     a.symbols().eq(b.symbols())
+}
+
+/// One finding per free-text field whose characters break its class: the position and
+/// the class, never the character.
+fn check_content_classes(msg: &Message<'_>, report: &mut Report) {
+    for v in msg.class_violations() {
+        let expected = match v.kind {
+            crate::error::DecodeErrorKind::InvalidByte { expected, .. } => expected,
+            _ => "a character of the field's class",
+        };
+        report.push(
+            Some(v.field as u16),
+            Code::ContentClass,
+            alloc::format!(
+                "byte {} of the value is not {expected} (accepted leniently; strict mode refuses it)",
+                v.position
+            ),
+        );
+    }
 }
 
 fn check_trace_codes(msg: &Message<'_>, report: &mut Report) {

@@ -35,7 +35,22 @@ use crate::mti::MtiEncoding;
 
 /// Content class of a field: which characters its value may hold.
 ///
-/// The classes follow the ISO 8583 data element attributes.
+/// The classes follow the ISO 8583 data element attributes. `n`, `x+n`, `z` and `b` are
+/// structure: they are checked in every [`ContentMode`]. The free-text classes (`a`,
+/// `an`, `anp`, `ans`, `ns`; see [`Content::is_free_text`]) are checked only in
+/// [`ContentMode::Strict`]: real traffic carries spaces, dashes and symbols in them.
+///
+/// ```
+/// use iso8583_wire::spec::{Content, ContentMode};
+///
+/// assert!(!Content::An.allows(b'-'));
+/// assert!(Content::An.accepts(b'-', ContentMode::Lenient));
+/// assert!(!Content::An.accepts(b'-', ContentMode::Strict));
+/// // Digits are structure: never lenient.
+/// assert!(!Content::N.accepts(b' ', ContentMode::Lenient));
+/// // Track data takes `=` or `D` as the separator.
+/// assert!(Content::Z.allows(b'D') && Content::Z.allows(b'='));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
@@ -81,6 +96,23 @@ impl Content {
         !matches!(self, Content::B)
     }
 
+    /// Whether this is a free-text class (`a`, `an`, `anp`, `ans`, `ns`): one whose
+    /// characters only [`ContentMode::Strict`] enforces.
+    pub const fn is_free_text(self) -> bool {
+        matches!(
+            self,
+            Content::A | Content::An | Content::Anp | Content::Ans | Content::Ns
+        )
+    }
+
+    /// Whether one logical character is accepted in `mode`: in
+    /// [`ContentMode::Lenient`], any byte in a free-text class; otherwise as
+    /// [`Content::allows`].
+    #[inline]
+    pub const fn accepts(self, c: u8, mode: ContentMode) -> bool {
+        (self.is_free_text() && matches!(mode, ContentMode::Lenient)) || self.allows(c)
+    }
+
     /// Whether one logical character (a Latin-1 byte) is allowed in this class.
     ///
     /// For `b` every byte is allowed. For `x+n` this checks the digit part; the sign
@@ -105,7 +137,7 @@ impl Content {
             Content::Anp => c.is_ascii_alphanumeric() || c == b' ',
             Content::Ans => is_printable(c),
             Content::Ns => is_printable(c) && !c.is_ascii_alphabetic(),
-            Content::Z => c.is_ascii_digit() || c == b'=',
+            Content::Z => c.is_ascii_digit() || c == b'=' || c == b'D',
             Content::B => true,
         }
     }
@@ -119,7 +151,7 @@ impl Content {
             Content::Anp => "a letter, digit or space",
             Content::Ans => "a printable character",
             Content::Ns => "a digit or special character",
-            Content::Z => "a digit or '='",
+            Content::Z => "a digit or the separator '=' or 'D'",
             Content::XN => "a digit",
             Content::B => "any byte",
         }
@@ -153,6 +185,48 @@ static CLASS_TABLE: [u16; 256] = {
     }
     table
 };
+
+/// How the characters of free-text fields (`a`, `an`, `anp`, `ans`, `ns`) are checked
+/// when decoding and encoding.
+///
+/// Structure is checked in every mode: the MTI, bitmaps, length prefixes and maxima,
+/// digits of `n` and `x+n`, track characters of `z`, BCD and pad nibbles, hex of
+/// hex-encoded binary, and the end of the message.
+///
+/// * [`ContentMode::Lenient`] (the default) accepts **any byte** in a free-text field:
+///   printable ASCII, ISO-8859-1 letters (common in field 43) and control characters
+///   alike, as jPOS does. Text is read as ISO-8859-1: every byte is one character, so
+///   any value decodes and encodes back to the same bytes. The validation layer
+///   ([`crate::validate`]) reports each field whose characters break its class.
+/// * [`ContentMode::Strict`] enforces the class as the standard defines it: `a`
+///   letters, `an` letters and digits, `anp` with space, `ans` printable ISO-8859-1
+///   (0x20-0x7E, 0xA0-0xFF), `ns` printable without letters. A fixed field's pad
+///   characters are accepted at its padding end in both modes.
+///
+/// A layout carries a default ([`MessageSpec::with_content_mode`]); a decode
+/// ([`crate::Message::decode_with`]) or a builder
+/// ([`crate::MessageBuilder::set_content_mode`]) may choose otherwise.
+///
+/// ```
+/// use iso8583_wire::{Message, layouts::ISO87_ASCII, spec::ContentMode};
+///
+/// // Field 39 (an 2) holding "0-": accepted by default, refused in strict mode.
+/// let wire = b"021000000000020000000-";
+/// assert_eq!(ISO87_ASCII.decode(wire)?.field(39).and_then(|f| f.as_str()), Some("0-"));
+/// let err = Message::decode_with(&ISO87_ASCII, wire, ContentMode::Strict).unwrap_err();
+/// assert_eq!(err.field(), Some(39));
+/// # Ok::<(), iso8583_wire::DecodeError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+pub enum ContentMode {
+    /// Free-text classes accept any byte (the default).
+    #[default]
+    Lenient,
+    /// Free-text classes are enforced.
+    Strict,
+}
 
 /// Printable Latin-1: 0x20-0x7E and 0xA0-0xFF.
 pub(crate) const fn is_printable(c: u8) -> bool {
@@ -656,6 +730,10 @@ pub struct MessageSpec<'s> {
     pub bitmap: BitmapSpec,
     /// Field definitions indexed by field number.
     pub fields: &'s [Option<FieldSpec<'s>>],
+    /// How free-text fields are checked by default when decoding and encoding
+    /// messages of this layout (lenient unless [`MessageSpec::with_content_mode`] says
+    /// otherwise).
+    pub content_mode: ContentMode,
     /// The decoder's compact view of each field, computed by [`MessageSpec::new`]:
     /// one table per bitmap, indexed by bit position from the top (see
     /// [`MessageSpec::fast_field`]).
@@ -669,6 +747,7 @@ impl core::fmt::Debug for MessageSpec<'_> {
             .field("header", &self.header)
             .field("mti", &self.mti)
             .field("bitmap", &self.bitmap)
+            .field("content_mode", &self.content_mode)
             .field(
                 "fields",
                 &self.fields.iter().filter(|f| f.is_some()).count(),
@@ -702,23 +781,13 @@ pub(crate) enum FastSize {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub(crate) enum FastCheck {
-    /// Raw binary: nothing to check.
+    /// Nothing to check: raw binary, and free text in ASCII (see [`ContentMode`]).
     None,
     /// ASCII digits.
     Digits,
-    /// Printable ASCII (Latin-1 and padding go through the general check).
-    Printable,
     /// Packed BCD with an even number of digits: every nibble 0-9.
     BcdDigits,
-    /// ASCII letters (`a`).
-    Letters,
-    /// ASCII letters and digits (`an`).
-    Alnum,
-    /// ASCII letters, digits and space (`anp`).
-    AlnumSpace,
-    /// Printable ASCII but letters (`ns`).
-    NoLetters,
-    /// Digits and `=` (`z` in ASCII).
+    /// Digits, `=` and `D` (`z` in ASCII).
     Track,
     /// A fixed `x+n` amount in ASCII: `C` or `D`, then digits. Never joins a run (each
     /// field has its own sign).
@@ -841,9 +910,12 @@ impl FastField {
             _ => FastField::PAD_NONE,
         };
         // A fast check that fails is retried with the general one (which allows
-        // padding and Latin-1), so the fast checks only need to be exact when they pass.
+        // padding), so the fast checks only need to be exact when they pass. Free
+        // text in one byte per character is not checked: the fast path decodes in
+        // the lenient mode, and strict mode checks the classes afterwards.
         let check = match (spec.encoding, spec.content) {
             (Encoding::Binary, Content::B) => FastCheck::None,
+            (Encoding::Ascii | Encoding::Binary, c) if c.is_free_text() => FastCheck::None,
             (Encoding::Ascii, Content::N) => FastCheck::Digits,
             (Encoding::Bcd { .. }, Content::N)
                 if pad != FastField::PAD_NONE
@@ -851,11 +923,6 @@ impl FastField {
             {
                 FastCheck::BcdDigits
             }
-            (Encoding::Ascii, Content::Ans) => FastCheck::Printable,
-            (Encoding::Ascii, Content::A) => FastCheck::Letters,
-            (Encoding::Ascii, Content::An) => FastCheck::Alnum,
-            (Encoding::Ascii, Content::Anp) => FastCheck::AlnumSpace,
-            (Encoding::Ascii, Content::Ns) => FastCheck::NoLetters,
             (Encoding::Ascii, Content::Z) => FastCheck::Track,
             (Encoding::Ascii, Content::XN) if matches!(spec.length, Length::Fixed(n) if n >= 1) => {
                 FastCheck::SignedDigits
@@ -915,7 +982,25 @@ impl<'s> MessageSpec<'s> {
             mti,
             bitmap,
             fields,
+            content_mode: ContentMode::Lenient,
             fast: fast_table(fields),
+        }
+    }
+
+    /// The same layout with another default [`ContentMode`] for its messages.
+    ///
+    /// ```
+    /// use iso8583_wire::{layouts::ISO87_ASCII, spec::{ContentMode, MessageSpec}};
+    ///
+    /// static STRICT_87: MessageSpec<'static> = ISO87_ASCII.with_content_mode(ContentMode::Strict);
+    /// let wire = b"021000000000020000000-";
+    /// assert!(ISO87_ASCII.decode(wire).is_ok());
+    /// assert_eq!(STRICT_87.decode(wire).unwrap_err().field(), Some(39));
+    /// ```
+    pub const fn with_content_mode(self, content_mode: ContentMode) -> Self {
+        MessageSpec {
+            content_mode,
+            ..self
         }
     }
 

@@ -10,7 +10,8 @@ use super::{ebcdic, hex};
 use crate::error::{DecodeErrorKind, Found};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
-    BitmapEncoding, Content, Counts, Encoding, FieldSpec, Length, Padding, Prefix, PrefixEncoding,
+    BitmapEncoding, Content, ContentMode, Counts, Encoding, FieldSpec, Length, Padding, Prefix,
+    PrefixEncoding,
 };
 
 /// A parse failure: what went wrong, and where relative to the end of the input.
@@ -259,7 +260,7 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
             }
         };
         let (rest, data) = take_exact(wire)(rest)?;
-        if let Err((pos, kind)) = check_content(spec, data, units) {
+        if let Err((pos, kind)) = check_content(spec, data, units, ContentMode::Lenient) {
             return fail(data, pos, kind).map_err(|e| {
                 e.map(|f| Fault {
                     remaining: rest.len() + data.len(),
@@ -271,17 +272,21 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
     }
 }
 
-/// Checks a field's wire data against its content class and encoding. On failure,
-/// returns the byte position in `data` and the error.
+/// Checks a field's wire data against its content class and encoding (free-text
+/// classes as `mode` says). On failure, returns the byte position in `data` and the
+/// error.
 pub(crate) fn check_content(
     spec: &FieldSpec<'_>,
     data: &[u8],
     units: usize,
+    mode: ContentMode,
 ) -> Result<(), (usize, DecodeErrorKind)> {
     let masked = spec.sensitivity.is_sensitive();
     let content = spec.content;
+    let lenient = mode == ContentMode::Lenient && content.is_free_text();
     match spec.encoding {
         Encoding::Binary => Ok(()),
+        Encoding::Ascii | Encoding::Ebcdic(_) if lenient => Ok(()),
         Encoding::Ascii => {
             // Fast path: one table lookup per byte, no iterator adaptors.
             if content != Content::XN && data.iter().all(|&c| content.allows(c)) {
@@ -298,7 +303,7 @@ pub(crate) fn check_content(
                 let c = data.get(i).copied().unwrap_or(0);
                 return Err((i, invalid("a hex digit", c, masked)));
             }
-            if content.is_text() {
+            if content.is_text() && !lenient {
                 let syms = super::Symbols::new(spec, data, units);
                 check_text(spec, syms, masked).map_err(|(i, k)| (2 * i, k))
             } else {

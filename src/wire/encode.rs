@@ -3,7 +3,9 @@
 
 use super::{bcd_nibble, ebcdic, hex};
 use crate::error::EncodeErrorKind;
-use crate::spec::{Align, Content, Counts, Encoding, FieldSpec, Length, Padding, PrefixEncoding};
+use crate::spec::{
+    Align, Content, ContentMode, Counts, Encoding, FieldSpec, Length, Padding, PrefixEncoding,
+};
 
 /// Where encoded bytes go.
 pub(crate) trait Sink {
@@ -154,14 +156,15 @@ pub(crate) struct Plan<'v> {
     pub total: usize,
 }
 
-/// Validates `source` for `spec` and works out its size.
+/// Validates `source` for `spec` (free text as `check` says; `None` for a value
+/// already checked) and works out its size.
 pub(crate) fn plan<'v>(
     spec: &FieldSpec<'_>,
     source: Source<'v>,
-    validate: bool,
+    check: Option<ContentMode>,
 ) -> Result<Plan<'v>, EncodeErrorKind> {
-    if validate {
-        check_source(spec, source)?;
+    if let Some(mode) = check {
+        check_source(spec, source, mode)?;
     }
     let body = source.units();
     let (pad_left, pad_right, pad) = match spec.length {
@@ -229,7 +232,11 @@ pub(crate) fn plan<'v>(
     })
 }
 
-fn check_source(spec: &FieldSpec<'_>, source: Source<'_>) -> Result<(), EncodeErrorKind> {
+fn check_source(
+    spec: &FieldSpec<'_>,
+    source: Source<'_>,
+    mode: ContentMode,
+) -> Result<(), EncodeErrorKind> {
     match source {
         Source::Wire(data, units) => {
             if spec.wire_len_for_units(units) != data.len()
@@ -239,7 +246,7 @@ fn check_source(spec: &FieldSpec<'_>, source: Source<'_>) -> Result<(), EncodeEr
                     expected: "wire data of the field's own encoding",
                 });
             }
-            super::decode::check_content(spec, data, units).map_err(|(pos, _)| {
+            super::decode::check_content(spec, data, units, mode).map_err(|(pos, _)| {
                 EncodeErrorKind::InvalidCharacter {
                     expected: "data valid for the field's encoding",
                     position: pos,
@@ -267,34 +274,84 @@ fn check_source(spec: &FieldSpec<'_>, source: Source<'_>) -> Result<(), EncodeEr
             if !spec.content.is_text() {
                 return Ok(());
             }
+            if mode == ContentMode::Lenient
+                && spec.content.is_free_text()
+                && !matches!(spec.encoding, Encoding::Bcd { .. })
+            {
+                return Ok(());
+            }
             for (i, &c) in b.iter().enumerate() {
-                check_symbol(spec, c, i)?;
+                check_symbol(spec, c, i, mode)?;
+            }
+            if mode == ContentMode::Strict {
+                check_strict_padding(spec, b)?;
             }
             Ok(())
         }
     }
 }
 
-/// Checks one logical character at position `i` of a text value.
-fn check_symbol(spec: &FieldSpec<'_>, c: u8, i: usize) -> Result<(), EncodeErrorKind> {
+/// In strict mode, a value may carry the field's pad character only at its padding
+/// end (as the decoder accepts it): `"5 "` in a right-padded `an` field, not `" 5"`.
+fn check_strict_padding(spec: &FieldSpec<'_>, value: &[u8]) -> Result<(), EncodeErrorKind> {
+    let content = spec.content;
+    if !content.is_free_text() {
+        return Ok(());
+    }
+    let body: &[u8] = match spec.padding {
+        Padding::Right(p) if !content.allows(p) => {
+            let end = value.iter().rposition(|&c| c != p).map_or(0, |i| i + 1);
+            value.get(..end).unwrap_or(value)
+        }
+        Padding::Left(p) if !content.allows(p) => {
+            let start = value.iter().position(|&c| c != p).unwrap_or(value.len());
+            value.get(start..).unwrap_or(value)
+        }
+        _ => value,
+    };
+    let offset = body.as_ptr() as usize - value.as_ptr() as usize;
+    match body.iter().position(|&c| !content.allows(c)) {
+        Some(i) => Err(EncodeErrorKind::InvalidCharacter {
+            expected: content.expectation(),
+            position: offset + i,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks one logical character at position `i` of a text value (free text as `mode`
+/// says; a fixed field's pad character passes here and
+/// [`check_strict_padding`] places it).
+fn check_symbol(
+    spec: &FieldSpec<'_>,
+    c: u8,
+    i: usize,
+    mode: ContentMode,
+) -> Result<(), EncodeErrorKind> {
     let content = spec.content;
     let (ok, expected) = if content == Content::XN && i == 0 {
         (c == b'C' || c == b'D', "'C' or 'D'")
     } else if let Encoding::Bcd { .. } = spec.encoding {
         let ok = match content {
-            Content::Z => c.is_ascii_digit() || c == b'=',
+            Content::Z => c.is_ascii_digit() || c == b'=' || c == b'D',
             _ => c.is_ascii_digit(),
         };
         (
             ok,
             if content == Content::Z {
-                "a digit or '='"
+                "a digit or the separator '=' or 'D'"
             } else {
                 "a digit"
             },
         )
+    } else if content.is_free_text() && mode == ContentMode::Strict {
+        let pad = match (spec.length, spec.padding) {
+            (Length::Fixed(_), Padding::Left(p) | Padding::Right(p)) => Some(p),
+            _ => None,
+        };
+        (content.allows(c) || Some(c) == pad, content.expectation())
     } else {
-        (content.allows(c), content.expectation())
+        (content.accepts(c, mode), content.expectation())
     };
     if ok {
         Ok(())

@@ -7,7 +7,9 @@
 //! a time where the class allows it.
 
 use super::decode::{check_content, read_prefix, units_for_wire};
-use crate::spec::{Content, Counts, FastCheck, FastField, FastSize, FieldSpec, Length};
+use crate::spec::{
+    Content, ContentMode, Counts, FastCheck, FastField, FastSize, FieldSpec, Length,
+};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -88,13 +90,6 @@ const fn digits_bad(x: u64) -> u64 {
     (x | x.wrapping_sub(splat(b'0')) | x.wrapping_add(splat(0x7F - b'9'))) & HIGHS
 }
 
-/// High bit set in some byte unless all eight bytes are printable ASCII (0x20..=0x7E).
-#[inline(always)]
-const fn printable_bad(x: u64) -> u64 {
-    // Same idea: below 0x20 borrows, 0x7F carries, 0x80 and above have it.
-    (x | x.wrapping_sub(splat(b' ')) | x.wrapping_add(splat(0x7F - b'~'))) & HIGHS
-}
-
 /// Nonzero unless every nibble of all eight bytes is 0-9.
 #[inline(always)]
 const fn bcd_bad(x: u64) -> u64 {
@@ -116,37 +111,6 @@ pub(crate) fn all_digits(data: &[u8]) -> bool {
     all_words(data, b'0', digits_bad)
 }
 
-/// Whether every byte is printable ASCII (0x20..=0x7E).
-#[inline]
-pub(crate) fn all_printable_ascii(data: &[u8]) -> bool {
-    all_words(data, b' ', printable_bad)
-}
-
-/// Each byte of `x` in `lo..=hi` gets its high bit set (bytes of `x` must be below 0x80).
-#[inline(always)]
-const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
-    x.wrapping_add(splat(0x80 - lo)) & !x.wrapping_add(splat(0x7F - hi)) & HIGHS
-}
-
-/// Nonzero unless all eight bytes are ASCII letters or digits (or spaces, with
-/// `space`).
-#[inline(always)]
-const fn alnum_bad(x: u64, space: bool) -> u64 {
-    let mut ok = in_range(x, b'0', b'9') | in_range(x | splat(0x20), b'a', b'z');
-    if space {
-        ok |= in_range(x, b' ', b' ');
-    }
-    (x | !ok) & HIGHS
-}
-
-/// Whether every byte is an ASCII letter or digit.
-#[inline]
-pub(crate) fn all_alnum(data: &[u8]) -> bool {
-    // Most `an` values on the wire are digits (retrieval reference numbers, currency
-    // codes): the cheaper digit check settles those.
-    all_digits(data) || all_words(data, b'0', |x| alnum_bad(x, false))
-}
-
 /// Whether every byte of `data` passes `check` (exact when it says yes; the general
 /// check has the last word when it says no).
 #[inline]
@@ -155,12 +119,7 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
     match check {
         FastCheck::None => true,
         FastCheck::Digits => all_digits(data),
-        FastCheck::Printable => all_printable_ascii(data),
         FastCheck::BcdDigits => all_bcd_digits(data),
-        FastCheck::Alnum => all_alnum(data),
-        FastCheck::AlnumSpace => all_words(data, b'0', |x| alnum_bad(x, true)),
-        FastCheck::Letters => class(Content::A),
-        FastCheck::NoLetters => class(Content::Ns),
         FastCheck::Track => class(Content::Z),
         FastCheck::SignedDigits => signed(data, all_digits),
         FastCheck::SignedBcd => signed(data, all_bcd_digits),
@@ -262,7 +221,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
         (None, Length::Fixed(n)) => usize::from(n),
         (None, Length::Var(_)) => return None,
     };
-    check_content(spec, data, units)
+    check_content(spec, data, units, ContentMode::Lenient)
         .is_ok()
         .then_some(prefix + wire)
 }
@@ -284,7 +243,7 @@ fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
         }
     };
     let data = input.get(prefix..prefix + wire)?;
-    check_content(spec, data, units)
+    check_content(spec, data, units, ContentMode::Lenient)
         .is_ok()
         .then_some(prefix + wire)
 }

@@ -16,8 +16,9 @@
 //! * content is checked in *runs*: consecutive fields checked the same way (say
 //!   fields 3 to 25 of a 0200, all ASCII digits) are checked as one byte range, eight
 //!   bytes at a time, instead of field by field;
-//! * fixed `an` fields after digits join the digit run on the guess that they are
-//!   digits ([`Run`]); a wrong guess costs one field-by-field check, once per message;
+//! * free text is not checked at all (the lenient [`crate::spec::ContentMode`]; strict
+//!   mode checks the classes after the scan), so text fields, and binary fields next
+//!   to them, form runs that cost nothing to check;
 //! * hex bitmaps are decoded eight characters at a time.
 
 use super::fast::{self, splat, word_at};
@@ -124,7 +125,7 @@ fn mti_at(encoding: MtiEncoding, input: &[u8], at: usize) -> Option<(Mti, usize)
 #[inline(always)]
 fn run_spans_prefix(check: FastCheck, ascii_prefix: bool) -> bool {
     if ascii_prefix {
-        check.joins_runs() && check != FastCheck::Letters
+        check.joins_runs()
     } else {
         matches!(check, FastCheck::BcdDigits | FastCheck::None)
     }
@@ -137,8 +138,6 @@ fn run_ok(check: FastCheck, data: &[u8]) -> bool {
         FastCheck::None => true,
         // The common checks in small functions of their own: cheap to call.
         FastCheck::Digits => digits_run(data),
-        FastCheck::Printable => printable_run(data),
-        FastCheck::Alnum => alnum_run(data),
         _ => fast::passes(check, data),
     }
 }
@@ -147,18 +146,6 @@ fn run_ok(check: FastCheck, data: &[u8]) -> bool {
 #[inline(never)]
 fn digits_run(data: &[u8]) -> bool {
     fast::all_digits(data)
-}
-
-/// [`fast::all_printable_ascii`], kept out of line.
-#[inline(never)]
-fn printable_run(data: &[u8]) -> bool {
-    fast::all_printable_ascii(data)
-}
-
-/// [`fast::all_alnum`], kept out of line.
-#[inline(never)]
-fn alnum_run(data: &[u8]) -> bool {
-    fast::all_alnum(data)
 }
 
 /// The length a 1-4 digit ASCII prefix at `at` announces.
@@ -183,73 +170,34 @@ fn pad_ok(input: &[u8], pad: u8, start: usize, end: usize) -> bool {
 }
 
 /// The run being scanned: bytes `start..` of the input, all to be checked with `check`.
-/// `guessed` says that `an` fields joined a run of digits on the guess that their
-/// values are digits (the common case: retrieval reference numbers, approval codes,
-/// currency codes); when the run fails its check, the fields are checked one by one
-/// before the message is refused. After one wrong guess the scan stops guessing, so
-/// the one-by-one check runs at most once per message and the scan stays linear.
 struct Run {
     start: usize,
     check: FastCheck,
-    guessed: bool,
-    may_guess: bool,
 }
 
 impl Run {
-    /// A new run from `start` checked with `check` (no guess in it yet).
+    /// A new run from `start` checked with `check`.
     #[inline(always)]
     fn restart(&mut self, start: usize, check: FastCheck) {
         self.start = start;
         self.check = check;
-        self.guessed = false;
     }
 }
 
-/// What [`recheck`] needs to check the fields of a guessed run one by one.
+/// The message being scanned.
 #[derive(Clone, Copy)]
 struct Fields<'s, 'i> {
     spec: &'s MessageSpec<'s>,
     input: &'i [u8],
-    /// Presence of data fields (no extension bits).
-    present: [u64; 3],
-    /// Offset of the first data field.
-    start: usize,
 }
 
-/// Checks the run `run.start..end`; when a guessed run fails, its fields are checked
-/// again one by one ([`recheck`]) and guessing stops.
+/// Checks the run `run.start..end`.
 #[inline(always)]
-fn close(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
-    let Some(data) = fields.input.get(run.start..end) else {
-        return false;
-    };
-    run_ok(run.check, data) || (run.guessed && recheck(fields, run, end))
-}
-
-/// Sizes and checks every field from the first up to `end` with its own check: the
-/// exact answer for a run that `an` fields joined on a wrong guess. Guessing stops
-/// for the rest of the message.
-#[cold]
-#[inline(never)]
-fn recheck(fields: Fields<'_, '_>, run: &mut Run, end: usize) -> bool {
-    run.may_guess = false;
-    let mut pos = fields.start;
-    for n in Bitmap::from_words(fields.present).iter() {
-        if pos >= end {
-            break;
-        }
-        let (Some(fspec), Some(rest)) = (
-            fields.spec.fields.get(n).and_then(Option::as_ref),
-            fields.input.get(pos..),
-        ) else {
-            return false;
-        };
-        match fast::field_len(fields.spec.fast_field(n), fspec, rest) {
-            Some(len) => pos += len,
-            None => return false,
-        }
-    }
-    pos == end
+fn close(fields: Fields<'_, '_>, run: &Run, end: usize) -> bool {
+    fields
+        .input
+        .get(run.start..end)
+        .is_some_and(|data| run_ok(run.check, data))
 }
 
 /// Any field but a fixed one without a pad nibble: sizes it, closes the run if the
@@ -361,17 +309,10 @@ pub(crate) fn scan(
     // The pending run: bytes `run.start..pos` all to be checked with `run.check`.
     // Positions may run past the end of the input for a while: every read goes
     // through `get`, and the end must match exactly.
-    let fields = Fields {
-        spec,
-        input,
-        present,
-        start: fields_start,
-    };
+    let fields = Fields { spec, input };
     let mut run = Run {
         start: pos,
         check: FastCheck::None,
-        guessed: false,
-        may_guess: true,
     };
     for (w, ((table, word_ends), word)) in spec
         .fast
@@ -395,20 +336,14 @@ pub(crate) fn scan(
                 && f.pad == FastField::PAD_NONE
                 && f.check != FastCheck::General
             {
-                if f.check == FastCheck::Alnum && run.check == FastCheck::Digits && run.may_guess {
-                    // An `an` value joins a run of digits on the guess that it is
-                    // digits too (see `Run`).
-                    run.guessed = true;
-                } else {
-                    if run.start != pos {
-                        // A fixed field checked another way: close the run.
-                        if !close(fields, &mut run, pos) {
-                            return None;
-                        }
+                if run.start != pos {
+                    // A fixed field checked another way: close the run.
+                    if !close(fields, &run, pos) {
+                        return None;
                     }
-                    // The field starts a run (or an empty run takes its check).
-                    run.restart(pos, f.check);
                 }
+                // The field starts a run (or an empty run takes its check).
+                run.restart(pos, f.check);
                 pos += usize::from(f.len);
             } else if f.size == FastSize::AsciiBytes
                 && (f.check == run.check || run.start == pos)
@@ -428,7 +363,7 @@ pub(crate) fn scan(
             *word_ends.get_mut(bit)? = pos as u16;
         }
     }
-    if pos != total || !close(fields, &mut run, pos) {
+    if pos != total || !close(fields, &run, pos) {
         return None;
     }
     Some(Scanned {

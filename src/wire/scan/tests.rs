@@ -139,83 +139,52 @@ fn odd_length_bcd_numbers_take_the_fast_path_and_their_pad_is_checked() {
 }
 
 #[test]
-fn an_fields_after_digits_are_guessed_digits_and_checked_one_by_one_when_not() {
+fn free_text_takes_the_fast_path_whatever_it_holds_and_digits_around_it_are_checked() {
     use crate::layouts::ISO87_ASCII;
+    use crate::spec::ContentMode;
     use crate::{Message, MessageBuilder, Mti};
-    // A 0210: fields 37, 38 and 39 (all `an`) follow the digits of 3 to 25 and join
-    // their run on the guess that they are digits.
-    let build = |rrn: &str, approval: &str, response: &str| {
+    // A 0210: fields 37, 38 and 39 (`an`) and 41 (`ans`) follow the digits of 3 to 25.
+    let build = |rrn: &[u8], approval: &[u8], response: &[u8]| {
         let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(210).unwrap());
         b.set(3, "000000").unwrap().set(4, 1000u32).unwrap();
         b.set(11, "000001").unwrap().set(25, "00").unwrap();
-        b.set_copied(37, rrn.as_bytes()).unwrap();
-        b.set_copied(38, approval.as_bytes()).unwrap();
-        b.set_copied(39, response.as_bytes()).unwrap();
+        b.set(37, rrn).unwrap();
+        b.set(38, approval).unwrap();
+        b.set(39, response).unwrap();
         b.set(41, "TERM0001").unwrap();
         b.to_bytes().unwrap().to_vec()
     };
     let mut ends = [0u16; MAX_FIELD];
-    // Digits: the guess holds. Letters: the run fails its digit check, the fields are
-    // checked one by one and the message is still taken by the fast path.
     for (rrn, approval, response) in [
-        ("205100123456", "123456", "00"),
-        ("205100123456", "A1B2C3", "00"),
-        ("ABCDEF123456", "123456", "A0"),
-        ("2051001234Z6", "AUTH01", "Y1"),
+        (&b"205100123456"[..], &b"123456"[..], &b"00"[..]),
+        (b"RRN-0001    ", b"A1 B2 ", b"5 "),
+        (b"ABCDEF123456", b"\xE9t\xE9!?x", b"\x01\x7F"),
     ] {
         let wire = build(rrn, approval, response);
         assert!(
             scan(&ISO87_ASCII, &wire, &mut ends).is_some(),
-            "{rrn} {approval} {response} missed the fast path"
+            "{rrn:?} {approval:?} {response:?} missed the fast path"
         );
         let msg = Message::decode(&ISO87_ASCII, &wire).unwrap();
-        assert_eq!(msg.field(37).unwrap().data(), rrn.as_bytes());
-        assert_eq!(msg.field(38).unwrap().data(), approval.as_bytes());
-        assert_eq!(msg.field(39).unwrap().data(), response.as_bytes());
+        assert_eq!(msg.field(37).unwrap().data(), rrn);
+        assert_eq!(msg.field(38).unwrap().data(), approval);
+        assert_eq!(msg.field(39).unwrap().data(), response);
         assert_eq!(
             msg,
             Message::decode_without_fast_path(&ISO87_ASCII, &wire).unwrap()
         );
+        // Strict mode refuses every value above but the first.
+        let strict = Message::decode_with(&ISO87_ASCII, &wire, ContentMode::Strict);
+        assert_eq!(strict.is_ok(), rrn[3] == b'1', "{rrn:?}");
     }
-    // Several runs with letters in them: after the first wrong guess the scan stops
-    // guessing and checks the rest field by field, on the fast path still.
-    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
-    b.set(3, "000000").unwrap().set(11, "000001").unwrap();
-    b.set(37, "ABCDEF123456")
-        .unwrap()
-        .set(38, "X1Y2Z3")
-        .unwrap();
-    b.set(39, "00").unwrap().set(48, "12").unwrap();
-    b.set(49, "USD")
-        .unwrap()
-        .set(50, "EUR")
-        .unwrap()
-        .set(51, "840")
-        .unwrap();
-    b.set(53, "1234567890123456").unwrap();
-    let wire = b.to_bytes().unwrap().to_vec();
-    assert!(scan(&ISO87_ASCII, &wire, &mut ends).is_some());
-    let msg = Message::decode(&ISO87_ASCII, &wire).unwrap();
-    assert_eq!(msg.field(50).unwrap().data(), b"EUR");
-    assert_eq!(
-        msg,
-        Message::decode_without_fast_path(&ISO87_ASCII, &wire).unwrap()
-    );
-    let mut broken = wire.clone();
-    let eur = wire.windows(3).position(|w| w == b"EUR").unwrap();
-    broken[eur + 1] = b'%';
-    assert!(scan(&ISO87_ASCII, &broken, &mut ends).is_none());
 
-    // What neither digits nor letters are is refused, in any of the guessed fields
-    // and in the digits around them, with the detailed decoder's error.
-    let wire = build("205100123456", "123456", "00");
+    // Digits next to the free text are still checked, with the detailed error.
+    let wire = build(b"205100123456", b"123456", b"00");
     let f37 = wire.len() - 8 - 2 - 6 - 12;
-    for (at, bad) in [
-        (f37, b'#'),
-        (f37 + 11, b'*'),
-        (f37 + 12, b'-'),
-        (f37 + 19, b'.'),
-        (f37 - 1, b'A'),
+    for (at, bad, field) in [
+        (f37 - 1, b'A', 25),
+        (f37 - 2, b' ', 25),
+        (f37 - 3, 0xE9, 11),
     ] {
         let mut broken = wire.clone();
         broken[at] = bad;
@@ -229,6 +198,7 @@ fn an_fields_after_digits_are_guessed_digits_and_checked_one_by_one_when_not() {
             Message::decode_without_fast_path(&ISO87_ASCII, &broken).unwrap_err()
         );
         assert_eq!(err.offset, at, "{err}");
+        assert_eq!(err.field(), Some(field), "{err}");
     }
 }
 
