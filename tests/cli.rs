@@ -322,3 +322,84 @@ fn spec_file_layouts_decode_like_the_builtin_ones() {
         "{err}"
     );
 }
+
+#[test]
+fn free_text_is_lenient_unless_strict_and_json_text_round_trips_as_latin1() {
+    // A 0210 whose RRN has a dash, response code "5 " (pad space), and a merchant name
+    // with an e-acute: encode, decode to JSON, encode the JSON again.
+    let json = r#"{"mti":"0210","fields":{"11":123,"37":"RRN-0001","39":"5","43":"CAFÉ DE LA GARE  PARIS"}}"#;
+    let enc = run(&["encode", "--spec", "iso87ascii", "--json", json]);
+    assert!(
+        enc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enc.stderr)
+    );
+    let hex = String::from_utf8(enc.stdout).unwrap().trim().to_string();
+    // 0xC9 on the wire: one byte per character.
+    assert!(hex.contains("434146C920"), "{hex}");
+    let dec = run(&["decode", "--spec", "iso87ascii", "--json", "--hex", &hex]);
+    assert!(dec.status.success());
+    let value: Json = serde_json::from_slice(&dec.stdout).unwrap();
+    assert_eq!(value["fields"]["11"], "000123");
+    assert_eq!(value["fields"]["37"], "RRN-0001    ");
+    assert_eq!(value["fields"]["39"], "5 ");
+    assert!(
+        value["fields"]["43"]
+            .as_str()
+            .unwrap()
+            .starts_with("CAFÉ DE")
+    );
+    let again = run(&[
+        "encode",
+        "--spec",
+        "iso87ascii",
+        "--json",
+        &value.to_string(),
+    ]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap().trim(), hex);
+
+    // --strict: decode and encode refuse the dash naming field 37; validate lists the
+    // finding always and fails on it only with --strict.
+    let strict = run(&["decode", "--spec", "iso87ascii", "--strict", "--hex", &hex]);
+    assert!(!strict.status.success());
+    let err = String::from_utf8(strict.stderr).unwrap();
+    assert!(err.contains("field 37 at byte"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let strict = run(&["encode", "--spec", "iso87ascii", "--strict", "--json", json]);
+    assert!(!strict.status.success());
+    assert!(
+        String::from_utf8(strict.stderr)
+            .unwrap()
+            .contains("field 37"),
+        "strict encode"
+    );
+    // A purchase whose only finding is the class of field 48 (an in 1987).
+    let purchase =
+        r#"{"mti":"0200","fields":{"3":"000000","4":100,"11":7,"41":"TERM-001","48":"AB CD"}}"#;
+    let out = run(&["encode", "--spec", "iso87ascii", "--json", purchase]);
+    let purchase = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    for (flags, ok) in [(&[][..], true), (&["--strict"][..], false)] {
+        let mut args = vec!["validate", "--spec", "iso87ascii", "--hex", &purchase];
+        args.extend_from_slice(flags);
+        let out = run(&args);
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.starts_with("field 48   content.class"), "{text}");
+        assert!(!text.contains("AB CD"), "the value never shows: {text}");
+        assert_eq!(out.status.success(), ok, "{flags:?}: {text}");
+    }
+    // A character outside ISO-8859-1 is refused with one line.
+    let out = run(&[
+        "encode",
+        "--spec",
+        "iso87ascii",
+        "--json",
+        r#"{"mti":"0210","fields":{"43":"€"}}"#,
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("ISO-8859-1")
+    );
+}
