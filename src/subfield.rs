@@ -21,10 +21,10 @@ use core::fmt;
 
 use crate::bitmap::Bitmap;
 use crate::message::{Field, Message, pan_window};
-use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
-use crate::spec::{BitmapEncoding, Encoding, Sensitivity};
 #[cfg(feature = "alloc")]
-use crate::spec::{Content, ContentMode};
+use crate::spec::Content;
+use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
+use crate::spec::{BitmapEncoding, ContentMode, Encoding, Sensitivity};
 use crate::tlv::{Tag, Tlvs};
 use crate::wire::decode::{self as dec};
 use crate::wire::hex;

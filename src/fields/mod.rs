@@ -1,4 +1,4 @@
-//! Typed data elements: trace codes (STAN, RRN) and the date/time fields.
+//! Typed data elements: trace codes (STAN, RRN), the date/time fields and track data.
 //!
 //! Typed values are read from a decoded [`Message`] on access and written through the
 //! [`MessageBuilder`]:
@@ -25,9 +25,11 @@
 
 mod original;
 mod trace;
+pub mod track;
 
 pub use original::{OriginalData, OriginalDataError, OriginalDataForm};
 pub use trace::{Rrn, Stan, TraceError};
+pub use track::{Track1, Track2, TrackError};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
