@@ -87,7 +87,7 @@ pub struct Track1 {
 }
 
 /// `data` without its sentinels, if present.
-fn strip<'d>(data: &'d [u8], start: u8, end: u8) -> &'d [u8] {
+fn strip(data: &[u8], start: u8, end: u8) -> &[u8] {
     let data = data.strip_prefix(&[start]).unwrap_or(data);
     let data = data.strip_suffix(&[end]).unwrap_or(data);
     // A longitudinal redundancy check may follow the end sentinel; readers drop it,
