@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 use iso8583_wire::layouts::ISO87_ASCII;
+use iso8583_wire::spec::ContentMode;
 use iso8583_wire::{Message, MessageBuilder};
 
 use common::{REFERENCE_0200, peer_spec};
@@ -94,6 +95,24 @@ fn main() {
         chunk,
         || {
             Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
+                .map(|m| usize::from(m.mti().digits()[3]))
+                .unwrap_or(0)
+        },
+        || {
+            iso_8583_rs::Message::parse(&spec, black_box(REFERENCE_0200))
+                .map(|m| m.mti.len())
+                .unwrap_or(0)
+        },
+    );
+
+    // The same with the free-text classes enforced (strict mode): the check the
+    // lenient default leaves to the validation layer.
+    compare(
+        "decode_reference_0200_strict",
+        rounds,
+        chunk,
+        || {
+            Message::decode_with(&ISO87_ASCII, black_box(REFERENCE_0200), ContentMode::Strict)
                 .map(|m| usize::from(m.mti().digits()[3]))
                 .unwrap_or(0)
         },

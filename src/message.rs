@@ -67,11 +67,13 @@ impl<'a> Message<'a> {
     /// maxima, digits in `n` fields, BCD nibbles, hex characters (see [`ContentMode`]).
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
-        let out = Self::decode_lenient(spec, input);
-        match (&out, spec.content_mode) {
-            (Ok(msg), ContentMode::Strict) => msg.check_classes().map(|()| msg.clone()),
-            _ => out,
+        let mut out = Self::decode_lenient(spec, input);
+        if spec.content_mode == ContentMode::Strict {
+            if let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes) {
+                out = Err(e);
+            }
         }
+        out
     }
 
     /// Decodes `input` as [`Message::decode`] does, with free-text fields checked as
@@ -90,49 +92,98 @@ impl<'a> Message<'a> {
     ///     "field 37 at byte 23: expected a letter or digit, found 0x2D '-'");
     /// # Ok::<(), iso8583_wire::DecodeError>(())
     /// ```
+    #[inline]
     pub fn decode_with(
         spec: &'a MessageSpec<'a>,
         input: &'a [u8],
         mode: ContentMode,
     ) -> Result<Message<'a>, DecodeError> {
-        let msg = Self::decode_lenient(spec, input)?;
+        let mut out = Self::decode_lenient(spec, input);
         if mode == ContentMode::Strict {
-            msg.check_classes()?;
+            if let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes) {
+                out = Err(e);
+            }
         }
-        Ok(msg)
+        out
     }
 
     /// The first field whose characters break its free-text class (strict mode), as
     /// a decode error with the field and the offset of the character.
-    #[cold]
-    #[inline(never)]
+    #[inline]
     pub(crate) fn check_classes(&self) -> Result<(), DecodeError> {
-        match self.class_violations().next() {
-            Some(v) => Err(DecodeError {
-                part: Part::Field(v.field as u16),
-                offset: v.start + v.position,
-                kind: v.kind,
-            }),
-            None => Ok(()),
+        // One walk over the present fields, their starts from the ends already found;
+        // only the free-text ones are looked at.
+        let present = Bitmap::data_words(self.present_words(), self.spec.bitmap.has_tertiary());
+        let mut start = usize::from(self.fields_start);
+        for (w, (&word, &text)) in present.iter().zip(&self.spec.free_text).enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let top = bits.leading_zeros() as usize;
+                bits &= !(1u64 << (63 - top));
+                let n = w * 64 + top + 1;
+                let end = usize::from(self.ends.get(n - 1).copied().unwrap_or(0));
+                if text >> (63 - top) & 1 == 1 {
+                    if let Some(v) = self.class_violation_at(n, start, end) {
+                        return Err(DecodeError {
+                            part: Part::Field(n as u16),
+                            offset: v.start + v.position,
+                            kind: v.kind,
+                        });
+                    }
+                }
+                start = end;
+            }
         }
+        Ok(())
+    }
+
+    /// The present data fields as bitmap words.
+    #[inline]
+    fn present_words(&self) -> [u64; 3] {
+        self.present.words()
+    }
+
+    /// Field `n`, whose wire bytes are `start..end`, checked against its class.
+    fn class_violation_at(&self, n: usize, start: usize, end: usize) -> Option<ClassViolation> {
+        let spec = self.spec.field(n)?;
+        let wire = self.input.get(start..end)?;
+        // A fixed ASCII field whose bytes all pass is every class's common case: a
+        // plain comparison per byte, which the compiler runs many bytes at a time.
+        if let (Length::Fixed(_), Encoding::Ascii) = (spec.length, spec.encoding) {
+            let passes = match spec.content {
+                // Latin-1 letters fail here and are judged by the full check.
+                Content::Ans => crate::wire::fast::all_printable_ascii(wire),
+                Content::An => crate::wire::fast::all_alnum(wire),
+                _ => wire.iter().all(|&c| spec.content.allows(c)),
+            };
+            if passes {
+                return None;
+            }
+        }
+        self.class_violation(n)
+    }
+
+    /// Field `n` checked against its class, if it breaks it.
+    fn class_violation(&self, n: usize) -> Option<ClassViolation> {
+        let f = self.field(n)?;
+        if !f.spec.content.is_free_text() {
+            return None;
+        }
+        let data = f.data;
+        let start = data.as_ptr() as usize - self.input.as_ptr() as usize;
+        dec::check_content(f.spec, data, f.units, ContentMode::Strict)
+            .err()
+            .map(|(position, kind)| ClassViolation {
+                field: n,
+                start,
+                position,
+                kind,
+            })
     }
 
     /// Every free-text field whose characters break its class.
     pub(crate) fn class_violations(&self) -> impl Iterator<Item = ClassViolation> + '_ {
-        self.fields().filter_map(|f| {
-            if !f.spec.content.is_free_text() {
-                return None;
-            }
-            let start = f.data.as_ptr() as usize - self.input.as_ptr() as usize;
-            dec::check_content(f.spec, f.data, f.units, ContentMode::Strict)
-                .err()
-                .map(|(position, kind)| ClassViolation {
-                    field: f.number(),
-                    start,
-                    position,
-                    kind,
-                })
-        })
+        self.present.iter().filter_map(|n| self.class_violation(n))
     }
 
     /// The lenient decode: structure checked, free text accepted.

@@ -738,6 +738,9 @@ pub struct MessageSpec<'s> {
     /// one table per bitmap, indexed by bit position from the top (see
     /// [`MessageSpec::fast_field`]).
     pub(crate) fast: [[FastField; 64]; 3],
+    /// The free-text fields (see [`Content::is_free_text`]) as bitmap words, field 1 the
+    /// top bit of word 0: what strict mode checks after the scan.
+    pub(crate) free_text: [u64; 3],
 }
 
 impl core::fmt::Debug for MessageSpec<'_> {
@@ -951,6 +954,22 @@ impl FastField {
     }
 }
 
+/// The free-text fields of a layout as bitmap words (field `n` is bit `n - 1` from the
+/// top).
+const fn free_text_words(fields: &[Option<FieldSpec<'_>>]) -> [u64; 3] {
+    let mut out = [0u64; 3];
+    let mut n = 2;
+    while n < fields.len() && n <= MAX_FIELD {
+        if let Some(f) = &fields[n] {
+            if f.content.is_free_text() {
+                out[(n - 1) / 64] |= 1 << (63 - (n - 1) % 64);
+            }
+        }
+        n += 1;
+    }
+    out
+}
+
 /// The compact view of every field of a layout, laid out as
 /// [`MessageSpec::fast_field`] reads it.
 const fn fast_table(fields: &[Option<FieldSpec<'_>>]) -> [[FastField; 64]; 3] {
@@ -984,6 +1003,7 @@ impl<'s> MessageSpec<'s> {
             fields,
             content_mode: ContentMode::Lenient,
             fast: fast_table(fields),
+            free_text: free_text_words(fields),
         }
     }
 
@@ -1064,6 +1084,18 @@ mod tests {
             }
             assert_eq!(spec.fast_field(0), FastField::GENERAL);
             assert_eq!(spec.fast_field(MAX_FIELD + 1), FastField::GENERAL);
+        }
+    }
+
+    #[test]
+    fn the_free_text_words_mark_exactly_the_free_text_fields() {
+        for spec in crate::layouts::ALL {
+            for n in 2..=MAX_FIELD {
+                let marked = spec.free_text[(n - 1) / 64] >> (63 - (n - 1) % 64) & 1 == 1;
+                let expected = spec.field(n).is_some_and(|f| f.content.is_free_text());
+                assert_eq!(marked, expected, "{} field {n}", spec.name);
+            }
+            assert_eq!(spec.free_text[0] >> 63, 0, "bit 1 is the secondary bitmap");
         }
     }
 

@@ -90,6 +90,13 @@ const fn digits_bad(x: u64) -> u64 {
     (x | x.wrapping_sub(splat(b'0')) | x.wrapping_add(splat(0x7F - b'9'))) & HIGHS
 }
 
+/// High bit set in some byte unless all eight bytes are printable ASCII (0x20..=0x7E).
+#[inline(always)]
+const fn printable_bad(x: u64) -> u64 {
+    // Same idea: below 0x20 borrows, 0x7F carries, 0x80 and above have it.
+    (x | x.wrapping_sub(splat(b' ')) | x.wrapping_add(splat(0x7F - b'~'))) & HIGHS
+}
+
 /// Nonzero unless every nibble of all eight bytes is 0-9.
 #[inline(always)]
 const fn bcd_bad(x: u64) -> u64 {
@@ -109,6 +116,37 @@ pub(crate) fn all_bcd_digits(data: &[u8]) -> bool {
 #[inline]
 pub(crate) fn all_digits(data: &[u8]) -> bool {
     all_words(data, b'0', digits_bad)
+}
+
+/// Whether every byte is printable ASCII (0x20..=0x7E).
+#[inline]
+pub(crate) fn all_printable_ascii(data: &[u8]) -> bool {
+    all_words(data, b' ', printable_bad)
+}
+
+/// Each byte of `x` in `lo..=hi` gets its high bit set (bytes of `x` must be below 0x80).
+#[inline(always)]
+const fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    x.wrapping_add(splat(0x80 - lo)) & !x.wrapping_add(splat(0x7F - hi)) & HIGHS
+}
+
+/// Nonzero unless all eight bytes are ASCII letters or digits (or spaces, with
+/// `space`).
+#[inline(always)]
+const fn alnum_bad(x: u64, space: bool) -> u64 {
+    let mut ok = in_range(x, b'0', b'9') | in_range(x | splat(0x20), b'a', b'z');
+    if space {
+        ok |= in_range(x, b' ', b' ');
+    }
+    (x | !ok) & HIGHS
+}
+
+/// Whether every byte is an ASCII letter or digit.
+#[inline]
+pub(crate) fn all_alnum(data: &[u8]) -> bool {
+    // Most `an` values on the wire are digits (retrieval reference numbers, currency
+    // codes): the cheaper digit check settles those.
+    all_digits(data) || all_words(data, b'0', |x| alnum_bad(x, false))
 }
 
 /// Whether every byte of `data` passes `check` (exact when it says yes; the general
