@@ -289,10 +289,10 @@ fn set_code(b: &mut MessageBuilder<'_>, code: &ResponseCode) -> Result<(), Encod
 /// The header of a reply: the request's, with the TPDU's addresses swapped.
 fn reply_header(request: &Message<'_>) -> Vec<u8> {
     let mut header = request.header().to_vec();
-    if let Some(t) = request.tpdu() {
-        if let Some(dst) = header.get_mut(..5) {
-            dst.copy_from_slice(&t.reply().to_bytes());
-        }
+    if let Some(t) = request.tpdu()
+        && let Some(dst) = header.get_mut(..5)
+    {
+        dst.copy_from_slice(&t.reply().to_bytes());
     }
     header
 }
@@ -479,16 +479,16 @@ pub fn reversal_for(
         _ => original_digits(spec, &original_data_of(original))?,
     };
     let mut emv = Vec::new();
-    if let Some(f55) = original.field(55) {
-        if f55.spec().subfields.is_some() {
-            let mut t = TlvBuilder::new();
-            for item in Tlvs::new(f55.data()).flatten() {
-                if REVERSAL_EMV_TAGS.contains(&item.tag.value()) {
-                    t.put(Tag::new(item.tag.value()), item.value);
-                }
+    if let Some(f55) = original.field(55)
+        && f55.spec().subfields.is_some()
+    {
+        let mut t = TlvBuilder::new();
+        for item in Tlvs::new(f55.data()).flatten() {
+            if REVERSAL_EMV_TAGS.contains(&item.tag.value()) {
+                t.put(Tag::new(item.tag.value()), item.value);
             }
-            emv = t.finish();
         }
+        emv = t.finish();
     }
     let mut b = MessageBuilder::new(spec, mti);
     b.set_header(original.header())?;

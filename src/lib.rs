@@ -92,6 +92,13 @@ pub use mti::{Mti, MtiError};
 pub use spec::layouts;
 pub use spec::{FieldSpec, MessageSpec};
 
+/// Test-only: fail the n-th durable write, sync or rename of the journal and the STAN
+/// state file on this thread (feature `fault-injection`; never enable it in a build
+/// that ships).
+#[cfg(feature = "fault-injection")]
+#[doc(hidden)]
+pub use durable::faults;
+
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

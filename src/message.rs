@@ -68,10 +68,10 @@ impl<'a> Message<'a> {
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
         let mut out = Self::decode_lenient(spec, input);
-        if spec.content_mode == ContentMode::Strict {
-            if let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes) {
-                out = Err(e);
-            }
+        if spec.content_mode == ContentMode::Strict
+            && let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes)
+        {
+            out = Err(e);
         }
         out
     }
@@ -99,10 +99,10 @@ impl<'a> Message<'a> {
         mode: ContentMode,
     ) -> Result<Message<'a>, DecodeError> {
         let mut out = Self::decode_lenient(spec, input);
-        if mode == ContentMode::Strict {
-            if let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes) {
-                out = Err(e);
-            }
+        if mode == ContentMode::Strict
+            && let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes)
+        {
+            out = Err(e);
         }
         out
     }
@@ -122,14 +122,14 @@ impl<'a> Message<'a> {
                 bits &= !(1u64 << (63 - top));
                 let n = w * 64 + top + 1;
                 let end = usize::from(self.ends.get(n - 1).copied().unwrap_or(0));
-                if text >> (63 - top) & 1 == 1 {
-                    if let Some(v) = self.class_violation_at(n, start, end) {
-                        return Err(DecodeError {
-                            part: Part::Field(n as u16),
-                            offset: v.start + v.position,
-                            kind: v.kind,
-                        });
-                    }
+                if text >> (63 - top) & 1 == 1
+                    && let Some(v) = self.class_violation_at(n, start, end)
+                {
+                    return Err(DecodeError {
+                        part: Part::Field(v.field as u16),
+                        offset: v.start + v.position,
+                        kind: v.kind,
+                    });
                 }
                 start = end;
             }
@@ -182,6 +182,7 @@ impl<'a> Message<'a> {
     }
 
     /// Every free-text field whose characters break its class.
+    #[cfg(feature = "alloc")]
     pub(crate) fn class_violations(&self) -> impl Iterator<Item = ClassViolation> + '_ {
         self.present.iter().filter_map(|n| self.class_violation(n))
     }

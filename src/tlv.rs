@@ -113,7 +113,7 @@ impl Tag {
 
     /// Parses a tag from hex text (`"9F26"`).
     pub fn from_hex(text: &str) -> Option<Tag> {
-        if text.is_empty() || text.len() > 8 || text.len() % 2 != 0 {
+        if text.is_empty() || text.len() > 8 || !text.len().is_multiple_of(2) {
             return None;
         }
         u32::from_str_radix(text, 16).ok().map(Tag)
@@ -348,10 +348,11 @@ pub fn find(data: &[u8], tag: Tag) -> Result<Option<Tlv<'_>>, TlvError> {
             if item.tag == tag {
                 return Ok(Some(item));
             }
-            if item.tag.is_constructed() && depth < MAX_DEPTH {
-                if let Some(found) = walk(item.children(), tag, depth + 1)? {
-                    return Ok(Some(found));
-                }
+            if item.tag.is_constructed()
+                && depth < MAX_DEPTH
+                && let Some(found) = walk(item.children(), tag, depth + 1)?
+            {
+                return Ok(Some(found));
             }
         }
         Ok(None)

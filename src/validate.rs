@@ -475,10 +475,11 @@ fn check_mandatory(msg: &Message<'_>, form: OriginalDataForm, report: &mut Repor
         (8, 1) => [11, 39, network_code].to_vec(),
         _ => Vec::new(),
     };
-    if class == 4 && (function == 0 || function == 2) {
-        if let Some(n) = form.field().filter(|&n| n != 61) {
-            required.push(n);
-        }
+    if class == 4
+        && (function == 0 || function == 2)
+        && let Some(n) = form.field().filter(|&n| n != 61)
+    {
+        required.push(n);
     }
     for n in required {
         if msg.spec().field(n as usize).is_some() && !msg.has(n as usize) {

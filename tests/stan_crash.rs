@@ -125,12 +125,12 @@ fn run() -> Result<String, String> {
             let stan: u32 = line
                 .parse()
                 .map_err(|_| format!("round {round}: bad line {line:?}"))?;
-            if let Some(prev) = last {
-                if stan <= prev {
-                    return Err(format!(
-                        "round {round}: STAN {stan:06} issued after {prev:06}: reissued (seed {seed})"
-                    ));
-                }
+            if let Some(prev) = last
+                && stan <= prev
+            {
+                return Err(format!(
+                    "round {round}: STAN {stan:06} issued after {prev:06}: reissued (seed {seed})"
+                ));
             }
             last = Some(stan);
             issued_total += 1;

@@ -152,10 +152,10 @@ fn start_host(seed: u64) -> Result<Host, String> {
                     let Ok(resp) = l.lock().unwrap_or_else(|e| e.into_inner()).handle(&req) else {
                         continue;
                     };
-                    if let Ok(m) = ISO87_ASCII.decode(&resp) {
-                        if ResponseCode::of(&m) == Some(ResponseCode::DUPLICATE_TRANSMISSION) {
-                            d.fetch_add(1, Ordering::Relaxed);
-                        }
+                    if let Ok(m) = ISO87_ASCII.decode(&resp)
+                        && ResponseCode::of(&m) == Some(ResponseCode::DUPLICATE_TRANSMISSION)
+                    {
+                        d.fetch_add(1, Ordering::Relaxed);
                     }
                     if roll < 30 {
                         continue; // response lost

@@ -52,7 +52,7 @@ fn last_below_finds_the_previous_set_bit() {
             seed ^= seed >> 7;
             seed ^= seed << 17;
             // Sparse and dense maps both.
-            if seed % (1 + round % 9) as u64 == 0 {
+            if seed.is_multiple_of((1 + round % 9) as u64) {
                 m.set(n).unwrap();
             }
         }

@@ -33,14 +33,39 @@
 //!
 //! # File format and damage
 //!
-//! One event per line, `KIND ID ARGS... CRC32`, each line written with one `write` and
-//! `fsync`ed. A last line without its newline is an append the crash interrupted:
-//! the event was never acted on, so it is cut off, and [`Journal::recovery`] reports
-//! it. Any other damage (a checksum that does not match, an unknown event, an event
-//! for an unknown transaction) makes `open` fail with [`JournalError::Corrupt`] naming
-//! the line: nothing is discarded silently. When more than `max_records` transactions
-//! are kept, settled ones are compacted away (the newest is always kept), by rewriting
-//! the file atomically.
+//! A fixed-size header line, then one event per line, `KIND ID ARGS... CRC32`. The
+//! header holds the number of events ever recorded and the length of the file as it
+//! was last made durable; it is rewritten in place with every event, and the event and
+//! the header are made durable by the same `fdatasync`. So the journal tells a clean
+//! end from lost records:
+//!
+//! * A last line without its newline is an append a crash interrupted: the event was
+//!   never acted on, so it is cut off, and [`Journal::recovery`] reports it.
+//! * A file shorter than its header says (truncated at any byte, a record boundary
+//!   included) makes `open` fail with [`JournalError::Truncated`], saying how many
+//!   bytes and events are gone; an existing but empty journal fails with
+//!   [`JournalError::Emptied`]. [`Journal::open_after_loss`] is the documented way on:
+//!   it keeps what is left, and its [`LossReport`] lists the transactions left
+//!   unsettled, whose last steps may be among the lost ones (they are inquired about
+//!   before anything is reversed, as after a crash).
+//! * Any other damage (a checksum that does not match, an unknown event, an event for
+//!   an unknown transaction) makes `open` fail with [`JournalError::Corrupt`] naming
+//!   the line: nothing is discarded silently.
+//!
+//! When more than `max_records` transactions are kept, settled ones are compacted away
+//! (down to three quarters of `max_records`, so the rewrite is not repeated at every
+//! transaction; the newest is always kept) by rewriting the file atomically.
+//!
+//! # Ownership and failures
+//!
+//! A journal holds an exclusive lock on `<path>.lock` for its life: a second `open`
+//! fails with [`JournalError::Locked`]. When a write or sync fails, the file is rolled
+//! back to its last durable state and re-read, so the journal in memory is what is on
+//! disk; the transaction that was in flight then reads as interrupted, and
+//! [`Journal::pending`] asks for the inquiry (or reversal) that settles it, before any
+//! new transaction, with no restart. [`Journal::begin`] never reports a failure for a
+//! transaction it made durable (a failed compaction is retried later and shown by
+//! [`Journal::compaction_error`]).
 
 use std::borrow::ToOwned;
 use std::collections::BTreeMap;
@@ -48,10 +73,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::string::String;
+use std::time::Duration;
 use std::vec::Vec;
 use std::{fmt, format};
 
-use crate::durable::{crc32, replace_file, sync_dir};
+use crate::durable::{FileLock, LockError, Point, at, crc32, replace_file};
 use crate::exchange::{self, ExchangeError, ResponseCode, ReversalReason};
 use crate::fields::{Rrn, Stan};
 use crate::spec::MessageSpec;
@@ -59,7 +85,61 @@ use crate::wire::hex;
 
 /// Why the journal failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JournalError {
+    /// Another handle (in this process or another) owns the journal.
+    #[error("journal {path} is in use by another process or handle (lock {lock})")]
+    Locked {
+        /// The journal file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The journal is shorter than its header says: records were lost (the file was
+    /// truncated, or a restored copy is incomplete). Nothing was changed; see
+    /// [`Journal::open_after_loss`].
+    #[error(
+        "journal {path} lost data: {found_len} bytes of {expected_len} are left, \
+         {lost_events} event(s) missing"
+    )]
+    Truncated {
+        /// The journal file.
+        path: PathBuf,
+        /// The length the header records.
+        expected_len: u64,
+        /// The length found.
+        found_len: u64,
+        /// Events recorded but no longer in the file.
+        lost_events: u64,
+    },
+    /// The journal file exists but is empty: its records were lost. Nothing was
+    /// changed; see [`Journal::open_after_loss`].
+    #[error("journal {path} is empty: its records were lost")]
+    Emptied {
+        /// The journal file.
+        path: PathBuf,
+    },
+    /// The journal file is missing while the terminal's STAN state shows it ran
+    /// before: its records were lost.
+    #[error("journal {path} is missing, but the terminal has run before (its STAN state exists)")]
+    Missing {
+        /// The journal file.
+        path: PathBuf,
+    },
+    /// The journal is older than the STAN state file says it was (a copy restored from
+    /// a backup): events recorded since are not in it.
+    #[error(
+        "journal {path} holds {seq} events, but had at least {anchor} when the STAN \
+         state was last saved: it is an older copy"
+    )]
+    OlderThanState {
+        /// The journal file.
+        path: PathBuf,
+        /// Events the journal holds.
+        seq: u64,
+        /// Events the STAN state file recorded.
+        anchor: u64,
+    },
     /// The journal file could not be read or written.
     #[error("journal {path}: {source}")]
     Io {
@@ -331,11 +411,39 @@ impl fmt::Debug for Action {
 
 /// What `open` found and repaired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct Recovery {
     /// Bytes of an interrupted last append that were cut off (0 if none).
     pub torn_tail_bytes: usize,
     /// Transactions whose fate was unknown because of a crash (prepared or sent).
     pub interrupted: usize,
+    /// Whole events found after the length the header records: written by an append
+    /// whose header update a crash interrupted (kept: they are valid events).
+    pub unsynced_events: usize,
+}
+
+/// What [`Journal::open_after_loss`] accepted as lost.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct LossReport {
+    /// The journal existed but was empty.
+    pub emptied: bool,
+    /// Bytes missing from the end of the file.
+    pub lost_bytes: u64,
+    /// Events missing from the end of the file.
+    pub lost_events: u64,
+    /// Transactions left unsettled: their last steps may be among the lost events.
+    /// They are inquired about (or reversed, per policy) before any new transaction;
+    /// an approval found for one of them is reversed under
+    /// [`AfterApproval::Reverse`], so review them against the host's records.
+    pub unsettled: Vec<TxnId>,
+}
+
+impl LossReport {
+    /// Whether anything was lost.
+    pub fn is_loss(&self) -> bool {
+        self.emptied || self.lost_bytes > 0 || self.lost_events > 0
+    }
 }
 
 /// The write-ahead journal. See the module documentation.
@@ -346,7 +454,70 @@ pub struct Journal {
     records: BTreeMap<TxnId, Record>,
     next_id: u64,
     recovery: Recovery,
-    lines: usize,
+    /// The header as last made durable.
+    header: Header,
+    /// The transaction between `begin` and its outcome, if any.
+    in_flight: Option<TxnId>,
+    /// Why the last compaction failed, if it did (it is retried).
+    compaction_error: Option<String>,
+    _lock: FileLock,
+}
+
+/// The journal's first line: events ever recorded, the event count when the file was
+/// last rewritten, and the durable length of the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header {
+    seq: u64,
+    base: u64,
+    len: u64,
+}
+
+const HEADER_MAGIC: &str = "ISO8583-WIRE-JOURNAL";
+/// `MAGIC 2 SEQ BASE LEN CRC\n` with 20-digit numbers: always this long, so it is
+/// rewritten in place.
+const HEADER_LEN: usize = 95;
+
+impl Header {
+    const EMPTY: Header = Header {
+        seq: 0,
+        base: 0,
+        len: HEADER_LEN as u64,
+    };
+
+    fn encode(&self) -> String {
+        let body = format!(
+            "{HEADER_MAGIC} 2 {:020} {:020} {:020}",
+            self.seq, self.base, self.len
+        );
+        format!("{body} {:08x}\n", crc32(body.as_bytes()))
+    }
+
+    fn parse(line: &str) -> Result<Header, &'static str> {
+        let (body, crc) = line.rsplit_once(' ').ok_or("header without checksum")?;
+        let crc = u32::from_str_radix(crc, 16).map_err(|_| "header checksum is not hex")?;
+        if crc != crc32(body.as_bytes()) {
+            return Err("header checksum mismatch");
+        }
+        let mut parts = body.split(' ');
+        if parts.next() != Some(HEADER_MAGIC) || parts.next() != Some("2") {
+            return Err("not a journal header of a known version");
+        }
+        let mut num = || {
+            parts
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .ok_or("header number is malformed")
+        };
+        let header = Header {
+            seq: num()?,
+            base: num()?,
+            len: num()?,
+        };
+        if header.base > header.seq || header.len < HEADER_LEN as u64 {
+            return Err("header numbers are inconsistent");
+        }
+        Ok(header)
+    }
 }
 
 impl fmt::Debug for Journal {
@@ -355,6 +526,7 @@ impl fmt::Debug for Journal {
             .field("path", &self.path)
             .field("records", &self.records.len())
             .field("recovery", &self.recovery)
+            .field("seq", &self.header.seq)
             .finish_non_exhaustive()
     }
 }
@@ -596,13 +768,17 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
 struct Replayed {
     records: BTreeMap<TxnId, Record>,
     next_id: u64,
+    /// Event lines after the header.
     lines: usize,
     /// Bytes up to the last line end.
     complete: usize,
+    /// The header, `None` for a journal of the first format (no header).
+    header: Option<Header>,
 }
 
-/// Replays journal content: every complete line must be a valid event that fits its
-/// transaction. Returns the line number and reason of the first that is not.
+/// Replays journal content: the header (if the file has one), then every complete line
+/// must be a valid event that fits its transaction. Returns the line number and reason
+/// of the first that is not.
 fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'static str)> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let text =
@@ -610,7 +786,16 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
     let mut records = BTreeMap::new();
     let mut next_id = 1;
     let mut lines = 0;
-    for (i, line) in text.lines().enumerate() {
+    let mut all = text.lines();
+    let header = if bytes.starts_with(HEADER_MAGIC.as_bytes()) {
+        let first = all.next().ok_or((1, "header without line end"))?;
+        Some(Header::parse(first).map_err(|reason| (1, reason))?)
+    } else {
+        None
+    };
+    let skip = usize::from(header.is_some());
+    for (i, line) in all.enumerate() {
+        let i = i + skip;
         let (id, event) = decode_event(line).map_err(|reason| (i + 1, reason))?;
         let mut slot = records.remove(&id);
         let applied = Journal::transition(config, &mut slot, id, &event);
@@ -629,6 +814,7 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
         next_id,
         lines,
         complete,
+        header,
     })
 }
 
@@ -640,25 +826,75 @@ pub fn inspect(bytes: &[u8], config: &JournalConfig) -> Result<Vec<Record>, (usi
 }
 
 impl Journal {
-    /// Opens (or creates) the journal at `path` and replays it.
+    /// Opens (or creates) the journal at `path` and replays it, holding its lock until
+    /// the journal is dropped.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Locked`] when another handle owns it; [`JournalError::Truncated`]
+    /// or [`JournalError::Emptied`] when records were lost (nothing is changed: see
+    /// [`Journal::open_after_loss`]); [`JournalError::Corrupt`] for damage;
+    /// [`JournalError::Io`].
     pub fn open(path: impl AsRef<Path>, config: JournalConfig) -> Result<Journal, JournalError> {
-        let path = path.as_ref().to_path_buf();
+        Self::open_inner(path.as_ref(), config, false).map(|(j, _)| j)
+    }
+
+    /// Opens the journal like [`Journal::open`], accepting that records were lost: a
+    /// truncated journal keeps what is left, an emptied one starts over. The report
+    /// says what was lost and which transactions it may concern; the journal is
+    /// rewritten with a fresh header, so the loss is reported once.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::open`], but for the losses it accepts.
+    pub fn open_after_loss(
+        path: impl AsRef<Path>,
+        config: JournalConfig,
+    ) -> Result<(Journal, LossReport), JournalError> {
+        Self::open_inner(path.as_ref(), config, true)
+    }
+
+    fn open_inner(
+        path: &Path,
+        config: JournalConfig,
+        accept_loss: bool,
+    ) -> Result<(Journal, LossReport), JournalError> {
+        let path = path.to_path_buf();
         let io_err = |source| JournalError::Io {
             path: path.clone(),
             source,
         };
-        let existed = path.exists();
-        let mut file = OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .open(&path)
-            .map_err(io_err)?;
-        if !existed {
-            sync_dir(&path).map_err(io_err)?;
+        let lock = crate::durable::lock(&path, Duration::ZERO).map_err(|e| match e {
+            LockError::Held => JournalError::Locked {
+                path: path.clone(),
+                lock: crate::durable::lock_path(&path),
+            },
+            LockError::Io(source) => io_err(source),
+        })?;
+        let mut loss = LossReport::default();
+        let mut bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let header = Header::EMPTY.encode();
+                crate::durable::create_file(&path, header.as_bytes()).map_err(io_err)?;
+                header.into_bytes()
+            }
+            Err(e) => return Err(io_err(e)),
+        };
+        // Empty, or cut inside the header: every record is gone.
+        if bytes.len() < HEADER_LEN
+            && HEADER_MAGIC.as_bytes().starts_with(
+                bytes
+                    .get(..bytes.len().min(HEADER_MAGIC.len()))
+                    .unwrap_or(&[]),
+            )
+        {
+            if !accept_loss {
+                return Err(JournalError::Emptied { path });
+            }
+            loss.emptied = true;
+            bytes = Header::EMPTY.encode().into_bytes();
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(io_err)?;
         let replayed = replay(&bytes, &config).map_err(|(line, reason)| JournalError::Corrupt {
             path: path.clone(),
             line,
@@ -666,6 +902,47 @@ impl Journal {
         })?;
         let complete = replayed.complete;
         let torn = bytes.len() - complete;
+        let lines = replayed.lines as u64;
+        let mut unsynced = 0;
+        let header = match replayed.header {
+            Some(h) if h.len > complete as u64 => {
+                let lost_events = (h.seq - h.base).saturating_sub(lines);
+                if !accept_loss {
+                    return Err(JournalError::Truncated {
+                        path,
+                        expected_len: h.len,
+                        found_len: bytes.len() as u64,
+                        lost_events,
+                    });
+                }
+                loss.lost_bytes = h.len - complete as u64;
+                loss.lost_events = lost_events;
+                Header {
+                    seq: h.seq,
+                    base: h.seq - lines.min(h.seq),
+                    len: complete as u64,
+                }
+            }
+            Some(h) => {
+                unsynced = lines.saturating_sub(h.seq - h.base);
+                Header {
+                    seq: h.base + lines,
+                    base: h.base,
+                    len: complete as u64,
+                }
+            }
+            // The first format had no header: it is rewritten with one below.
+            None => Header {
+                seq: lines,
+                base: 0,
+                len: complete as u64,
+            },
+        };
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .map_err(io_err)?;
         let mut journal = Journal {
             path: path.clone(),
             config,
@@ -673,13 +950,21 @@ impl Journal {
             records: replayed.records,
             next_id: replayed.next_id,
             recovery: Recovery::default(),
-            lines: replayed.lines,
+            header,
+            in_flight: None,
+            compaction_error: None,
+            _lock: lock,
         };
-        if torn > 0 {
-            // An append the crash interrupted: never acted on, so it is cut off.
+        if replayed.header.is_none() || loss.is_loss() {
+            // A fresh header (and the first format converted), so the loss is
+            // reported once and the file says where it ends.
+            journal.rewrite()?;
+        } else if torn > 0 || unsynced > 0 {
+            // An append the crash interrupted: never acted on, so it is cut off; and
+            // the header brought up to the events that made it.
             journal.file.set_len(complete as u64).map_err(io_err)?;
+            journal.write_header(journal.header).map_err(io_err)?;
             journal.file.sync_all().map_err(io_err)?;
-            journal.file.seek(SeekFrom::End(0)).map_err(io_err)?;
         }
         // A crash left these with an unknown fate; say so durably, so that the steps
         // that follow replay the same way.
@@ -692,12 +977,42 @@ impl Journal {
         for id in &interrupted {
             journal.record(*id, Event::Interrupted)?;
         }
-        let interrupted = interrupted.len();
         journal.recovery = Recovery {
             torn_tail_bytes: torn,
-            interrupted,
+            interrupted: interrupted.len(),
+            unsynced_events: unsynced as usize,
         };
-        Ok(journal)
+        if loss.is_loss() {
+            loss.unsettled = journal
+                .records
+                .values()
+                .filter(|r| !r.state.is_settled())
+                .map(|r| r.id)
+                .collect();
+        }
+        Ok((journal, loss))
+    }
+
+    /// Events recorded over the journal's life (compaction keeps counting): a journal
+    /// restored from an older copy has fewer than the STAN state file noted (see
+    /// [`crate::trace::FileStanSequence::note_journal`]).
+    pub fn seq(&self) -> u64 {
+        self.header.seq
+    }
+
+    /// The STAN of the newest transaction's request, if it has one: the last STAN the
+    /// journal shows as used (see [`crate::trace::FileStanSequence::open_checked`]).
+    pub fn last_stan(&self) -> Option<Stan> {
+        self.records
+            .values()
+            .rev()
+            .find_map(|r| r.stan(self.config.layout))
+    }
+
+    /// Why the last compaction failed, if it did; it is tried again at the next
+    /// transaction.
+    pub fn compaction_error(&self) -> Option<&str> {
+        self.compaction_error.as_deref()
     }
 
     /// What `open` found: an interrupted append cut off, transactions whose fate the
@@ -741,9 +1056,17 @@ impl Journal {
             original: r.request.clone(),
         };
         match &r.state {
-            State::Prepared | State::Sent => Ok(Action::Nothing),
-            State::Unknown if self.config.unknown_outcome == UnknownOutcome::Inquire => Ok(inquire),
-            State::Unknown => self.reversal_action(r, ReversalReason::NO_RESPONSE, 0),
+            // Between `begin` and its outcome: the caller is still at it.
+            State::Prepared | State::Sent if self.in_flight == Some(r.id) => Ok(Action::Nothing),
+            // Left behind by a failed write: as after a crash, the fate is unknown.
+            State::Prepared | State::Sent | State::Unknown
+                if self.config.unknown_outcome == UnknownOutcome::Inquire =>
+            {
+                Ok(inquire)
+            }
+            State::Prepared | State::Sent | State::Unknown => {
+                self.reversal_action(r, ReversalReason::NO_RESPONSE, 0)
+            }
             State::Inquiring { attempts } if *attempts >= self.config.max_inquiries => {
                 self.reversal_action(r, ReversalReason::NO_RESPONSE, 0)
             }
@@ -794,7 +1117,10 @@ impl Journal {
         }
         let id = TxnId(self.next_id);
         self.record(id, Event::Begin(request.to_vec(), reversal.to_vec()))?;
-        self.compact_if_needed()?;
+        self.in_flight = Some(id);
+        // The transaction is durable: a failed compaction must not say otherwise. It
+        // is tried again at the next transaction.
+        self.compaction_error = self.compact_if_needed().err().map(|e| e.to_string());
         Ok(id)
     }
 
@@ -827,7 +1153,21 @@ impl Journal {
 
     /// An inquiry about `id` is about to be sent.
     pub fn inquiry_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.give_up_waiting(id)?;
         self.record(id, Event::InquirySent)
+    }
+
+    /// Records that a transaction still prepared or sent (left so by a failed write)
+    /// lost its outcome, before its inquiry or reversal is recorded.
+    fn give_up_waiting(&mut self, id: TxnId) -> Result<(), JournalError> {
+        let waiting = self
+            .records
+            .get(&id)
+            .is_some_and(|r| matches!(r.state, State::Prepared | State::Sent));
+        if waiting {
+            self.record(id, Event::Interrupted)?;
+        }
+        Ok(())
     }
 
     /// The inquiry was answered: `None` when the host never saw the original (25).
@@ -847,6 +1187,7 @@ impl Journal {
 
     /// A reversal for `id` is about to be sent.
     pub fn reversal_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
+        self.give_up_waiting(id)?;
         self.record(id, Event::ReversalSent)
     }
 
@@ -867,31 +1208,89 @@ impl Journal {
             .ok_or(JournalError::UnknownTransaction(id))
     }
 
-    /// Checks, persists, then applies an event.
+    /// Checks, persists, then applies an event. On a failed write or sync the file is
+    /// rolled back and re-read, so memory holds what is durable.
     fn record(&mut self, id: TxnId, event: Event) -> Result<(), JournalError> {
         // Dry run on a copy first: a refused event is never written.
         let mut probe = self.records.get(&id).cloned();
         Self::transition(&self.config, &mut probe, id, &event)?;
         let line = encode_event(id, &event);
-        let io_err = |source| JournalError::Io {
-            path: self.path.clone(),
-            source,
+        let before = self.header;
+        let after = Header {
+            seq: before.seq + 1,
+            base: before.base,
+            len: before.len + line.len() as u64,
         };
-        let before = self.file.metadata().map_err(io_err)?.len();
-        let written = self
-            .file
-            .write_all(line.as_bytes())
-            .and_then(|()| self.file.sync_data());
-        if let Err(e) = written {
-            // Leave no fragment behind for the next append to land on.
-            let _ = self
-                .file
-                .set_len(before)
-                .and_then(|()| self.file.sync_data());
-            return Err(io_err(e));
+        if let Err(e) = self.append(before.len, line.as_bytes(), after) {
+            self.in_flight = None;
+            self.roll_back(before);
+            return Err(JournalError::Io {
+                path: self.path.clone(),
+                source: e,
+            });
         }
-        self.lines += 1;
+        self.header = after;
+        if !matches!(event, Event::Begin(..) | Event::Sent) {
+            // The transaction left the caller's hands (answered, timed out, ...).
+            if self.in_flight == Some(id) {
+                self.in_flight = None;
+            }
+        }
         self.apply(id, &event)
+    }
+
+    /// Writes `line` at `at`, then the header, then one `fdatasync` for both.
+    fn append(&mut self, at_len: u64, line: &[u8], header: Header) -> io::Result<()> {
+        at(Point::Write, || {
+            self.file.seek(SeekFrom::Start(at_len))?;
+            self.file.write_all(line)
+        })?;
+        at(Point::Write, || self.write_header(header))?;
+        at(Point::Sync, || self.file.sync_data())
+    }
+
+    /// Rewrites the header in place.
+    fn write_header(&mut self, header: Header) -> io::Result<()> {
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file.write_all(header.encode().as_bytes())
+    }
+
+    /// After a failed append: cut the file back to `before`, restore its header, and
+    /// re-read it, so that memory matches what is durable.
+    fn roll_back(&mut self, before: Header) {
+        let restored = self
+            .file
+            .set_len(before.len)
+            .and_then(|()| self.write_header(before))
+            .and_then(|()| self.file.sync_data());
+        if restored.is_ok() {
+            self.header = before;
+        }
+        self.reload();
+    }
+
+    /// Re-reads the file and adopts what it holds (when it can be read and replayed).
+    fn reload(&mut self) {
+        let mut bytes = Vec::new();
+        let read = self
+            .file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| self.file.read_to_end(&mut bytes));
+        if read.is_err() {
+            return;
+        }
+        if let Ok(r) = replay(&bytes, &self.config) {
+            let lines = r.lines as u64;
+            self.records = r.records;
+            self.next_id = self.next_id.max(r.next_id);
+            if let Some(h) = r.header {
+                self.header = Header {
+                    seq: h.base + lines,
+                    base: h.base,
+                    len: r.complete as u64,
+                };
+            }
+        }
     }
 
     fn apply(&mut self, id: TxnId, event: &Event) -> Result<(), JournalError> {
@@ -1042,11 +1441,15 @@ impl Journal {
     }
 
     fn compact_if_needed(&mut self) -> Result<(), JournalError> {
-        if self.records.len() <= self.config.max_records {
+        let max = self.config.max_records;
+        if self.records.len() <= max {
             return Ok(());
         }
+        // Down to three quarters of the maximum, so the rewrite is not repeated at
+        // every transaction.
+        let keep = (max - max / 4).max(1);
         let newest = self.records.keys().next_back().copied();
-        let excess = self.records.len() - self.config.max_records;
+        let excess = self.records.len().saturating_sub(keep);
         let drop: Vec<TxnId> = self
             .records
             .values()
@@ -1060,22 +1463,37 @@ impl Journal {
         for id in &drop {
             self.records.remove(id);
         }
-        let mut text = String::new();
+        self.rewrite()
+    }
+
+    /// Rewrites the file atomically: a fresh header, then one snapshot per transaction.
+    /// Whatever happens, the handle is reopened and the file re-read, so memory holds
+    /// what the name now points at.
+    fn rewrite(&mut self) -> Result<(), JournalError> {
+        let mut body = String::new();
         for r in self.records.values() {
-            text.push_str(&encode_event(r.id, &Event::Snapshot(Box::new(r.clone()))));
+            body.push_str(&encode_event(r.id, &Event::Snapshot(Box::new(r.clone()))));
         }
-        let io_err = |source| JournalError::Io {
-            path: self.path.clone(),
-            source,
+        let lines = self.records.len() as u64;
+        let header = Header {
+            seq: self.header.seq.max(lines),
+            base: self.header.seq.max(lines) - lines,
+            len: (HEADER_LEN + body.len()) as u64,
         };
-        replace_file(&self.path, text.as_bytes()).map_err(io_err)?;
-        self.file = OpenOptions::new()
-            .append(true)
-            .read(true)
-            .open(&self.path)
-            .map_err(io_err)?;
-        self.lines = self.records.len();
-        Ok(())
+        let mut text = header.encode();
+        text.push_str(&body);
+        let path = self.path.clone();
+        let io_err = move |source| JournalError::Io { path, source };
+        let replaced = replace_file(&self.path, text.as_bytes());
+        self.file = match OpenOptions::new().read(true).write(true).open(&self.path) {
+            Ok(file) => file,
+            Err(e) => return Err(io_err(e)),
+        };
+        if replaced.is_ok() {
+            self.header = header;
+        }
+        self.reload();
+        replaced.map_err(io_err)
     }
 }
 

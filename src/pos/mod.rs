@@ -15,10 +15,12 @@
 
 pub mod host;
 pub mod journal;
+pub mod state;
 pub mod terminal;
 pub mod transport;
 
 pub use host::{HostLedger, MemoryLedger};
-pub use journal::{Action, Journal, JournalConfig, JournalError, Record, State, TxnId};
+pub use journal::{Action, Journal, JournalConfig, JournalError, LossReport, Record, State, TxnId};
+pub use state::{StateOptions, StateReport, open_state};
 pub use terminal::{Purchase, PurchaseOutcome, Terminal, TerminalError};
 pub use transport::{Connection, TcpTransport, Transport};

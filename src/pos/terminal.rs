@@ -253,6 +253,7 @@ impl<T: Transport> Terminal<T> {
                 Action::Nothing => return Ok(steps),
                 Action::SendInquiry { id, original } => {
                     let original = layout.decode(&original).map_err(Self::build_err)?;
+                    self.stans.note_journal(self.journal.seq());
                     let stan = self.stans.next_stan()?;
                     let inquiry =
                         exchange::inquiry_for(&original, stan, self.clock.now(), &self.inquiry)
@@ -318,6 +319,7 @@ impl<T: Transport> Terminal<T> {
     ) -> Result<(TxnId, PurchaseOutcome), TerminalError> {
         self.settle_pending()?;
         let layout = self.journal.config().layout;
+        self.stans.note_journal(self.journal.seq());
         let stan = self.stans.next_stan()?;
         let request = self.purchase_request(p, stan)?;
         let decoded = layout.decode(&request).map_err(Self::build_err)?;
@@ -349,13 +351,13 @@ impl<T: Transport> Terminal<T> {
                     continue;
                 }
                 if let Some(result) = HostResult::of(&m) {
-                    if let Some(verify) = &self.verify {
-                        if !verify(&reply) {
-                            // The answer cannot be trusted (MAC): reverse with A0.
-                            self.journal.mac_failure(id)?;
-                            drop(conn);
-                            return self.unresolved(id);
-                        }
+                    if let Some(verify) = &self.verify
+                        && !verify(&reply)
+                    {
+                        // The answer cannot be trusted (MAC): reverse with A0.
+                        self.journal.mac_failure(id)?;
+                        drop(conn);
+                        return self.unresolved(id);
                     }
                     // Record the answer first: a crash after it must not lose a 94.
                     self.journal.response(id, result.clone())?;

@@ -960,10 +960,10 @@ const fn free_text_words(fields: &[Option<FieldSpec<'_>>]) -> [u64; 3] {
     let mut out = [0u64; 3];
     let mut n = 2;
     while n < fields.len() && n <= MAX_FIELD {
-        if let Some(f) = &fields[n] {
-            if f.content.is_free_text() {
-                out[(n - 1) / 64] |= 1 << (63 - (n - 1) % 64);
-            }
+        if let Some(f) = &fields[n]
+            && f.content.is_free_text()
+        {
+            out[(n - 1) / 64] |= 1 << (63 - (n - 1) % 64);
         }
         n += 1;
     }

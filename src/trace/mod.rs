@@ -15,7 +15,7 @@
 mod file;
 
 #[cfg(feature = "std")]
-pub use file::{FileStanSequence, SequenceError};
+pub use file::{FileStanSequence, SequenceError, StanOpenOptions, StanRecovery};
 
 use core::convert::Infallible;
 use core::sync::atomic::{AtomicU64, Ordering};

@@ -226,7 +226,7 @@ pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, Decode
 /// Units of a value from its size in wire bytes (for prefixes that count bytes).
 pub(crate) fn units_for_wire(spec: &FieldSpec<'_>, wire: usize) -> Option<usize> {
     match spec.encoding {
-        Encoding::HexAscii => (wire % 2 == 0).then_some(wire / 2),
+        Encoding::HexAscii => wire.is_multiple_of(2).then_some(wire / 2),
         Encoding::Bcd { .. } => Some(match spec.content {
             Content::XN if wire > 0 => 1 + 2 * (wire - 1),
             _ => 2 * wire,

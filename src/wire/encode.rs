@@ -29,10 +29,10 @@ pub(crate) trait Sink {
 #[inline(always)]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     fn fixed<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
-        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N)) {
-            if let (Ok(d), Ok(s)) = (<&mut [u8; N]>::try_from(d), <&[u8; N]>::try_from(s)) {
-                *d = *s;
-            }
+        if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N))
+            && let (Ok(d), Ok(s)) = (<&mut [u8; N]>::try_from(d), <&[u8; N]>::try_from(s))
+        {
+            *d = *s;
         }
     }
     let n = src.len();
@@ -443,11 +443,11 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
             write_bytes(out, symbols(plan).map(|c| table[c as usize]));
         }
         Encoding::HexAscii => {
-            if let (Source::Hex(h), 0, 0) = (plan.source, plan.pad_left, plan.pad_right) {
-                if h.iter().all(|c| !c.is_ascii_lowercase()) {
-                    out.put(h);
-                    return;
-                }
+            if let (Source::Hex(h), 0, 0) = (plan.source, plan.pad_left, plan.pad_right)
+                && h.iter().all(|c| !c.is_ascii_lowercase())
+            {
+                out.put(h);
+                return;
             }
             write_bytes(out, symbols(plan).flat_map(hex::byte_hex));
         }

@@ -69,7 +69,7 @@ pub enum HexError {
 
 /// Decodes hex text into `out`, returning the number of bytes written.
 pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, HexError> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError::OddLength);
     }
     let n = text.len() / 2;
@@ -89,7 +89,7 @@ pub fn validate(text: &[u8]) -> Result<(), HexError> {
     if let Some(i) = text.iter().position(|&c| nibble(c).is_none()) {
         return Err(HexError::InvalidCharacter(i));
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(HexError::OddLength);
     }
     Ok(())

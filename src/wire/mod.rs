@@ -111,7 +111,11 @@ impl Iterator for Symbols<'_> {
             }
             SymbolKind::Bcd => {
                 let byte = self.data.get(i / 2).copied()?;
-                let nib = if i % 2 == 0 { byte >> 4 } else { byte & 0x0F };
+                let nib = if i.is_multiple_of(2) {
+                    byte >> 4
+                } else {
+                    byte & 0x0F
+                };
                 Some(bcd_symbol(nib))
             }
         }
