@@ -67,8 +67,78 @@ pub fn to_json(msg: &Message<'_>, unmasked: bool) -> Value {
     Value::Object(root)
 }
 
-/// Builds and encodes the message a JSON object describes.
+/// The message as one line of JSON text, fields in ascending order (the order
+/// `to_json`'s map cannot keep); sensitive fields masked unless `unmasked`.
+///
+/// ```
+/// use iso8583_wire::{json, layouts::ISO87_ASCII};
+///
+/// let msg = ISO87_ASCII.decode(b"0800822000000000000004000000000000000315143015000124301")?;
+/// assert_eq!(
+///     json::to_json_string(&msg, false),
+///     r#"{"mti":"0800","fields":{"7":"0315143015","11":"000124","70":"301"}}"#
+/// );
+/// # Ok::<(), iso8583_wire::DecodeError>(())
+/// ```
+pub fn to_json_string(msg: &Message<'_>, unmasked: bool) -> String {
+    let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let mut out = format!("{{\"mti\":{}", q(&msg.mti().to_string()));
+    if !msg.spec().header.is_empty() {
+        out.push_str(",\"header\":{");
+        for (i, part) in msg.spec().header.iter().enumerate() {
+            let bytes = msg.header_part(part.name).unwrap_or(&[]);
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("{}:{}", q(part.name), q(&hex::encode(bytes))));
+        }
+        out.push('}');
+    }
+    out.push_str(",\"fields\":{");
+    for (i, f) in msg.fields().enumerate() {
+        let text = if unmasked {
+            f.value().to_string()
+        } else {
+            f.masked().to_string()
+        };
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{}\":{}", f.number(), q(&text)));
+    }
+    out.push_str("}}");
+    out
+}
+
+/// Builds and encodes the message a JSON object describes, free text checked as the
+/// layout's [`crate::spec::MessageSpec::content_mode`] says.
+///
+/// # Errors
+///
+/// [`JsonError::Shape`] when the JSON is not such an object, [`JsonError::Encode`] when
+/// a value does not fit its field.
 pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, JsonError> {
+    encode_json_with(spec, value, spec.content_mode)
+}
+
+/// [`encode_json`] with free-text fields checked as `mode` says.
+///
+/// ```
+/// use iso8583_wire::{json, layouts::ISO87_ASCII, spec::ContentMode};
+///
+/// let value = serde_json::json!({"mti": "0210", "fields": {"11": 7, "39": "0-"}});
+/// assert!(json::encode_json_with(&ISO87_ASCII, &value, ContentMode::Lenient).is_ok());
+/// assert!(json::encode_json_with(&ISO87_ASCII, &value, ContentMode::Strict).is_err());
+/// ```
+///
+/// # Errors
+///
+/// As [`encode_json`].
+pub fn encode_json_with(
+    spec: &MessageSpec<'_>,
+    value: &Value,
+    mode: crate::spec::ContentMode,
+) -> Result<Vec<u8>, JsonError> {
     let shape = |s: &str| JsonError::Shape(s.into());
     let mti: Mti = value
         .get("mti")
@@ -121,6 +191,7 @@ pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, Jso
         values.push((n, value));
     }
     let mut b = MessageBuilder::new(spec, mti);
+    b.set_content_mode(mode);
     b.set_header(&header)?;
     for (n, value) in &values {
         match value {

@@ -41,8 +41,16 @@
 //!
 //! ## Features
 //!
-//! * `std` (default): implies `alloc`; standard-library error integration.
-//! * `alloc`: encoding into [`bytes`] buffers, owned helpers.
+//! * `std` (default): implies `alloc`; standard-library error integration, files
+//!   (the journal, the durable STAN sequence), clocks and TCP (`pos`).
+//! * `alloc`: encoding into [`bytes`] buffers, owned helpers, the exchange builders and
+//!   the validation layer.
+//! * `serde`: layouts in this crate's JSON form and messages as JSON (`json`).
+//! * `jpos`, `moov`: loading jPOS GenericPackager XML and moov-io/iso8583 JSON specs
+//!   (`loaders`).
+//! * `tokio`: a `tokio_util::codec` adapter for the framing.
+//! * `cli`: the `iso8583` command-line binary.
+//! * `fault-injection`: tests only; fails chosen durable writes and syncs.
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and still decodes and encodes
 //! into caller-provided slices ([`MessageBuilder::encode_to_slice`]).

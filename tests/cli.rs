@@ -1,36 +1,17 @@
-//! The `iso8583` example obeys the command-line contract: `decode --json --no-mask`
+//! The `iso8583` binary obeys the command-line contract: `decode --json --no-mask`
 //! prints exactly each vector's MTI, header and fields; `encode` of that JSON prints the
 //! vector's hex; masking is on by default; bad input exits non-zero with one line.
 
+#![cfg(feature = "cli")]
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value as Json;
 
-/// The example binary, (re)built once per test run so it is never stale.
+/// The `iso8583` binary cargo built for this test run.
 fn cli() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "--example",
-                "iso8583",
-                "--features",
-                "jpos,moov,serde",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the iso8583 example failed");
-        let exe = std::env::current_exe().unwrap();
-        let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-        dir.join(format!("iso8583{}", std::env::consts::EXE_SUFFIX))
-    })
-    .clone()
+    PathBuf::from(env!("CARGO_BIN_EXE_iso8583"))
 }
 
 fn run(args: &[&str]) -> Output {
@@ -402,4 +383,147 @@ fn free_text_is_lenient_unless_strict_and_json_text_round_trips_as_latin1() {
             .unwrap()
             .contains("ISO-8859-1")
     );
+}
+
+#[test]
+fn help_version_and_exit_codes() {
+    for args in [
+        &["--help"][..],
+        &["-h"][..],
+        &["help"][..],
+        &["help", "decode"][..],
+    ] {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Usage: iso8583"), "{args:?}: {text}");
+    }
+    let top = String::from_utf8(run(&["--help"]).stdout).unwrap();
+    for cmd in ["decode", "encode", "validate", "completions"] {
+        assert!(top.contains(cmd), "{cmd} missing from --help");
+    }
+    let version = String::from_utf8(run(&["--version"]).stdout).unwrap();
+    assert_eq!(
+        version.trim(),
+        format!("iso8583 {}", env!("CARGO_PKG_VERSION"))
+    );
+    // --opt=value works like --opt value.
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/data/purchase_0200.hex"
+    );
+    let a = run(&[
+        "decode",
+        "--spec=iso87ascii",
+        &format!("--file={sample}"),
+        "--json",
+    ]);
+    let b = run(&["decode", "--spec", "iso87ascii", "--file", sample, "--json"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    // 2: usage; 3: unusable input; 1: findings.
+    assert_eq!(run(&["decode", "--bogus"]).status.code(), Some(2));
+    assert_eq!(run(&["decode"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["decode", "--spec", "nope", "--hex", "30"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&[
+            "decode",
+            "--spec",
+            "iso87ascii",
+            "--file",
+            "/nonexistent/x.hex"
+        ])
+        .status
+        .code(),
+        Some(3)
+    );
+    assert_eq!(
+        run(&["decode", "--spec", "iso87ascii", "--hex", "3032"])
+            .status
+            .code(),
+        Some(3)
+    );
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.status.success());
+    assert!(String::from_utf8(bash.stdout).unwrap().contains("iso8583"));
+}
+
+#[test]
+fn hostile_arguments_and_input_are_refused_without_panic_or_echo() {
+    #[cfg(unix)]
+    {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+        // A card number followed by a byte that is not UTF-8.
+        let arg = OsStr::from_bytes(b"4111111111111111\xFF");
+        let out = Command::new(cli())
+            .args([
+                OsStr::new("decode"),
+                OsStr::new("--spec"),
+                OsStr::new("iso87ascii"),
+                OsStr::new("--hex"),
+                arg,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "usage error, not a panic (101)");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !err.contains("4111111111111111"),
+            "the argument is not echoed: {err}"
+        );
+    }
+    // Input above --max-input is refused before it is decoded.
+    let dir = std::env::temp_dir().join(format!("iso8583-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.bin");
+    std::fs::write(&big, vec![b'0'; 4096]).unwrap();
+    let out = run(&[
+        "decode",
+        "--spec",
+        "iso87ascii",
+        "--max-input",
+        "1024",
+        "--file",
+        big.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--max-input"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn every_subcommand_speaks_json_for_scripts() {
+    let enc = run(&[
+        "encode",
+        "--spec",
+        "iso87ascii",
+        "--output",
+        "json",
+        "--json",
+        r#"{"mti":"0800","fields":{"7":"0315143015","11":124,"70":301}}"#,
+    ]);
+    assert!(
+        enc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&enc.stderr)
+    );
+    let value: Json = serde_json::from_slice(&enc.stdout).unwrap();
+    let hex = value["hex"].as_str().unwrap().to_string();
+    let dec = run(&["decode", "--spec", "iso87ascii", "--json", "--hex", &hex]);
+    let text = String::from_utf8(dec.stdout).unwrap();
+    // Fields in ascending order.
+    assert_eq!(
+        text.trim(),
+        r#"{"mti":"0800","fields":{"7":"0315143015","11":"000124","70":"301"}}"#
+    );
+    let val = run(&["validate", "--spec", "iso87ascii", "--json", "--hex", &hex]);
+    let report: Json = serde_json::from_slice(&val.stdout).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+    assert!(report["findings"].as_array().unwrap().is_empty());
 }
