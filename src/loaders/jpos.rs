@@ -58,6 +58,7 @@
 //! | `GenericTaggedFieldsPackager` + `IFA_TTLL*CHAR` | `tagSize`-character tags, `lenSize`-digit lengths |
 //! | `TaggedSequencePackager` + `IFTA_*` | untagged leading subfields, then tags of the `token`'s width and LL/LLL lengths (the tagged run is one subfield after the untagged ones) |
 //! | `CTCSubElementPackager`, `CTCSubFieldPackager` | subfields in order (as jPOS unpacks them) |
+//! | `DatasetPackager` | the field is read whole, as its class says (datasets are not split) |
 //!
 //! Validators (`<isofieldvalidator>`) become strict-mode classes of free-text fields:
 //! `IVA_ALPHANUM` and `IVA_ALPHANUMNOZERO` give `anp`, the `..NOBLANK` forms `an`
@@ -65,8 +66,7 @@
 //! class as the field packager set it.
 //!
 //! Not supported, refused with an error naming the field and the class:
-//! `GICCSubFieldPackager` and `IFEP_LLLBINARY` (GICC network code), `DatasetPackager`
-//! (ISO 8583:2003 datasets), the hex forms of `BERTLVPackager`, `swapTagAndLen`,
+//! `GICCSubFieldPackager` and `IFEP_LLLBINARY` (GICC network code), the hex forms of `BERTLVPackager`, `swapTagAndLen`,
 //! `X92GenericPackager` layouts (`x92pack.xml`: field 1 is data, not a bitmap),
 //! fixed fields of length 0, and `emitBitmap="false"` on the message itself.
 
@@ -444,7 +444,7 @@ fn field(e: &Element, parent: u16) -> Result<Option<FieldDef>, LayoutError> {
         subfields: None,
     };
     if e.packager.is_some() {
-        def.subfields = Some(subfields(e, n)?);
+        def.subfields = subfields(e, n)?;
     }
     Ok(Some(def))
 }
@@ -514,8 +514,17 @@ fn bitmapped(e: &Element, n: u16, b: &Element, first: u16) -> Result<CompositeDe
     })
 }
 
-fn subfields(e: &Element, n: u16) -> Result<CompositeDef, LayoutError> {
+/// The subfield structure `e`'s packager gives; `None` for `DatasetPackager`, whose
+/// field is read whole.
+fn subfields(e: &Element, n: u16) -> Result<Option<CompositeDef>, LayoutError> {
     let packager = e.packager.as_deref().map(short).unwrap_or("");
+    if packager == "DatasetPackager" {
+        return Ok(None);
+    }
+    composite(e, n, packager).map(Some)
+}
+
+fn composite(e: &Element, n: u16, packager: &str) -> Result<CompositeDef, LayoutError> {
     let child = |id: u16| e.children.iter().find(|c| c.id == id);
     let first_field = e.attr_number("firstField")?.map(|f| f.min(255) as u16);
     match packager {
@@ -526,7 +535,10 @@ fn subfields(e: &Element, n: u16) -> Result<CompositeDef, LayoutError> {
                 .or_else(|| child(0).filter(|c| c.is_bitmap()));
             match (e.flag("emitBitmap").unwrap_or(true), bitmap) {
                 (true, Some(b)) => bitmapped(e, n, b, first_field.unwrap_or(1)),
-                _ => {
+                // A bitmap is announced but its slot holds data (Visa BASE I 127 as
+                // jPOS ships it): the evident intent is subfields in order from 0.
+                (true, None) => sequence(e, n, first_field.unwrap_or(0)),
+                (false, _) => {
                     // jPOS's default first field: 2 after a bitmap in 1, else 1; a
                     // block without a bitmap whose slot 1 is data starts where its
                     // subfields start.
@@ -595,7 +607,6 @@ fn subfields(e: &Element, n: u16) -> Result<CompositeDef, LayoutError> {
         }
         "TaggedSequencePackager" => tagged_sequence(e, n),
         "GICCSubFieldPackager"
-        | "DatasetPackager"
         | "BERTLVAsciiHexPackager"
         | "BERTLVEbcdicHexPackager"
         | "X92GenericPackager" => Err(unsupported(n, "subfield packager", packager)),
