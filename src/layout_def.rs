@@ -28,7 +28,7 @@ use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
 use crate::spec::{
     BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, Length, MessageSpec, Padding,
-    Part, PartLength, Sensitivity, SubBitmap, TlvForm,
+    Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
 };
 
 /// Why a layout definition is not usable.
@@ -89,6 +89,16 @@ pub enum CompositeDef {
     Tlv(TlvForm),
     /// Subfields one after another in number order, each with its own wire form.
     Sequence(BTreeMap<u16, FieldDef>),
+    /// A tag, then the subfield it names with its own wire form.
+    Tagged {
+        /// The tag's form.
+        tag: TlvPart,
+        /// The pad character leading short tags.
+        #[cfg_attr(feature = "serde", serde(default))]
+        pad: Option<u8>,
+        /// Subfields by tag (ASCII text, or uppercase hex for binary and BCD tags).
+        fields: BTreeMap<String, FieldDef>,
+    },
 }
 
 #[cfg(feature = "serde")]
@@ -245,6 +255,14 @@ impl CompositeDef {
             },
             Composite::Tlv(form) => CompositeDef::Tlv(*form),
             Composite::Sequence(fields) => CompositeDef::Sequence(subfield_map(fields)),
+            Composite::Tagged { tag, pad, fields } => CompositeDef::Tagged {
+                tag: *tag,
+                pad: *pad,
+                fields: fields
+                    .iter()
+                    .map(|f| (f.tag.into(), FieldDef::from_spec(&f.spec)))
+                    .collect(),
+            },
         }
     }
 
@@ -278,6 +296,20 @@ impl CompositeDef {
             },
             CompositeDef::Tlv(form) => Composite::Tlv(form),
             CompositeDef::Sequence(fields) => Composite::Sequence(subfield_table(fields)),
+            CompositeDef::Tagged { tag, pad, fields } => {
+                let fields: Vec<TaggedField<'static>> = fields
+                    .into_iter()
+                    .map(|(t, f)| TaggedField {
+                        tag: leak_str(t),
+                        spec: f.into_static(),
+                    })
+                    .collect();
+                Composite::Tagged {
+                    tag,
+                    pad,
+                    fields: Box::leak(fields.into_boxed_slice()),
+                }
+            }
         }
     }
 }
@@ -331,6 +363,23 @@ fn check_composite(c: &CompositeDef, depth: usize) -> Result<(), String> {
         CompositeDef::Sequence(fields) => {
             for (&i, f) in fields {
                 check_subfield(i, f, depth)?;
+            }
+        }
+        CompositeDef::Tagged { tag, fields, .. } => {
+            if !(1..=4).contains(&tag.len()) {
+                return Err("tags take 1 to 4 bytes".into());
+            }
+            for (t, f) in fields {
+                if t.is_empty() || t.len() > 8 {
+                    return Err(alloc::format!("tag '{t}' is not 1 to 8 characters"));
+                }
+                if f.length == Length::Fixed(0) {
+                    return Err(alloc::format!("tag {t} has a fixed length of 0"));
+                }
+                if let Some(inner) = &f.subfields {
+                    check_composite(inner, depth + 1)
+                        .map_err(|e| alloc::format!("tag {t}: {e}"))?;
+                }
             }
         }
         CompositeDef::Tlv(

@@ -387,6 +387,13 @@ enum State<'a> {
         fields: &'a [Option<crate::spec::FieldSpec<'a>>],
         next: usize,
     },
+    Tagged {
+        data: &'a [u8],
+        offset: usize,
+        tag: TlvPart,
+        pad: Option<u8>,
+        fields: &'a [crate::spec::TaggedField<'a>],
+    },
     Ber(Tlvs<'a>),
     Simple {
         data: &'a [u8],
@@ -431,6 +438,18 @@ impl<'a> Parts<'a> {
                             offset,
                             reason,
                         }),
+                    }
+                }
+                Some(Composite::Tagged { tag, pad, fields }) => {
+                    let Some(data) = e.as_bytes() else {
+                        return done;
+                    };
+                    State::Tagged {
+                        data,
+                        offset: 0,
+                        tag: *tag,
+                        pad: *pad,
+                        fields,
                     }
                 }
                 Some(Composite::Sequence(fields)) => {
@@ -518,6 +537,65 @@ fn bitmap_unit(enc: BitmapEncoding, bytes: usize, data: &[u8]) -> Option<(u64, u
     Some((if shift >= 64 { 0 } else { w << shift }, used))
 }
 
+/// The tag at the start of `data` as text (ASCII tags as they are, binary and BCD tags
+/// as uppercase hex), without leading `pad` characters (one is kept).
+fn tag_text(tag: TlvPart, pad: Option<u8>, raw: &[u8]) -> ([u8; 8], u8) {
+    let mut text = [0u8; 8];
+    let mut n = 0usize;
+    let mut push = |c: u8| {
+        if let Some(slot) = text.get_mut(n) {
+            *slot = c;
+            n += 1;
+        }
+    };
+    match tag {
+        TlvPart::Ascii(_) => raw.iter().for_each(|&c| push(c)),
+        TlvPart::Binary(_) | TlvPart::Bcd(_) => raw.iter().for_each(|&b| {
+            let pair = hex::byte_hex(b);
+            push(pair[0]);
+            push(pair[1]);
+        }),
+    }
+    let mut start = 0;
+    if let Some(p) = pad {
+        while start + 1 < n && text.get(start) == Some(&p) {
+            start += 1;
+        }
+    }
+    let mut out = [0u8; 8];
+    let len = n - start;
+    if let (Some(d), Some(s)) = (out.get_mut(..len), text.get(start..n)) {
+        d.copy_from_slice(s);
+    }
+    (out, len as u8)
+}
+
+/// The label, definition and tag size of the tagged element at the start of `data`.
+fn tagged_element<'f, 's>(
+    tag: TlvPart,
+    pad: Option<u8>,
+    fields: &'f [crate::spec::TaggedField<'s>],
+    data: &[u8],
+) -> Result<(Label, &'f crate::spec::FieldSpec<'s>, usize), &'static str> {
+    let raw = data.get(..tag.len()).ok_or("data ends inside a tag")?;
+    let (text, len) = tag_text(tag, pad, raw);
+    let name = text.get(..usize::from(len)).unwrap_or(&[]);
+    let f = fields
+        .iter()
+        .find(|f| f.tag.as_bytes().eq_ignore_ascii_case(name))
+        .or_else(|| fields.iter().find(|f| f.tag == "*"))
+        .ok_or("a tag the layout does not define")?;
+    let label = match tag {
+        TlvPart::Ascii(_) => Label::Text(text, len),
+        _ => Label::Tag(Tag::new(
+            raw.iter()
+                .take(4)
+                .fold(0u32, |v, &b| (v << 8) | u32::from(b)),
+        )),
+    };
+    Ok((label, &f.spec, raw.len()))
+}
+
 /// A subfield bitmap (after its header bytes): the subfields it announces and the bytes
 /// used, or the offset and reason of the failure.
 pub(crate) fn read_bitmap(
@@ -587,6 +665,15 @@ pub(crate) fn walk(
                         sub("the bitmap announces an undefined subfield"),
                     ));
                 };
+                one(spec, &mut rest)?;
+            }
+        }
+        Composite::Tagged { tag, pad, fields } => {
+            while !rest.is_empty() {
+                let at = total - rest.len();
+                let (_, spec, tag_len) =
+                    tagged_element(*tag, *pad, fields, rest).map_err(|r| (at, sub(r)))?;
+                rest = rest.get(tag_len..).unwrap_or(&[]);
                 one(spec, &mut rest)?;
             }
         }
@@ -781,6 +868,44 @@ impl<'a> Iterator for Parts<'a> {
                     }
                 }
             },
+            State::Tagged {
+                data,
+                offset,
+                tag,
+                pad,
+                fields,
+            } => {
+                let input: &'a [u8] = data;
+                let at = *offset;
+                if input.is_empty() {
+                    self.state = State::Done;
+                    return None;
+                }
+                let (tag, pad, fields) = (*tag, *pad, *fields);
+                let (label, spec, tag_len) = match tagged_element(tag, pad, fields, input) {
+                    Ok(found) => found,
+                    Err(reason) => return self.malformed(at, reason),
+                };
+                let after = input.get(tag_len..).unwrap_or(&[]);
+                match dec::field(spec)(after) {
+                    Ok((rest, _units)) => {
+                        let used = after.len() - rest.len();
+                        let wire = after.get(..used).unwrap_or(&[]);
+                        if let State::Tagged { data, offset, .. } = &mut self.state {
+                            *data = rest;
+                            *offset += tag_len + used;
+                        }
+                        let f = Field::from_wire(0, spec, wire);
+                        let mut e = Element::of_field(top, f);
+                        e.label = label;
+                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
+                            e.sensitive = sensitive;
+                        }
+                        Some(Ok(e))
+                    }
+                    Err(_) => self.malformed(at, "a subfield does not match its definition"),
+                }
+            }
             State::Ber(tlvs) => match tlvs.next()? {
                 Ok(t) => Some(Ok(Element {
                     top,
@@ -964,6 +1089,37 @@ impl<'s> CompositeBuilder<'s> {
                 encode_sub(spec, value.as_bytes(), &mut out)?;
                 (BuildKey::Number(n), out)
             }
+            Composite::Tagged { tag, pad, fields } => {
+                let f = fields
+                    .iter()
+                    .find(|f| f.tag.eq_ignore_ascii_case(key))
+                    .ok_or(bad("no such tagged subfield"))?;
+                let mut out = alloc::vec::Vec::new();
+                encode_sub(&f.spec, value.as_bytes(), &mut out)?;
+                // The tag as it travels: padded to its size, hex for binary tags.
+                let width = match tag {
+                    TlvPart::Ascii(n) => usize::from(*n),
+                    TlvPart::Binary(n) | TlvPart::Bcd(n) => 2 * usize::from(*n),
+                };
+                let mut text = alloc::vec::Vec::new();
+                if let Some(p) = pad {
+                    text.resize(width.saturating_sub(f.tag.len()), *p);
+                }
+                text.extend_from_slice(f.tag.as_bytes());
+                let raw = match tag {
+                    TlvPart::Ascii(_) => text,
+                    _ => core::str::from_utf8(&text)
+                        .ok()
+                        .and_then(|t| hex::decode(t).ok())
+                        .ok_or(bad("a binary tag must be hex"))?,
+                };
+                if raw.len() != tag.len() {
+                    return Err(bad("a tag has the wrong size"));
+                }
+                let mut element = raw.clone();
+                element.extend_from_slice(&out);
+                (BuildKey::Tag(raw), element)
+            }
             Composite::Tlv(_) => {
                 let v = if self.spec.content.is_text() {
                     value.as_bytes().to_vec()
@@ -1121,6 +1277,11 @@ impl<'s> CompositeBuilder<'s> {
                     }
                 }
                 out = b.finish();
+            }
+            Composite::Tagged { .. } => {
+                for v in self.values.values() {
+                    out.extend_from_slice(v);
+                }
             }
             Composite::Tlv(TlvForm::LengthFirst { length, tag }) => {
                 for (k, v) in &self.values {

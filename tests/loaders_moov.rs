@@ -10,6 +10,7 @@ use iso8583_wire::mti::MtiEncoding;
 use iso8583_wire::spec::{
     Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
 };
+use iso8583_wire::subfield::CompositeBuilder;
 use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder};
 
@@ -42,7 +43,7 @@ fn reencodes(msg: &Message<'_>, wire: &[u8]) {
 const TRACK3: &str = "011234567890123445=724724000000000****00300XXXX020200099010=********************==1=100000000000000000**";
 const TRACK1: &str = "B1234567890123445^PADILLA/L.                ^99011200000000000000**XXX******";
 
-const COMPOSITES: &str = "30323030E0200000300B120C84000000000000004000000000000000313634313131313131313131313131313131303031303230F0F0F0F0F4F23237343131313131313131313131313131313D323531323130313132333130343031313233343536373839303132333434353D3732343732343030303030303030302A2A2A2A3030333030585858583032303230303039393031303D2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A3D3D313D3130303030303030303030303030303030302A2A373642313233343536373839303132333434355E504144494C4C412F4C2E202020202020202020202020202020205E39393031313230303030303030303030303030302A2A5858582A2A2A2A2A2A03120123323445303230303030324142303243443032313230343032595A0102030405060708303135019A032107209F02060000000005013030303568656C6C6F30313230313032414230323032434433303130357468697264";
+const COMPOSITES: &str = "30323030E0200000300B120F84000000000000004000000000000000313634313131313131313131313131313131303031303230F0F0F0F0F4F23237343131313131313131313131313131313D323531323130313132333130343031313233343536373839303132333434353D3732343732343030303030303030302A2A2A2A3030333030585858583032303230303039393031303D2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A3D3D313D3130303030303030303030303030303030302A2A373642313233343536373839303132333434355E504144494C4C412F4C2E202020202020202020202020202020205E39393031313230303030303030303030303030302A2A5858582A2A2A2A2A2A03120123323445303230303030324142303243443032313230343032595A0102030405060708303135019A032107209F02060000000005013030303568656C6C6F30313230313032414230323032434432383031303241423032303243443033303231323131303630313032595A1F0100179A063231303732309F020C303030303030303030353031020002BEEF33303130357468697264";
 
 #[test]
 fn composites_tracks_prefixes_and_a_third_bitmap() {
@@ -98,9 +99,19 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
         ("55.2.9A", "210720"),
         ("55.2.9F02", "000000000501"),
         ("61", "hello"),
-        // Tags as on the wire (moov strips the pad zeros).
-        ("62.01", "AB"),
-        ("62.02", "CD"),
+        // Tags named without their pad zeros, as moov names them.
+        ("62.1", "AB"),
+        ("62.2", "CD"),
+        // Tagged subfields with their own prefixes, a composite nested in one.
+        ("63.1", "AB"),
+        ("63.2", "CD"),
+        ("63.3", "12"),
+        ("63.11.1", "YZ"),
+        // A one-byte binary tag holding BER-TLV; an unknown tag skipped with the
+        // prefix moov is told to use for it.
+        ("64.01.9A", "323130373230"),
+        ("64.01.9F02", "303030303030303030353031"),
+        ("64.02", "BEEF"),
         ("70", "301"),
         ("130", "third"),
     ];
@@ -114,6 +125,10 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
     );
     reencodes(&msg, &wire);
     assert!(Message::decode_without_fast_path(spec, &wire).unwrap() == msg);
+    // Tagged values are built from their subfields, tags padded as they travel.
+    let mut c63 = CompositeBuilder::new(spec.field(63).unwrap()).unwrap();
+    c63.set("3", "12").unwrap().set("1", "AB").unwrap();
+    assert_eq!(c63.finish().unwrap(), b"0102AB030212");
 
     // Numeric subfields are checked when the message is decoded.
     let mut bad = wire.clone();
@@ -132,6 +147,22 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!(err.field(), Some(48), "{err}");
     assert_eq!(err.offset, at, "{err}");
+    let mut bad = wire.clone();
+    let at = wire.windows(6).position(|w| w == b"030212").unwrap() + 5;
+    bad[at] = b'Q'; // 63.3 = "1Q", inside a tagged composite
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(63), "{err}");
+    assert_eq!(err.offset, at, "{err}");
+    // An undefined tag is an error naming the field.
+    let mut bad = wire.clone();
+    let at = wire.windows(6).position(|w| w == b"030212").unwrap();
+    bad[at + 1] = b'9'; // tag 09
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(63), "{err}");
+    assert!(
+        err.to_string().contains("a tag the layout does not define"),
+        "{err}"
+    );
 }
 
 const HEX_STYLE: &str = "3330333133303330363030303030303032303030313030303030313033343332333433323334333233343332333433323334333233343332333433323330333033303330333033300E4000340000000506D2512111123430313032303330343035303630373038";
@@ -164,15 +195,15 @@ fn what_moov_cannot_say_here_is_named() {
         loaders::from_moov_json(ber_outside),
         Err(LayoutError::Field { field: 55, .. })
     ));
-    let nested_simple = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
-        "tag": {"length": 2, "enc": "ASCII", "sort": "StringsByInt"},
-        "subfields": {"11": {"type": "Composite", "length": 9, "prefix": "ASCII.LL",
-            "tag": {"sort": "StringsByInt"},
-            "subfields": {"1": {"type": "String", "length": 2, "enc": "ASCII", "prefix": "ASCII.Fixed"}}}}}}}"#;
-    let err = loaders::from_moov_json(nested_simple).unwrap_err();
-    assert!(
-        matches!(&err, LayoutError::Field { field: 62, reason } if reason.contains("subfield 11")),
-        "{err}"
+    let ebcdic_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
+        "tag": {"length": 2, "enc": "EBCDIC", "sort": "StringsByInt"},
+        "subfields": {"01": {"type": "String", "length": 9, "enc": "ASCII", "prefix": "ASCII.LL"}}}}}"#;
+    assert_eq!(
+        loaders::from_moov_json(ebcdic_tags).unwrap_err(),
+        LayoutError::Field {
+            field: 62,
+            reason: "tag encoding 'EBCDIC' is not supported".into()
+        }
     );
     let bad_sort = r#"{"fields": {"3": {"type": "Composite", "length": 6, "prefix": "ASCII.Fixed",
         "tag": {"sort": "Alphabetical"},

@@ -29,23 +29,24 @@
 //! | composite `tag` `{"sort": ...}` without `enc` | subfields in order ([`CompositeDef::Sequence`]), each with its own encoding and prefix, nested composites included |
 //! | composite `bitmap` `{"length": 3, ...}` | a subfield bitmap of that many bytes; bit 1 is subfield 1 |
 //! | composite `tag.enc` `BerTLVTag` | EMV BER-TLV (constructed tags nest) |
-//! | composite `tag.enc` `ASCII`, `EBCDIC`, `Binary`, `BCD`, `ASCIIToHex` with `tag.length` | simple TLV: tags of that size, the length form of the subfields' prefix |
+//! | composite `tag.enc` `ASCII`, `Binary`, `ASCIIToHex`, `BCD` with `tag.length` | tagged subfields ([`CompositeDef::Tagged`]): the tag, then the subfield with its own prefix as its length; any subfield type, nested composites included; `tag.padding` Left: tags named without their pad (`"1"` for `"01"`) |
+//! | `skipUnknownTLVTags` with `prefUnknownTLV` | unknown tags read as bytes with that prefix |
 //! | composite `prefix` | counts the bytes of the packed subfields, as moov |
 //!
-//! The subfields of positional and bitmapped composites are checked when a message is
-//! decoded: a letter in a `Numeric` subfield refuses the message as it does in a
+//! The subfields of positional, bitmapped and tagged composites are checked when a
+//! message is decoded: a letter in a `Numeric` subfield refuses the message as it does in a
 //! numeric field.
 //!
 //! A spec that defines fields above 128 gets a tertiary bitmap announced by bit 65, and
 //! its definition of field 65 is dropped (moov never reads bit 65 as data). A message
 //! bitmap of 16-byte units (`"length": 16` on field 1, moov's `Spec87ASCII`) is read as
 //! the ISO primary and secondary bitmaps: moov writes all 128 bits even when no field
-//! above 64 is present, and such messages are refused as having trailing bytes. Not
-//! supported, with an error naming the field: other bitmap unit sizes, simple-TLV subfields with differing length forms,
-//! subfield definitions inside simple TLV (the elements are read without them, and
-//! tags are addressed as they appear on the wire, padding included),
-//! `storeUnknownTLVTags`/`prefUnknownTLV` nuances (every tag is accepted), and the
-//! `BerTLV` prefix outside a BER-TLV composite.
+//! above 64 is present, and such messages are not read correctly. Not
+//! supported, with an error naming the field: other bitmap unit sizes, tags in EBCDIC
+//! or hex-ASCII, an unknown tag moov would skip without a `prefUnknownTLV` (unless the
+//! tags are BER-TLV), and the `BerTLV` prefix outside a BER-TLV composite. BER-TLV
+//! composites are read as EMV BER-TLV whatever their subfield definitions say (values
+//! as bytes, constructed tags nested).
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -259,10 +260,11 @@ fn all_ascii_text(c: &CompositeDef) -> bool {
         CompositeDef::Bitmapped { bitmap, fields, .. } => {
             *bitmap == BitmapEncoding::HexAscii && fields.values().all(leaf)
         }
-        CompositeDef::Tlv(TlvForm::Simple {
+        CompositeDef::Tagged {
             tag: TlvPart::Ascii(_),
-            length: TlvPart::Ascii(_),
-        }) => true,
+            fields,
+            ..
+        } => fields.values().all(leaf),
         _ => false,
     }
 }
@@ -427,42 +429,63 @@ fn tlv(
         "BCD" | "LBCD" => TlvPart::Bcd(tag_len.div_ceil(2)),
         _ => return Err(err(n, format!("tag encoding '{enc}' is not supported"))),
     };
-    // moov frames each element with the subfield's own prefix: one form for all of
-    // them is what simple TLV can say.
-    let mut form: Option<TlvPart> = None;
+    let pad =
+        tag.and_then(|t| t.get("padding"))
+            .and_then(|p| match (text(p, "type"), text(p, "pad")) {
+                (Some("Left"), Some(c)) if c.len() == 1 => c.bytes().next(),
+                _ => None,
+            });
+    // Each element: the tag, then the subfield with its own prefix as its length.
+    let mut fields = BTreeMap::new();
     for (k, s) in subs {
-        if s.get("subfields").is_some() {
-            return Err(err(
-                n,
-                format!("subfield {k}: composites inside simple TLV are not supported"),
-            ));
-        }
-        let p = text(s, "prefix").unwrap_or("");
-        let (kind, ls) = p.split_once('.').unwrap_or(("", ""));
-        let d = ls.len() as u8;
-        let part = match (kind, ls.bytes().all(|c| c == b'L') && d > 0) {
-            ("ASCII", true) => TlvPart::Ascii(d),
-            ("Binary", true) => TlvPart::Binary(d),
-            ("BCD", true) => TlvPart::Bcd(d.div_ceil(2)),
+        let f = field(n, s, Place::Subfield).map_err(|e| match e {
+            LayoutError::Field { field, reason } if field == n => {
+                err(n, format!("subfield {k}: {reason}"))
+            }
+            other => other,
+        })?;
+        let key = match (pad, tag_part) {
+            (Some(p), TlvPart::Ascii(_)) => {
+                let t = k.trim_start_matches(char::from(p));
+                if t.is_empty() { &k[k.len() - 1..] } else { t }
+            }
+            _ => k.as_str(),
+        };
+        fields.insert(key.to_ascii_uppercase(), f);
+    }
+    // Unknown tags moov skips, read with the prefix it is told to use for them.
+    let skip = tag
+        .and_then(|t| t.get("skipUnknownTLVTags"))
+        .and_then(Value::as_bool)
+        == Some(true);
+    if let (true, Some(p)) = (skip, tag.and_then(|t| text(t, "prefUnknownTLV"))) {
+        let length = match prefix(n, p, u16::MAX)? {
+            Sized::Var(p) => Length::Var(p),
             _ => {
                 return Err(err(
                     n,
-                    format!("subfield {k}: prefix '{p}' inside simple TLV is not supported"),
+                    format!("prefUnknownTLV '{p}' is not a length prefix"),
                 ));
             }
         };
-        if form.is_some_and(|f| f != part) {
-            return Err(err(
-                n,
-                "simple-TLV subfields with different length forms are not supported",
-            ));
-        }
-        form = Some(part);
+        fields.insert(
+            "*".to_string(),
+            FieldDef {
+                name: "unknown tag".into(),
+                content: Content::B,
+                encoding: Encoding::Binary,
+                length,
+                padding: Padding::None,
+                sensitivity: Sensitivity::Public,
+                subfields: None,
+            },
+        );
     }
-    Ok(CompositeDef::Tlv(TlvForm::Simple {
+    Ok(CompositeDef::Tagged {
         tag: tag_part,
-        length: form.unwrap_or(TlvPart::Ascii(2)),
-    }))
+        pad,
+        fields,
+    })
 }
 
 /// Reads a moov-io/iso8583 JSON spec.

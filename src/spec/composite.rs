@@ -12,8 +12,11 @@
 //! * [`Composite::Sequence`]: subfields one after another, each with its own wire form
 //!   (a [`FieldSpec`]: encoding, length prefix, nested subfields), as jPOS
 //!   `GenericSubFieldPackager` and moov-io positional composites lay them out.
+//! * [`Composite::Tagged`]: a tag, then the subfield it names with its own wire form,
+//!   as moov-io TLV composites with subfield definitions.
 //!
-//! The forms that loaders produce ([`Composite::Sequence`], [`Composite::Bitmapped`])
+//! The forms that loaders produce ([`Composite::Sequence`], [`Composite::Bitmapped`],
+//! [`Composite::Tagged`])
 //! are checked subfield by subfield when a message is decoded
 //! ([`Composite::checked_on_decode`]), so a letter in a numeric subfield refuses the
 //! message as it would in a numeric field.
@@ -151,14 +154,41 @@ pub enum Composite<'s> {
     /// `fields[n]` defines subfield `n` (`None`: no such subfield). Trailing subfields
     /// may be absent: the sequence ends with the parent's data.
     Sequence(&'s [Option<FieldSpec<'s>>]),
+    /// Tagged subfields in any order: a tag of fixed size, then the subfield named by
+    /// the tag, read with its own wire form (its length prefix is the element's
+    /// length), as moov-io TLV composites with subfield definitions. A tag the layout
+    /// does not define is an error, unless an entry with the tag `"*"` reads it.
+    Tagged {
+        /// The tag's form (ASCII text, binary or BCD bytes).
+        tag: TlvPart,
+        /// A pad character leading short tags on the wire (`Some(b'0')`: tag `"1"`
+        /// travels as `"01"`); tags are named without it.
+        pad: Option<u8>,
+        /// The subfields by tag.
+        fields: &'s [TaggedField<'s>],
+    },
+}
+
+/// One subfield of a [`Composite::Tagged`] field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TaggedField<'s> {
+    /// The tag as text: ASCII tags as they read, binary and BCD tags as uppercase hex,
+    /// without the pad characters. `"*"` stands for any tag no other entry names.
+    pub tag: &'s str,
+    /// The subfield's wire form after the tag.
+    pub spec: FieldSpec<'s>,
 }
 
 impl Composite<'_> {
     /// Whether the subfields are checked when a message is decoded (the forms loaders
-    /// produce: [`Composite::Sequence`] and [`Composite::Bitmapped`]). The built-in
+    /// produce: [`Composite::Sequence`], [`Composite::Bitmapped`] and
+    /// [`Composite::Tagged`]). The built-in
     /// layouts' positional and TLV fields are read lazily.
     pub const fn checked_on_decode(&self) -> bool {
-        matches!(self, Composite::Sequence(_) | Composite::Bitmapped { .. })
+        matches!(
+            self,
+            Composite::Sequence(_) | Composite::Bitmapped { .. } | Composite::Tagged { .. }
+        )
     }
 }
 

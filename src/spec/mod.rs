@@ -28,7 +28,7 @@
 pub mod composite;
 pub mod layouts;
 
-pub use composite::{Composite, Part, PartLength, SubBitmap, TlvForm, TlvPart};
+pub use composite::{Composite, Part, PartLength, SubBitmap, TaggedField, TlvForm, TlvPart};
 
 use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
