@@ -447,7 +447,12 @@ fn tlv(
         let key = match (pad, tag_part) {
             (Some(p), TlvPart::Ascii(_)) => {
                 let t = k.trim_start_matches(char::from(p));
-                if t.is_empty() { &k[k.len() - 1..] } else { t }
+                // A tag of pad characters only ("00") keeps one.
+                if t.is_empty() {
+                    k.get(k.len().saturating_sub(1)..).unwrap_or(k)
+                } else {
+                    t
+                }
             }
             _ => k.as_str(),
         };

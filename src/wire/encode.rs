@@ -429,7 +429,7 @@ pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out:
             PrefixEncoding::Hex => {
                 let mut v = count;
                 for slot in buf.iter_mut().take(n).rev() {
-                    *slot = hex::UPPER[v % 16];
+                    *slot = hex::UPPER.get(v % 16).copied().unwrap_or(b'0');
                     v /= 16;
                 }
             }
