@@ -560,6 +560,13 @@ impl<'v> MessageBuilder<'v> {
         match self.spec.mti {
             MtiEncoding::Ascii => out.put_small(&self.mti.to_ascii()),
             MtiEncoding::Bcd => out.put_small(&self.mti.to_bcd()),
+            MtiEncoding::HexAscii => {
+                let mut text = [0u8; 8];
+                for (pair, c) in text.chunks_exact_mut(2).zip(self.mti.to_ascii()) {
+                    pair.copy_from_slice(&hex::byte_hex(c));
+                }
+                out.put_small(&text);
+            }
             MtiEncoding::Ebcdic(page) => {
                 let a = self.mti.to_ascii().map(|c| ebcdic::from_latin1(page, c));
                 out.put(&a);
@@ -569,6 +576,9 @@ impl<'v> MessageBuilder<'v> {
             match self.spec.bitmap.encoding {
                 BitmapEncoding::Binary => out.put_small(&word.to_be_bytes()),
                 BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(*word)),
+                BitmapEncoding::EbcdicHex(page) => {
+                    out.put_small(&hex::u64_upper(*word).map(|c| ebcdic::from_latin1(page, c)))
+                }
             }
         }
         Ok(())
@@ -782,7 +792,7 @@ impl core::fmt::Debug for MessageBuilder<'_> {
 fn number_spec<'s>(spec: &FieldSpec<'s>) -> FieldSpec<'s> {
     match spec.length {
         Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
-        Length::Var(_) => *spec,
+        Length::Var(_) | Length::Rest { .. } => *spec,
     }
 }
 

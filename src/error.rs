@@ -116,6 +116,13 @@ pub enum DecodeErrorKind {
         /// The longest message accepted.
         max: usize,
     },
+    /// The subfields of a composite field do not match their definition (a subfield
+    /// bitmap that is not hex, a subfield the bitmap announces but the layout does not
+    /// define, bytes left after the last subfield ...).
+    Subfield {
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 impl fmt::Display for DecodeErrorKind {
@@ -144,6 +151,7 @@ impl fmt::Display for DecodeErrorKind {
             DecodeErrorKind::MessageTooLong { length, max } => {
                 write!(f, "expected at most {max} bytes, found {length}")
             }
+            DecodeErrorKind::Subfield { reason } => write!(f, "subfields: {reason}"),
         }
     }
 }

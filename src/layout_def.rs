@@ -28,7 +28,7 @@ use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
 use crate::spec::{
     BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, Length, MessageSpec, Padding,
-    Part, PartLength, Sensitivity, TlvForm,
+    Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
 };
 
 /// Why a layout definition is not usable.
@@ -73,11 +73,58 @@ pub enum CompositeDef {
     Bitmapped {
         /// How the bitmap is written.
         bitmap: crate::spec::BitmapEncoding,
-        /// Subfields by number (1-64).
+        /// Bytes of the bitmap (1-8; 8 when absent).
+        #[cfg_attr(feature = "serde", serde(default = "eight"))]
+        bitmap_bytes: u8,
+        /// Whether bit 1 announces a second 8-byte bitmap (subfields 65-128).
+        #[cfg_attr(feature = "serde", serde(default))]
+        extends: bool,
+        /// Bytes before the bitmap that belong to no subfield.
+        #[cfg_attr(feature = "serde", serde(default))]
+        header: u8,
+        /// Subfields by number (1-64, or 2-128 when `extends`).
         fields: BTreeMap<u16, FieldDef>,
     },
     /// Tag-length-value elements.
     Tlv(TlvForm),
+    /// Subfields one after another in number order, each with its own wire form.
+    Sequence(BTreeMap<u16, FieldDef>),
+    /// A tag, then the subfield it names with its own wire form.
+    Tagged {
+        /// The tag's form.
+        tag: TlvPart,
+        /// The pad character leading short tags.
+        #[cfg_attr(feature = "serde", serde(default))]
+        pad: Option<u8>,
+        /// Subfields by tag (ASCII text, or uppercase hex for binary and BCD tags).
+        fields: BTreeMap<String, FieldDef>,
+    },
+}
+
+#[cfg(feature = "serde")]
+fn eight() -> u8 {
+    8
+}
+
+/// The table of a subfield map, indexed by number.
+fn subfield_table(fields: BTreeMap<u16, FieldDef>) -> &'static [Option<FieldSpec<'static>>] {
+    let size = fields.keys().max().map_or(0, |&n| usize::from(n) + 1);
+    let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
+    table.resize(size, None);
+    for (n, f) in fields {
+        if let Some(slot) = table.get_mut(usize::from(n)) {
+            *slot = Some(f.into_static());
+        }
+    }
+    Box::leak(table.into_boxed_slice())
+}
+
+fn subfield_map(fields: &[Option<FieldSpec<'_>>]) -> BTreeMap<u16, FieldDef> {
+    fields
+        .iter()
+        .enumerate()
+        .filter_map(|(n, f)| f.as_ref().map(|f| (n as u16, FieldDef::from_spec(f))))
+        .collect()
 }
 
 /// One field, owned.
@@ -200,14 +247,22 @@ impl CompositeDef {
                     .collect(),
             ),
             Composite::Bitmapped { bitmap, fields } => CompositeDef::Bitmapped {
-                bitmap: *bitmap,
-                fields: fields
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(n, f)| f.as_ref().map(|f| (n as u16, FieldDef::from_spec(f))))
-                    .collect(),
+                bitmap: bitmap.encoding,
+                bitmap_bytes: bitmap.bytes,
+                extends: bitmap.extends,
+                header: bitmap.header,
+                fields: subfield_map(fields),
             },
             Composite::Tlv(form) => CompositeDef::Tlv(*form),
+            Composite::Sequence(fields) => CompositeDef::Sequence(subfield_map(fields)),
+            Composite::Tagged { tag, pad, fields } => CompositeDef::Tagged {
+                tag: *tag,
+                pad: *pad,
+                fields: fields
+                    .iter()
+                    .map(|f| (f.tag.into(), FieldDef::from_spec(&f.spec)))
+                    .collect(),
+            },
         }
     }
 
@@ -224,20 +279,37 @@ impl CompositeDef {
                     .collect();
                 Composite::Positional(Box::leak(parts.into_boxed_slice()))
             }
-            CompositeDef::Bitmapped { bitmap, fields } => {
-                let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
-                table.resize(65, None);
-                for (n, f) in fields {
-                    if let Some(slot) = table.get_mut(usize::from(n)) {
-                        *slot = Some(f.into_static());
-                    }
-                }
-                Composite::Bitmapped {
-                    bitmap,
-                    fields: Box::leak(table.into_boxed_slice()),
+            CompositeDef::Bitmapped {
+                bitmap,
+                bitmap_bytes,
+                extends,
+                header,
+                fields,
+            } => Composite::Bitmapped {
+                bitmap: SubBitmap {
+                    encoding: bitmap,
+                    bytes: bitmap_bytes,
+                    extends,
+                    header,
+                },
+                fields: subfield_table(fields),
+            },
+            CompositeDef::Tlv(form) => Composite::Tlv(form),
+            CompositeDef::Sequence(fields) => Composite::Sequence(subfield_table(fields)),
+            CompositeDef::Tagged { tag, pad, fields } => {
+                let fields: Vec<TaggedField<'static>> = fields
+                    .into_iter()
+                    .map(|(t, f)| TaggedField {
+                        tag: leak_str(t),
+                        spec: f.into_static(),
+                    })
+                    .collect();
+                Composite::Tagged {
+                    tag,
+                    pad,
+                    fields: Box::leak(fields.into_boxed_slice()),
                 }
             }
-            CompositeDef::Tlv(form) => Composite::Tlv(form),
         }
     }
 }
@@ -261,33 +333,82 @@ fn check_composite(c: &CompositeDef, depth: usize) -> Result<(), String> {
                 }
             }
         }
-        CompositeDef::Bitmapped { fields, .. } => {
+        CompositeDef::Bitmapped {
+            fields,
+            bitmap_bytes,
+            extends,
+            ..
+        } => {
+            if !(1..=8).contains(bitmap_bytes) || (*extends && *bitmap_bytes != 8) {
+                return Err(
+                    "a subfield bitmap has 1 to 8 bytes, and 8 when bit 1 announces a second"
+                        .into(),
+                );
+            }
+            let limit = if *extends {
+                128
+            } else {
+                8 * u16::from(*bitmap_bytes)
+            };
+            let lowest = if *extends { 2 } else { 1 };
             for (&i, f) in fields {
-                if !(1..=64).contains(&i) {
-                    return Err(alloc::format!("subfield {i} is outside 1-64"));
+                if !(lowest..=limit).contains(&i) {
+                    return Err(alloc::format!(
+                        "subfield {i} is outside the bitmap ({lowest}-{limit})"
+                    ));
                 }
-                match f.length {
-                    Length::Fixed(0) => {
-                        return Err(alloc::format!("subfield {i} has a fixed length of 0"));
-                    }
-                    Length::Var(p)
-                        if p.digits == 0 || p.digits > 4 || usize::from(p.max) > p.capacity() =>
-                    {
-                        return Err(alloc::format!("subfield {i} has an unusable length prefix"));
-                    }
-                    _ => {}
+                check_subfield(i, f, depth)?;
+            }
+        }
+        CompositeDef::Sequence(fields) => {
+            for (&i, f) in fields {
+                check_subfield(i, f, depth)?;
+            }
+        }
+        CompositeDef::Tagged { tag, fields, .. } => {
+            if !(1..=4).contains(&tag.len()) {
+                return Err("tags take 1 to 4 bytes".into());
+            }
+            for (t, f) in fields {
+                if t.is_empty() || t.len() > 8 {
+                    return Err(alloc::format!("tag '{t}' is not 1 to 8 characters"));
+                }
+                if f.length == Length::Fixed(0) {
+                    return Err(alloc::format!("tag {t} has a fixed length of 0"));
                 }
                 if let Some(inner) = &f.subfields {
-                    check_composite(inner, depth + 1)?;
+                    check_composite(inner, depth + 1)
+                        .map_err(|e| alloc::format!("tag {t}: {e}"))?;
                 }
             }
         }
-        CompositeDef::Tlv(TlvForm::Simple { tag, length }) => {
-            if !(1..=4).contains(&tag.len()) || !(1..=4).contains(&length.len()) {
-                return Err("TLV tags and lengths take 1 to 4 bytes".into());
+        CompositeDef::Tlv(
+            TlvForm::Simple { tag, length } | TlvForm::LengthFirst { length, tag },
+        ) => {
+            if !(1..=4).contains(&tag.len()) || !(1..=6).contains(&length.len()) {
+                return Err("TLV tags take 1 to 4 bytes, lengths 1 to 6".into());
             }
         }
         CompositeDef::Tlv(TlvForm::Ber) => {}
+    }
+    Ok(())
+}
+
+/// Checks one subfield of a bitmapped or sequence composite.
+fn check_subfield(i: u16, f: &FieldDef, depth: usize) -> Result<(), String> {
+    match f.length {
+        Length::Fixed(0) => {
+            return Err(alloc::format!("subfield {i} has a fixed length of 0"));
+        }
+        Length::Var(p)
+            if p.digits == 0 || p.digits > p.max_digits() || usize::from(p.max) > p.capacity() =>
+        {
+            return Err(alloc::format!("subfield {i} has an unusable length prefix"));
+        }
+        _ => {}
+    }
+    if let Some(inner) = &f.subfields {
+        check_composite(inner, depth + 1).map_err(|e| alloc::format!("subfield {i}: {e}"))?;
     }
     Ok(())
 }
@@ -348,14 +469,16 @@ impl LayoutDef {
             match f.length {
                 Length::Fixed(0) => return Err(bad("a fixed length of 0")),
                 Length::Var(p) => {
-                    if p.digits == 0 || p.digits > 4 {
-                        return Err(bad("a length prefix has 1 to 4 digits (or bytes)"));
+                    if p.digits == 0 || p.digits > p.max_digits() {
+                        return Err(bad(
+                            "a length prefix has 1 to 6 digits (1 to 4 bytes if binary or hex)",
+                        ));
                     }
                     if usize::from(p.max) > p.capacity() {
                         return Err(bad("the maximum does not fit the length prefix"));
                     }
                 }
-                Length::Fixed(_) => {}
+                Length::Fixed(_) | Length::Rest { .. } => {}
             }
             if matches!(f.encoding, Encoding::Bcd { .. })
                 && !matches!(f.content, Content::N | Content::Z | Content::XN)

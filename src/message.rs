@@ -543,6 +543,7 @@ impl<'a> Field<'a> {
     pub(crate) fn from_wire(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
         let (data, units) = match spec.length {
             Length::Fixed(n) => (wire, n as usize),
+            Length::Rest { .. } => (wire, dec::units_for_wire(spec, wire.len()).unwrap_or(0)),
             Length::Var(p) => {
                 let (raw, data) = wire.split_at(p.wire_len().min(wire.len()));
                 let units = match (p.counts, spec.encoding) {

@@ -28,6 +28,9 @@ pub enum MtiEncoding {
     Bcd,
     /// Four EBCDIC digits.
     Ebcdic(CodePage),
+    /// The four ASCII digits as eight hex-ASCII characters (`"0100"` is `30313030`,
+    /// moov-io `Spec87Hex`).
+    HexAscii,
 }
 
 impl MtiEncoding {
@@ -35,6 +38,7 @@ impl MtiEncoding {
     pub const fn wire_len(self) -> usize {
         match self {
             MtiEncoding::Bcd => 2,
+            MtiEncoding::HexAscii => 8,
             _ => 4,
         }
     }

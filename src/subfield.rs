@@ -23,7 +23,7 @@ use crate::bitmap::Bitmap;
 use crate::message::{Field, Message, pan_window};
 #[cfg(feature = "alloc")]
 use crate::spec::Content;
-use crate::spec::composite::{Composite, Part, PartLength, TlvForm, TlvPart};
+use crate::spec::composite::{Composite, Part, PartLength, SubBitmap, TlvForm, TlvPart};
 use crate::spec::{BitmapEncoding, ContentMode, Encoding, Sensitivity};
 use crate::tlv::{Tag, Tlvs};
 use crate::wire::decode::{self as dec};
@@ -381,12 +381,26 @@ enum State<'a> {
         fields: &'a [Option<crate::spec::FieldSpec<'a>>],
         ones: crate::bitmap::Ones,
     },
+    Sequence {
+        data: &'a [u8],
+        offset: usize,
+        fields: &'a [Option<crate::spec::FieldSpec<'a>>],
+        next: usize,
+    },
+    Tagged {
+        data: &'a [u8],
+        offset: usize,
+        tag: TlvPart,
+        pad: Option<u8>,
+        fields: &'a [crate::spec::TaggedField<'a>],
+    },
     Ber(Tlvs<'a>),
     Simple {
         data: &'a [u8],
         pos: usize,
         tag: TlvPart,
         length: TlvPart,
+        length_first: bool,
         text: bool,
     },
 }
@@ -412,18 +426,41 @@ impl<'a> Parts<'a> {
                     let Some(data) = e.as_bytes() else {
                         return done;
                     };
-                    match read_bitmap(*bitmap, data) {
-                        Some((map, used)) => State::Bitmapped {
+                    match read_bitmap(bitmap, data) {
+                        Ok((map, used)) => State::Bitmapped {
                             data: data.get(used..).unwrap_or(&[]),
                             offset: used,
                             fields,
                             ones: map.iter(),
                         },
-                        None => State::Failed(SubfieldError::Malformed {
+                        Err((offset, reason)) => State::Failed(SubfieldError::Malformed {
                             field: top,
-                            offset: 0,
-                            reason: "the subfield bitmap is missing or not hex",
+                            offset,
+                            reason,
                         }),
+                    }
+                }
+                Some(Composite::Tagged { tag, pad, fields }) => {
+                    let Some(data) = e.as_bytes() else {
+                        return done;
+                    };
+                    State::Tagged {
+                        data,
+                        offset: 0,
+                        tag: *tag,
+                        pad: *pad,
+                        fields,
+                    }
+                }
+                Some(Composite::Sequence(fields)) => {
+                    let Some(data) = e.as_bytes() else {
+                        return done;
+                    };
+                    State::Sequence {
+                        data,
+                        offset: 0,
+                        fields,
+                        next: 0,
                     }
                 }
                 Some(Composite::Tlv(form)) => {
@@ -437,6 +474,15 @@ impl<'a> Parts<'a> {
                             pos: 0,
                             tag: *tag,
                             length: *length,
+                            length_first: false,
+                            text: f.spec().content.is_text(),
+                        },
+                        TlvForm::LengthFirst { length, tag } => State::Simple {
+                            data,
+                            pos: 0,
+                            tag: *tag,
+                            length: *length,
+                            length_first: true,
                             text: f.spec().content.is_text(),
                         },
                     }
@@ -465,21 +511,179 @@ impl<'a> Parts<'a> {
     }
 }
 
-fn read_bitmap(enc: BitmapEncoding, data: &[u8]) -> Option<(Bitmap, usize)> {
-    let (w, used) = match enc {
+/// One unit of `bytes` bitmap bytes at the start of `data`: the bits as the top of a
+/// word, and the wire bytes used.
+fn bitmap_unit(enc: BitmapEncoding, bytes: usize, data: &[u8]) -> Option<(u64, usize)> {
+    let mut w = 0u64;
+    let used = match enc {
         BitmapEncoding::Binary => {
-            let b: [u8; 8] = data.get(..8)?.try_into().ok()?;
-            (u64::from_be_bytes(b), 8)
+            for &b in data.get(..bytes)? {
+                w = (w << 8) | u64::from(b);
+            }
+            bytes
         }
-        BitmapEncoding::HexAscii => {
-            let mut w = 0u64;
-            for &c in data.get(..16)? {
+        BitmapEncoding::HexAscii | BitmapEncoding::EbcdicHex(_) => {
+            for &c in data.get(..2 * bytes)? {
+                let c = match enc {
+                    BitmapEncoding::EbcdicHex(page) => dec::ebcdic_hex_char(page, c),
+                    _ => c,
+                };
                 w = (w << 4) | u64::from(hex::nibble(c)?);
             }
-            (w, 16)
+            2 * bytes
         }
     };
-    Some((Bitmap::from_words([w, 0, 0]), used))
+    let shift = 64usize.saturating_sub(8 * bytes);
+    Some((if shift >= 64 { 0 } else { w << shift }, used))
+}
+
+/// The tag at the start of `data` as text (ASCII tags as they are, binary and BCD tags
+/// as uppercase hex), without leading `pad` characters (one is kept).
+fn tag_text(tag: TlvPart, pad: Option<u8>, raw: &[u8]) -> ([u8; 8], u8) {
+    let mut text = [0u8; 8];
+    let mut n = 0usize;
+    let mut push = |c: u8| {
+        if let Some(slot) = text.get_mut(n) {
+            *slot = c;
+            n += 1;
+        }
+    };
+    match tag {
+        TlvPart::Ascii(_) => raw.iter().for_each(|&c| push(c)),
+        TlvPart::Binary(_) | TlvPart::Bcd(_) => raw.iter().for_each(|&b| {
+            let pair = hex::byte_hex(b);
+            push(pair[0]);
+            push(pair[1]);
+        }),
+    }
+    let mut start = 0;
+    if let Some(p) = pad {
+        while start + 1 < n && text.get(start) == Some(&p) {
+            start += 1;
+        }
+    }
+    let mut out = [0u8; 8];
+    let len = n - start;
+    if let (Some(d), Some(s)) = (out.get_mut(..len), text.get(start..n)) {
+        d.copy_from_slice(s);
+    }
+    (out, len as u8)
+}
+
+/// The label, definition and tag size of the tagged element at the start of `data`.
+fn tagged_element<'f, 's>(
+    tag: TlvPart,
+    pad: Option<u8>,
+    fields: &'f [crate::spec::TaggedField<'s>],
+    data: &[u8],
+) -> Result<(Label, &'f crate::spec::FieldSpec<'s>, usize), &'static str> {
+    let raw = data.get(..tag.len()).ok_or("data ends inside a tag")?;
+    let (text, len) = tag_text(tag, pad, raw);
+    let name = text.get(..usize::from(len)).unwrap_or(&[]);
+    let f = fields
+        .iter()
+        .find(|f| f.tag.as_bytes().eq_ignore_ascii_case(name))
+        .or_else(|| fields.iter().find(|f| f.tag == "*"))
+        .ok_or("a tag the layout does not define")?;
+    let label = match tag {
+        TlvPart::Ascii(_) => Label::Text(text, len),
+        _ => Label::Tag(Tag::new(
+            raw.iter()
+                .take(4)
+                .fold(0u32, |v, &b| (v << 8) | u32::from(b)),
+        )),
+    };
+    Ok((label, &f.spec, raw.len()))
+}
+
+/// A subfield bitmap (after its header bytes): the subfields it announces and the bytes
+/// used, or the offset and reason of the failure.
+pub(crate) fn read_bitmap(
+    b: &SubBitmap,
+    data: &[u8],
+) -> Result<(Bitmap, usize), (usize, &'static str)> {
+    let header = usize::from(b.header);
+    let after_header = data
+        .get(header..)
+        .ok_or((0, "the subfield header is missing"))?;
+    let bytes = usize::from(b.bytes).clamp(1, 8);
+    let (first, used) = bitmap_unit(b.encoding, bytes, after_header)
+        .ok_or((header, "the subfield bitmap is missing or not hex"))?;
+    let mut words = [first, 0, 0];
+    let mut total = header + used;
+    if b.extends {
+        if first >> 63 == 1 {
+            let rest = data.get(total..).unwrap_or(&[]);
+            let (second, more) = bitmap_unit(b.encoding, 8, rest)
+                .ok_or((total, "the second subfield bitmap is missing or not hex"))?;
+            words[1] = second;
+            total += more;
+        }
+        // Bit 1 announces the second unit: no subfield.
+        words[0] &= !(1u64 << 63);
+    }
+    Ok((Bitmap::from_words(words), total))
+}
+
+/// Locates and checks every subfield of `data` for a composite that is checked on
+/// decode ([`Composite::checked_on_decode`]); on failure, the byte position in `data`
+/// and the error.
+pub(crate) fn walk(
+    c: &Composite<'_>,
+    data: &[u8],
+) -> Result<(), (usize, crate::error::DecodeErrorKind)> {
+    use crate::error::DecodeErrorKind;
+    let sub = |reason| DecodeErrorKind::Subfield { reason };
+    let total = data.len();
+    let mut rest = data;
+    let one = |spec: &crate::spec::FieldSpec<'_>, rest: &mut &[u8]| match dec::field(spec)(rest) {
+        Ok((r, _)) => {
+            *rest = r;
+            Ok(())
+        }
+        Err(nom::Err::Error(f) | nom::Err::Failure(f)) => {
+            Err((total - f.remaining + f.pos, f.kind))
+        }
+        Err(nom::Err::Incomplete(_)) => Err((total - rest.len(), sub("incomplete"))),
+    };
+    match c {
+        Composite::Sequence(fields) => {
+            for spec in fields.iter().flatten() {
+                if rest.is_empty() {
+                    break;
+                }
+                one(spec, &mut rest)?;
+            }
+        }
+        Composite::Bitmapped { bitmap, fields } => {
+            let (map, used) = read_bitmap(bitmap, data).map_err(|(at, r)| (at, sub(r)))?;
+            rest = data.get(used..).unwrap_or(&[]);
+            for n in map.iter() {
+                let Some(spec) = fields.get(n).and_then(Option::as_ref) else {
+                    return Err((
+                        total - rest.len(),
+                        sub("the bitmap announces an undefined subfield"),
+                    ));
+                };
+                one(spec, &mut rest)?;
+            }
+        }
+        Composite::Tagged { tag, pad, fields } => {
+            while !rest.is_empty() {
+                let at = total - rest.len();
+                let (_, spec, tag_len) =
+                    tagged_element(*tag, *pad, fields, rest).map_err(|r| (at, sub(r)))?;
+                rest = rest.get(tag_len..).unwrap_or(&[]);
+                one(spec, &mut rest)?;
+            }
+        }
+        _ => return Ok(()),
+    }
+    if rest.is_empty() {
+        Ok(())
+    } else {
+        Err((total - rest.len(), sub("bytes after the last subfield")))
+    }
 }
 
 fn read_number(part: TlvPart, raw: &[u8]) -> Option<usize> {
@@ -622,6 +826,86 @@ impl<'a> Iterator for Parts<'a> {
                     Err(_) => self.malformed(at, "a subfield does not match its definition"),
                 }
             }
+            State::Sequence {
+                data,
+                offset,
+                fields,
+                next,
+            } => loop {
+                let n = *next;
+                let input: &'a [u8] = data;
+                let at = *offset;
+                let Some(slot) = fields.get(n) else {
+                    if !input.is_empty() {
+                        return self.malformed(at, "bytes after the last subfield");
+                    }
+                    self.state = State::Done;
+                    return None;
+                };
+                *next += 1;
+                let Some(spec) = slot.as_ref() else {
+                    continue;
+                };
+                if input.is_empty() {
+                    self.state = State::Done;
+                    return None;
+                }
+                match dec::field(spec)(input) {
+                    Ok((rest, _units)) => {
+                        let used = input.len() - rest.len();
+                        let wire = input.get(..used).unwrap_or(&[]);
+                        *data = rest;
+                        *offset += used;
+                        let f = Field::from_wire(n as u16, spec, wire);
+                        let mut e = Element::of_field(top, f);
+                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
+                            e.sensitive = sensitive;
+                        }
+                        return Some(Ok(e));
+                    }
+                    Err(_) => {
+                        return self.malformed(at, "a subfield does not match its definition");
+                    }
+                }
+            },
+            State::Tagged {
+                data,
+                offset,
+                tag,
+                pad,
+                fields,
+            } => {
+                let input: &'a [u8] = data;
+                let at = *offset;
+                if input.is_empty() {
+                    self.state = State::Done;
+                    return None;
+                }
+                let (tag, pad, fields) = (*tag, *pad, *fields);
+                let (label, spec, tag_len) = match tagged_element(tag, pad, fields, input) {
+                    Ok(found) => found,
+                    Err(reason) => return self.malformed(at, reason),
+                };
+                let after = input.get(tag_len..).unwrap_or(&[]);
+                match dec::field(spec)(after) {
+                    Ok((rest, _units)) => {
+                        let used = after.len() - rest.len();
+                        let wire = after.get(..used).unwrap_or(&[]);
+                        if let State::Tagged { data, offset, .. } = &mut self.state {
+                            *data = rest;
+                            *offset += tag_len + used;
+                        }
+                        let f = Field::from_wire(0, spec, wire);
+                        let mut e = Element::of_field(top, f);
+                        e.label = label;
+                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
+                            e.sensitive = sensitive;
+                        }
+                        Some(Ok(e))
+                    }
+                    Err(_) => self.malformed(at, "a subfield does not match its definition"),
+                }
+            }
             State::Ber(tlvs) => match tlvs.next()? {
                 Ok(t) => Some(Ok(Element {
                     top,
@@ -653,6 +937,7 @@ impl<'a> Iterator for Parts<'a> {
                 pos,
                 tag,
                 length,
+                length_first,
                 text,
             } => {
                 let data: &'a [u8] = data;
@@ -661,21 +946,33 @@ impl<'a> Iterator for Parts<'a> {
                     self.state = State::Done;
                     return None;
                 }
-                let (tag, length, text) = (*tag, *length, *text);
-                let Some(tag_raw) = data.get(at..at + tag.len()) else {
+                let (tag, length, length_first, text) = (*tag, *length, *length_first, *text);
+                if tag.is_empty() && length.is_empty() {
+                    return self.malformed(at, "tags and lengths of zero bytes");
+                }
+                let (tag_at, len_at) = if length_first {
+                    (at + length.len(), at)
+                } else {
+                    (at, at + tag.len())
+                };
+                let Some(tag_raw) = data.get(tag_at..tag_at + tag.len()) else {
                     return self.malformed(at, "data ends inside a tag");
                 };
-                let len_at = at + tag.len();
                 let Some(len) = data
                     .get(len_at..len_at + length.len())
                     .and_then(|raw| read_number(length, raw))
                 else {
                     return self.malformed(len_at, "a length is missing or not a number");
                 };
-                let value_at = len_at + length.len();
-                if tag.is_empty() && length.is_empty() {
-                    return self.malformed(at, "tags and lengths of zero bytes");
-                }
+                let value_at = at + tag.len() + length.len();
+                let len = if length_first {
+                    match len.checked_sub(tag.len()) {
+                        Some(l) => l,
+                        None => return self.malformed(len_at, "a length shorter than its tag"),
+                    }
+                } else {
+                    len
+                };
                 let Some(value) = value_at
                     .checked_add(len)
                     .and_then(|end| data.get(value_at..end))
@@ -780,7 +1077,7 @@ impl<'s> CompositeBuilder<'s> {
                 }
                 (BuildKey::Number(i), value.as_bytes().to_vec())
             }
-            Composite::Bitmapped { fields, .. } => {
+            Composite::Bitmapped { fields, .. } | Composite::Sequence(fields) => {
                 let n: u16 = key
                     .parse()
                     .map_err(|_| SubfieldError::BadPath("subfield number"))?;
@@ -788,20 +1085,40 @@ impl<'s> CompositeBuilder<'s> {
                     .get(usize::from(n))
                     .and_then(Option::as_ref)
                     .ok_or(bad("no such subfield"))?;
-                let source = if spec.content.is_text() {
-                    crate::wire::encode::Source::Bytes(value.as_bytes())
-                } else {
-                    crate::wire::encode::Source::Hex(value.as_bytes())
-                };
-                let plan = crate::wire::encode::plan(spec, source, Some(ContentMode::Lenient))
-                    .map_err(|_| bad("the value does not fit the subfield"))?;
-                let mut out = alloc::vec::Vec::with_capacity(plan.total);
-                crate::wire::encode::write(
-                    spec,
-                    &plan,
-                    &mut crate::wire::encode::BufSink(&mut out),
-                );
+                let mut out = alloc::vec::Vec::new();
+                encode_sub(spec, value.as_bytes(), &mut out)?;
                 (BuildKey::Number(n), out)
+            }
+            Composite::Tagged { tag, pad, fields } => {
+                let f = fields
+                    .iter()
+                    .find(|f| f.tag.eq_ignore_ascii_case(key))
+                    .ok_or(bad("no such tagged subfield"))?;
+                let mut out = alloc::vec::Vec::new();
+                encode_sub(&f.spec, value.as_bytes(), &mut out)?;
+                // The tag as it travels: padded to its size, hex for binary tags.
+                let width = match tag {
+                    TlvPart::Ascii(n) => usize::from(*n),
+                    TlvPart::Binary(n) | TlvPart::Bcd(n) => 2 * usize::from(*n),
+                };
+                let mut text = alloc::vec::Vec::new();
+                if let Some(p) = pad {
+                    text.resize(width.saturating_sub(f.tag.len()), *p);
+                }
+                text.extend_from_slice(f.tag.as_bytes());
+                let raw = match tag {
+                    TlvPart::Ascii(_) => text,
+                    _ => core::str::from_utf8(&text)
+                        .ok()
+                        .and_then(|t| hex::decode(t).ok())
+                        .ok_or(bad("a binary tag must be hex"))?,
+                };
+                if raw.len() != tag.len() {
+                    return Err(bad("a tag has the wrong size"));
+                }
+                let mut element = raw.clone();
+                element.extend_from_slice(&out);
+                (BuildKey::Tag(raw), element)
             }
             Composite::Tlv(_) => {
                 let v = if self.spec.content.is_text() {
@@ -890,21 +1207,62 @@ impl<'s> CompositeBuilder<'s> {
                 let mut map = Bitmap::new();
                 for k in self.values.keys() {
                     if let BuildKey::Number(n) = k {
-                        map.set(usize::from(*n))
-                            .map_err(|_| bad("subfield number"))?;
+                        let n = usize::from(*n);
+                        let limit = if bitmap.extends {
+                            128
+                        } else {
+                            8 * usize::from(bitmap.bytes)
+                        };
+                        if n == 0 || n > limit || (bitmap.extends && n == 1) {
+                            return Err(bad("subfield number outside the bitmap"));
+                        }
+                        map.set(n).map_err(|_| bad("subfield number"))?;
                     }
                 }
-                let bytes = map.to_bytes(0);
-                match bitmap {
-                    BitmapEncoding::Binary => out.extend_from_slice(&bytes),
-                    BitmapEncoding::HexAscii => {
-                        for b in bytes {
-                            out.extend_from_slice(&hex::byte_hex(b));
+                let [mut first, second, _] = map.words();
+                if bitmap.extends && second != 0 {
+                    first |= 1 << 63;
+                }
+                out.resize(usize::from(bitmap.header), 0);
+                let mut unit = |word: u64, bytes: usize| {
+                    for b in word.to_be_bytes().into_iter().take(bytes) {
+                        match bitmap.encoding {
+                            BitmapEncoding::Binary => out.push(b),
+                            BitmapEncoding::HexAscii => out.extend_from_slice(&hex::byte_hex(b)),
+                            BitmapEncoding::EbcdicHex(page) => out.extend(
+                                hex::byte_hex(b).map(|c| crate::wire::ebcdic::from_latin1(page, c)),
+                            ),
                         }
                     }
+                };
+                unit(first, usize::from(bitmap.bytes).clamp(1, 8));
+                if bitmap.extends && second != 0 {
+                    unit(second, 8);
                 }
                 for v in self.values.values() {
                     out.extend_from_slice(v);
+                }
+            }
+            Composite::Sequence(fields) => {
+                let last = self
+                    .values
+                    .keys()
+                    .filter_map(|k| match k {
+                        BuildKey::Number(n) => Some(usize::from(*n)),
+                        BuildKey::Tag(_) => None,
+                    })
+                    .max();
+                for (n, spec) in fields.iter().enumerate() {
+                    let Some(spec) = spec else { continue };
+                    if last.is_none_or(|l| n > l) {
+                        break;
+                    }
+                    match self.values.get(&BuildKey::Number(n as u16)) {
+                        Some(v) => out.extend_from_slice(v),
+                        // A missing subfield before the last one: an empty value,
+                        // padded when its form pads.
+                        None => encode_sub(spec, b"", &mut out)?,
+                    }
                 }
             }
             Composite::Tlv(TlvForm::Ber) => {
@@ -919,6 +1277,24 @@ impl<'s> CompositeBuilder<'s> {
                     }
                 }
                 out = b.finish();
+            }
+            Composite::Tagged { .. } => {
+                for v in self.values.values() {
+                    out.extend_from_slice(v);
+                }
+            }
+            Composite::Tlv(TlvForm::LengthFirst { length, tag }) => {
+                for (k, v) in &self.values {
+                    if let BuildKey::Tag(t) = k {
+                        if t.len() != tag.len() {
+                            return Err(bad("a tag has the wrong size"));
+                        }
+                        write_number(*length, v.len() + t.len(), &mut out)
+                            .ok_or(bad("a value is too long for its length"))?;
+                        out.extend_from_slice(t);
+                        out.extend_from_slice(v);
+                    }
+                }
             }
             Composite::Tlv(TlvForm::Simple { tag, length }) => {
                 for (k, v) in &self.values {
@@ -936,6 +1312,30 @@ impl<'s> CompositeBuilder<'s> {
         }
         Ok(out)
     }
+}
+
+/// Appends one subfield (prefix and data) of `spec` holding `value` (text, or hex for
+/// binary subfields).
+#[cfg(feature = "alloc")]
+fn encode_sub(
+    spec: &crate::spec::FieldSpec<'_>,
+    value: &[u8],
+    out: &mut alloc::vec::Vec<u8>,
+) -> Result<(), SubfieldError> {
+    let bad = |reason| SubfieldError::Malformed {
+        field: 0,
+        offset: 0,
+        reason,
+    };
+    let source = if spec.content.is_text() {
+        crate::wire::encode::Source::Bytes(value)
+    } else {
+        crate::wire::encode::Source::Hex(value)
+    };
+    let plan = crate::wire::encode::plan(spec, source, Some(ContentMode::Lenient))
+        .map_err(|_| bad("the value does not fit the subfield"))?;
+    crate::wire::encode::write(spec, &plan, &mut crate::wire::encode::BufSink(out));
+    Ok(())
 }
 
 #[cfg(feature = "alloc")]

@@ -5,7 +5,7 @@ use iso8583_wire::frame::{FrameSplitter, Framing, LengthHeader, Tpdu};
 use iso8583_wire::mti::MtiEncoding;
 use iso8583_wire::spec::{
     BitmapEncoding, BitmapSpec, Composite, Content, Encoding, FieldSpec, MessageSpec, Prefix,
-    TlvForm, TlvPart,
+    SubBitmap, TlvForm, TlvPart,
 };
 use iso8583_wire::subfield::{CompositeBuilder, SubfieldError};
 use iso8583_wire::tlv::{self, Tag, TlvBuilder, Tlvs};
@@ -282,7 +282,7 @@ static SUB_127: [Option<FieldSpec<'static>>; 65] = {
     f
 };
 static BITMAPPED: Composite<'static> = Composite::Bitmapped {
-    bitmap: BitmapEncoding::Binary,
+    bitmap: SubBitmap::new(BitmapEncoding::Binary),
     fields: &SUB_127,
 };
 static SIMPLE_TLV: Composite<'static> = Composite::Tlv(TlvForm::Simple {
@@ -376,21 +376,29 @@ fn bitmapped_and_simple_tlv_subfields() {
         Some(&[0xCA, 0xFE][..])
     );
 
-    // Broken composite content is an error naming the field.
+    // Broken bitmapped content is a decode error naming the field (its subfields are
+    // checked as the message is decoded).
     let mut bad = v127.clone();
     bad[1] = 0x18; // announce subfield 13, which is not defined
     let mut b = MessageBuilder::new(&PRIVATE, Mti::new(200).unwrap());
     b.set(127, &bad[..]).unwrap();
     let wire = b.to_bytes().unwrap();
+    let err = Message::decode(&PRIVATE, &wire).unwrap_err();
+    assert_eq!(err.field(), Some(127), "{err}");
+    assert!(err.to_string().contains("undefined subfield"), "{err}");
+    // Simple TLV stays lazy: a broken element is found when the parts are read.
+    let mut b = MessageBuilder::new(&PRIVATE, Mti::new(200).unwrap());
+    b.set(48, &b"AB009hi"[..]).unwrap();
+    let wire = b.to_bytes().unwrap();
     let msg = Message::decode(&PRIVATE, &wire).unwrap();
     let err = msg
-        .field(127)
+        .field(48)
         .unwrap()
         .parts()
         .find_map(Result::err)
         .unwrap();
     assert!(
-        matches!(err, SubfieldError::Malformed { field: 127, .. }),
+        matches!(err, SubfieldError::Malformed { field: 48, .. }),
         "{err}"
     );
 }

@@ -28,7 +28,7 @@
 pub mod composite;
 pub mod layouts;
 
-pub use composite::{Composite, Part, PartLength, TlvForm, TlvPart};
+pub use composite::{Composite, Part, PartLength, SubBitmap, TaggedField, TlvForm, TlvPart};
 
 use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
@@ -331,6 +331,9 @@ pub enum PrefixEncoding {
     Binary,
     /// Decimal digits as EBCDIC characters.
     Ebcdic(CodePage),
+    /// An unsigned big-endian binary number of `digits` bytes, written as `2 * digits`
+    /// hex-ASCII characters (moov-io `Hex.LL`: `"0010"` is 16).
+    Hex,
 }
 
 /// What a length prefix counts.
@@ -350,7 +353,8 @@ pub enum Counts {
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub struct Prefix {
-    /// Number of digits (1-4: L, LL, LLL, LLLL); for a binary prefix, number of bytes.
+    /// Number of digits (1-6: L to LLLLLL); for a binary or hex prefix, number of bytes
+    /// of the number (1-4).
     pub digits: u8,
     /// How the prefix is written.
     pub encoding: PrefixEncoding,
@@ -412,13 +416,23 @@ impl Prefix {
                 self.digits as usize
             }
             PrefixEncoding::Bcd => (self.digits as usize).div_ceil(2),
+            PrefixEncoding::Hex => 2 * self.digits as usize,
+        }
+    }
+
+    /// The largest number of digits (or bytes, for binary and hex prefixes) a prefix
+    /// may have.
+    pub const fn max_digits(&self) -> u8 {
+        match self.encoding {
+            PrefixEncoding::Binary | PrefixEncoding::Hex => 4,
+            _ => 6,
         }
     }
 
     /// The largest number the prefix can express.
     pub const fn capacity(&self) -> usize {
         match self.encoding {
-            PrefixEncoding::Binary => {
+            PrefixEncoding::Binary | PrefixEncoding::Hex => {
                 if self.digits >= 4 {
                     u32::MAX as usize
                 } else {
@@ -430,7 +444,9 @@ impl Prefix {
                 1 => 9,
                 2 => 99,
                 3 => 999,
-                _ => 9999,
+                4 => 9999,
+                5 => 99_999,
+                _ => 999_999,
             },
         }
     }
@@ -445,6 +461,13 @@ pub enum Length {
     Fixed(u16),
     /// A length prefix followed by that many units (or bytes).
     Var(Prefix),
+    /// No prefix: the value runs to the end of the enclosing data (the rest of the
+    /// message for a field, the rest of the parent for a subfield), up to `max` units
+    /// (moov-io `None.Fixed`, jPOS `trim="true"`).
+    Rest {
+        /// Largest length allowed.
+        max: u16,
+    },
 }
 
 /// What an encoder does with a value shorter than a fixed field.
@@ -588,7 +611,7 @@ impl<'s> FieldSpec<'s> {
     pub const fn fixed_wire_len(&self) -> Option<usize> {
         match self.length {
             Length::Fixed(n) => Some(self.wire_len_for_units(n as usize)),
-            Length::Var(_) => None,
+            Length::Var(_) | Length::Rest { .. } => None,
         }
     }
 
@@ -596,6 +619,7 @@ impl<'s> FieldSpec<'s> {
     pub const fn max_units(&self) -> usize {
         match self.length {
             Length::Fixed(n) => n as usize,
+            Length::Rest { max } => max as usize,
             Length::Var(p) => match p.counts {
                 Counts::Units => p.max as usize,
                 Counts::Bytes => match self.encoding {
@@ -645,6 +669,9 @@ impl core::fmt::Display for FormatNotation<'_, '_> {
             Length::Var(p) => {
                 core::fmt::write(&mut buf, format_args!("{}..{}", spec.content.code(), p.max))?
             }
+            Length::Rest { max } => {
+                core::fmt::write(&mut buf, format_args!("{}..{}", spec.content.code(), max))?
+            }
         }
         let text = buf
             .bytes
@@ -672,6 +699,9 @@ pub enum BitmapEncoding {
     Binary,
     /// 16 hex-ASCII characters per bitmap.
     HexAscii,
+    /// 16 hex characters per bitmap, written in EBCDIC (`F0`-`F9`, `C1`-`C6`; jPOS
+    /// `IFE_BITMAP`).
+    EbcdicHex(CodePage),
 }
 
 /// The bitmap part of a layout.
@@ -696,7 +726,7 @@ impl BitmapSpec {
     pub const fn wire_len(&self) -> usize {
         match self.encoding {
             BitmapEncoding::Binary => 8,
-            BitmapEncoding::HexAscii => 16,
+            BitmapEncoding::HexAscii | BitmapEncoding::EbcdicHex(_) => 16,
         }
     }
 }
@@ -893,7 +923,13 @@ impl FastField {
                 }
                 _ => (FastSize::General, 0, 0),
             },
-            Length::Var(_) => (FastSize::General, 0, 0),
+            Length::Var(_) | Length::Rest { .. } => (FastSize::General, 0, 0),
+        };
+        // Composites whose subfields are checked as the message is decoded go the
+        // general way (no built-in layout has one).
+        let (size, prefix, len) = match spec.subfields {
+            Some(c) if c.checked_on_decode() => (FastSize::General, 0, 0),
+            _ => (size, prefix, len),
         };
         // Packed-BCD numerics with filler 0 and an odd digit count (always for a fixed
         // length, when the count is odd for a prefixed one): the 0 pad passes the
@@ -902,7 +938,7 @@ impl FastField {
             (Encoding::Bcd { align, filler: 0 }, Content::N, length)
                 if match length {
                     Length::Fixed(n) => n % 2 == 1,
-                    Length::Var(_) => matches!(size, FastSize::BcdDigits),
+                    Length::Var(_) | Length::Rest { .. } => matches!(size, FastSize::BcdDigits),
                 } =>
             {
                 match align {

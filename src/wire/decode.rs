@@ -88,6 +88,23 @@ pub(crate) fn mti(encoding: MtiEncoding) -> impl Fn(&[u8]) -> PResult<'_, Mti> {
         let mut ascii = [0u8; 4];
         match encoding {
             MtiEncoding::Ascii => ascii.copy_from_slice(raw),
+            MtiEncoding::HexAscii => {
+                for (i, (a, pair)) in ascii.iter_mut().zip(raw.chunks_exact(2)).enumerate() {
+                    let hi = pair.first().copied().and_then(hex::nibble);
+                    let lo = pair.get(1).copied().and_then(hex::nibble);
+                    match (hi, lo) {
+                        (Some(h), Some(l)) => *a = (h << 4) | l,
+                        (None, _) => {
+                            let c = pair.first().copied().unwrap_or(0);
+                            return fail(input, 2 * i, invalid("a hex digit", c, false));
+                        }
+                        (_, None) => {
+                            let c = pair.get(1).copied().unwrap_or(0);
+                            return fail(input, 2 * i + 1, invalid("a hex digit", c, false));
+                        }
+                    }
+                }
+            }
             MtiEncoding::Ebcdic(page) => {
                 for (a, &b) in ascii.iter_mut().zip(raw) {
                     *a = ebcdic::to_latin1(page, b);
@@ -107,8 +124,11 @@ pub(crate) fn mti(encoding: MtiEncoding) -> impl Fn(&[u8]) -> PResult<'_, Mti> {
             }
         }
         if let Some(i) = ascii.iter().position(|c| !c.is_ascii_digit()) {
-            let found = raw.get(i).copied().unwrap_or(0);
-            return fail(input, i, invalid("a digit", found, false));
+            let (pos, found) = match encoding {
+                MtiEncoding::HexAscii => (2 * i, ascii.get(i).copied().unwrap_or(0)),
+                _ => (i, raw.get(i).copied().unwrap_or(0)),
+            };
+            return fail(input, pos, invalid("a digit", found, false));
         }
         match Mti::from_ascii(&ascii) {
             Ok(m) => Ok((rest, m)),
@@ -126,10 +146,15 @@ pub(crate) fn bitmap(encoding: BitmapEncoding) -> impl Fn(&[u8]) -> PResult<'_, 
             b.copy_from_slice(raw);
             Ok((rest, u64::from_be_bytes(b)))
         }
-        BitmapEncoding::HexAscii => {
+        BitmapEncoding::HexAscii | BitmapEncoding::EbcdicHex(_) => {
             let (rest, raw) = take_exact(16)(input)?;
             let mut text = [0u8; 16];
             text.copy_from_slice(raw);
+            if let BitmapEncoding::EbcdicHex(page) = encoding {
+                for c in text.iter_mut() {
+                    *c = ebcdic_hex_char(page, *c);
+                }
+            }
             match hex::parse_u64(&text) {
                 Ok(w) => Ok((rest, w)),
                 Err(i) => {
@@ -139,6 +164,12 @@ pub(crate) fn bitmap(encoding: BitmapEncoding) -> impl Fn(&[u8]) -> PResult<'_, 
             }
         }
     }
+}
+
+/// An EBCDIC hex character as its ASCII form; anything else as a byte that is not hex.
+pub(crate) fn ebcdic_hex_char(page: crate::spec::CodePage, c: u8) -> u8 {
+    let l = ebcdic::to_latin1(page, c);
+    if l.is_ascii_hexdigit() { l } else { b'G' }
 }
 
 /// A length prefix: the count it announces, checked against the maximum.
@@ -219,6 +250,17 @@ pub(crate) fn read_prefix(p: Prefix, raw: &[u8]) -> Result<usize, (usize, Decode
                     .ok_or((i, DecodeErrorKind::LengthNotAligned { length: usize::MAX }))?;
             }
         }
+        PrefixEncoding::Hex => {
+            for (i, &c) in raw.iter().enumerate() {
+                let Some(d) = hex::nibble(c) else {
+                    return Err((i, invalid("a hex digit", c, false)));
+                };
+                v = v
+                    .checked_mul(16)
+                    .map(|v| v | usize::from(d))
+                    .ok_or((i, DecodeErrorKind::LengthNotAligned { length: usize::MAX }))?;
+            }
+        }
     }
     Ok(v)
 }
@@ -241,6 +283,23 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
     move |input: &[u8]| {
         let (rest, units, wire) = match spec.length {
             Length::Fixed(n) => (input, n as usize, spec.wire_len_for_units(n as usize)),
+            Length::Rest { max } => {
+                let wire = input.len();
+                let Some(units) = units_for_wire(spec, wire) else {
+                    return fail(input, 0, DecodeErrorKind::LengthNotAligned { length: wire });
+                };
+                if units > usize::from(max) {
+                    return fail(
+                        input,
+                        0,
+                        DecodeErrorKind::LengthAboveMax {
+                            length: units,
+                            max: usize::from(max),
+                        },
+                    );
+                }
+                (input, units, wire)
+            }
             Length::Var(p) => {
                 let (rest, count) = length_prefix(p)(input)?;
                 match p.counts {
@@ -260,7 +319,9 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
             }
         };
         let (rest, data) = take_exact(wire)(rest)?;
-        if let Err((pos, kind)) = check_content(spec, data, units, ContentMode::Lenient) {
+        let checked = check_content(spec, data, units, ContentMode::Lenient)
+            .and_then(|()| check_subfields(spec, data));
+        if let Err((pos, kind)) = checked {
             return fail(data, pos, kind).map_err(|e| {
                 e.map(|f| Fault {
                     remaining: rest.len() + data.len(),
@@ -269,6 +330,20 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
             });
         }
         Ok((rest, units))
+    }
+}
+
+/// Checks the subfields of a composite that is checked on decode
+/// ([`crate::spec::Composite::checked_on_decode`]): each subfield is located and its
+/// content checked as a field's would be (nested composites too). On failure, the byte
+/// position in `data` and the error.
+pub(crate) fn check_subfields(
+    spec: &FieldSpec<'_>,
+    data: &[u8],
+) -> Result<(), (usize, DecodeErrorKind)> {
+    match spec.subfields {
+        Some(c) if c.checked_on_decode() => crate::subfield::walk(c, data),
+        _ => Ok(()),
     }
 }
 

@@ -189,7 +189,7 @@ pub(crate) fn plan<'v>(
                 }
             }
         }
-        Length::Var(_) => (0, 0, 0),
+        Length::Var(_) | Length::Rest { .. } => (0, 0, 0),
     };
     if pad_left + pad_right > 0
         && matches!(spec.encoding, Encoding::Bcd { .. })
@@ -207,6 +207,15 @@ pub(crate) fn plan<'v>(
     };
     let total = match spec.length {
         Length::Fixed(_) => wire,
+        Length::Rest { max } => {
+            if units > usize::from(max) {
+                return Err(EncodeErrorKind::TooLong {
+                    length: units,
+                    max: usize::from(max),
+                });
+            }
+            wire
+        }
         Length::Var(p) => {
             let count = match p.counts {
                 Counts::Units => units,
@@ -415,6 +424,13 @@ pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out:
                 let from = bytes.len().saturating_sub(digits);
                 for (slot, b) in buf.iter_mut().zip(bytes.iter().skip(from)) {
                     *slot = *b;
+                }
+            }
+            PrefixEncoding::Hex => {
+                let mut v = count;
+                for slot in buf.iter_mut().take(n).rev() {
+                    *slot = hex::UPPER.get(v % 16).copied().unwrap_or(b'0');
+                    v /= 16;
                 }
             }
         }

@@ -257,7 +257,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
     let units = match (units, spec.length) {
         (Some(u), _) => u,
         (None, Length::Fixed(n)) => usize::from(n),
-        (None, Length::Var(_)) => return None,
+        (None, Length::Var(_) | Length::Rest { .. }) => return None,
     };
     check_content(spec, data, units, ContentMode::Lenient)
         .is_ok()
@@ -268,6 +268,13 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
 fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
     let (prefix, units, wire) = match spec.length {
         Length::Fixed(n) => (0, n as usize, spec.wire_len_for_units(n as usize)),
+        Length::Rest { max } => {
+            let units = units_for_wire(spec, input.len())?;
+            if units > usize::from(max) {
+                return None;
+            }
+            (0, units, input.len())
+        }
         Length::Var(p) => {
             let raw = input.get(..p.wire_len())?;
             let count = read_prefix(p, raw).ok()?;
@@ -281,9 +288,9 @@ fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
         }
     };
     let data = input.get(prefix..prefix + wire)?;
-    check_content(spec, data, units, ContentMode::Lenient)
-        .is_ok()
-        .then_some(prefix + wire)
+    (check_content(spec, data, units, ContentMode::Lenient).is_ok()
+        && super::decode::check_subfields(spec, data).is_ok())
+    .then_some(prefix + wire)
 }
 
 #[cfg(test)]

@@ -93,6 +93,11 @@ fn bitmap_at(encoding: BitmapEncoding, input: &[u8], at: usize) -> Option<(u64, 
                 at + 16,
             ))
         }
+        BitmapEncoding::EbcdicHex(_) => {
+            let rest = input.get(at..)?;
+            let (after, word) = super::decode::bitmap(encoding)(rest).ok()?;
+            Some((word, input.len() - after.len()))
+        }
     }
 }
 
@@ -112,7 +117,7 @@ fn mti_at(encoding: MtiEncoding, input: &[u8], at: usize) -> Option<(Mti, usize)
             Some((Mti::from_valid_digits(digits.to_le_bytes()), at + 4))
         }
         MtiEncoding::Bcd => Some((Mti::from_bcd(input.get(at..at + 2)?).ok()?, at + 2)),
-        MtiEncoding::Ebcdic(_) => {
+        MtiEncoding::Ebcdic(_) | MtiEncoding::HexAscii => {
             let rest = input.get(at..)?;
             let (after, mti) = super::decode::mti(encoding)(rest).ok()?;
             Some((mti, input.len() - after.len()))

@@ -1,0 +1,226 @@
+//! moov-io/iso8583 spec JSON: own-written specs in `tests/data/moov` covering the
+//! field types, encodings, prefixes and composite forms moov's JSON can say, and
+//! hand-assembled messages (hex) as moov packs them, decoded to the expected values and
+//! re-encoded to the same bytes.
+#![cfg(feature = "moov")]
+
+use iso8583_wire::layout_def::LayoutError;
+use iso8583_wire::loaders;
+use iso8583_wire::mti::MtiEncoding;
+use iso8583_wire::spec::{
+    Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
+};
+use iso8583_wire::subfield::CompositeBuilder;
+use iso8583_wire::wire::hex;
+use iso8583_wire::{Message, MessageBuilder};
+
+fn layout(name: &str) -> &'static MessageSpec<'static> {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/data/moov/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    loaders::from_moov_json(&text)
+        .and_then(|d| d.build())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn value(msg: &Message<'_>, path: &str) -> String {
+    msg.get(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .unwrap_or_else(|| panic!("{path} absent"))
+        .value()
+        .to_string()
+}
+
+fn reencodes(msg: &Message<'_>, wire: &[u8]) {
+    assert_eq!(
+        hex::encode(&MessageBuilder::from_message(msg).to_bytes().unwrap()),
+        hex::encode(wire)
+    );
+}
+
+const TRACK3: &str = "011234567890123445=724724000000000****00300XXXX020200099010=********************==1=100000000000000000**";
+const TRACK1: &str = "B1234567890123445^PADILLA/L.                ^99011200000000000000**XXX******";
+
+const COMPOSITES: &str = "30323030E0200000300B120F84000000000000004000000000000000313634313131313131313131313131313131303031303230F0F0F0F0F4F23237343131313131313131313131313131313D323531323130313132333130343031313233343536373839303132333434353D3732343732343030303030303030302A2A2A2A3030333030585858583032303230303039393031303D2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A2A3D3D313D3130303030303030303030303030303030302A2A373642313233343536373839303132333434355E504144494C4C412F4C2E202020202020202020202020202020205E39393031313230303030303030303030303030302A2A5858582A2A2A2A2A2A03120123323445303230303030324142303243443032313230343032595A0102030405060708303135019A032107209F02060000000005013030303568656C6C6F30313230313032414230323032434432383031303241423032303243443033303231323131303630313032595A1F0100179A063231303732309F020C303030303030303030353031020002BEEF33303130357468697264";
+
+#[test]
+fn composites_tracks_prefixes_and_a_third_bitmap() {
+    let spec = layout("composites.json");
+    // Fields above 128: a third bitmap, and the definition of 65 dropped as moov does.
+    assert_eq!(spec.bitmap.max_bitmaps, 3);
+    assert!(spec.field(65).is_none());
+    // Positional composites written moov's way ("tag": {"sort": ...}).
+    assert!(matches!(
+        spec.field(3).unwrap().subfields,
+        Some(Composite::Sequence(_))
+    ));
+    // A composite's prefix counts the bytes of its packed subfields.
+    assert!(matches!(
+        spec.field(47).unwrap().length,
+        Length::Var(p) if p.counts == Counts::Bytes && p.encoding == PrefixEncoding::Bcd
+    ));
+    assert!(matches!(
+        spec.field(61).unwrap().length,
+        Length::Var(p) if p.encoding == PrefixEncoding::Hex && p.wire_len() == 4
+    ));
+    for n in [35, 36, 45] {
+        assert_eq!(
+            spec.field(n).unwrap().sensitivity,
+            Sensitivity::Track,
+            "{n}"
+        );
+    }
+    assert_eq!(spec.field(52).unwrap().content, Content::B);
+
+    let wire = hex::decode(COMPOSITES).unwrap();
+    let msg = spec.decode(&wire).unwrap();
+    let expect = [
+        ("2", "4111111111111111"),
+        ("3.1", "00"),
+        ("3.2", "10"),
+        ("3.3", "20"),
+        ("11", "000042"),
+        ("35", "4111111111111111=2512101123"),
+        ("36", TRACK3),
+        ("45", TRACK1),
+        // BCD subfields, each its own byte-aligned run; the prefix counted 3 bytes.
+        ("47.1", "12"),
+        ("47.2", "123"),
+        // A 3-byte subfield bitmap (bit 1 is subfield 1), a nested composite.
+        ("48.1", "AB"),
+        ("48.2", "CD"),
+        ("48.3", "12"),
+        ("48.11.1", "YZ"),
+        ("52", "0102030405060708"),
+        // A composite without a length (None.Fixed) holding BER-TLV, after a lead byte.
+        ("55.1", "01"),
+        ("55.2.9A", "210720"),
+        ("55.2.9F02", "000000000501"),
+        ("61", "hello"),
+        // Tags named without their pad zeros, as moov names them.
+        ("62.1", "AB"),
+        ("62.2", "CD"),
+        // Tagged subfields with their own prefixes, a composite nested in one.
+        ("63.1", "AB"),
+        ("63.2", "CD"),
+        ("63.3", "12"),
+        ("63.11.1", "YZ"),
+        // A one-byte binary tag holding BER-TLV; an unknown tag skipped with the
+        // prefix moov is told to use for it.
+        ("64.01.9A", "323130373230"),
+        ("64.01.9F02", "303030303030303030353031"),
+        ("64.02", "BEEF"),
+        ("70", "301"),
+        ("130", "third"),
+    ];
+    for (path, v) in expect {
+        assert_eq!(value(&msg, path), v, "{path}");
+    }
+    // EBCDIC 1047 digits.
+    assert_eq!(
+        msg.field(11).unwrap().data(),
+        &[0xF0, 0xF0, 0xF0, 0xF0, 0xF4, 0xF2]
+    );
+    reencodes(&msg, &wire);
+    assert!(Message::decode_without_fast_path(spec, &wire).unwrap() == msg);
+    // Tagged values are built from their subfields, tags padded as they travel.
+    let mut c63 = CompositeBuilder::new(spec.field(63).unwrap()).unwrap();
+    c63.set("3", "12").unwrap().set("1", "AB").unwrap();
+    assert_eq!(c63.finish().unwrap(), b"0102AB030212");
+
+    // Numeric subfields are checked when the message is decoded.
+    let mut bad = wire.clone();
+    let at = wire
+        .windows(6)
+        .position(|w| w == b"001020")
+        .map(|i| i + 3)
+        .unwrap();
+    bad[at] = b'Q'; // 3.2 = "1Q"
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(3), "{err}");
+    assert_eq!(err.offset, at, "{err}");
+    let mut bad = wire.clone();
+    let at = wire.windows(4).position(|w| w == b"0212").unwrap() + 3;
+    bad[at] = b'Q'; // 48.3 = "1Q", inside a bitmapped composite
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(48), "{err}");
+    assert_eq!(err.offset, at, "{err}");
+    let mut bad = wire.clone();
+    let at = wire.windows(6).position(|w| w == b"030212").unwrap() + 5;
+    bad[at] = b'Q'; // 63.3 = "1Q", inside a tagged composite
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(63), "{err}");
+    assert_eq!(err.offset, at, "{err}");
+    // An undefined tag is an error naming the field.
+    let mut bad = wire.clone();
+    let at = wire.windows(6).position(|w| w == b"030212").unwrap();
+    bad[at + 1] = b'9'; // tag 09
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(63), "{err}");
+    assert!(
+        err.to_string().contains("a tag the layout does not define"),
+        "{err}"
+    );
+}
+
+const HEX_STYLE: &str = "3330333133303330363030303030303032303030313030303030313033343332333433323334333233343332333433323334333233343332333433323330333033303330333033300E4000340000000506D2512111123430313032303330343035303630373038";
+
+#[test]
+fn hex_ascii_mti_hex_prefixes_and_track2_nibbles() {
+    let spec = layout("spec87hex-style.json");
+    assert_eq!(spec.mti, MtiEncoding::HexAscii);
+    let wire = hex::decode(HEX_STYLE).unwrap();
+    let msg = spec.decode(&wire).unwrap();
+    assert_eq!(msg.mti().to_string(), "0100");
+    // Text over hex-ASCII: the decoded text, as moov's value.
+    assert_eq!(value(&msg, "2"), "4242424242424242");
+    assert_eq!(value(&msg, "3"), "000000");
+    // Track 2 as raw nibbles: its hex, separator D.
+    assert_eq!(value(&msg, "35"), "4000340000000506D25121111234");
+    assert_eq!(value(&msg, "52"), "0102030405060708");
+    reencodes(&msg, &wire);
+    // A character that is not hex in the MTI.
+    let mut bad = wire.clone();
+    bad[1] = b'G';
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.offset, 1, "{err}");
+}
+
+#[test]
+fn what_moov_cannot_say_here_is_named() {
+    let ber_outside = r#"{"fields": {"55": {"type": "Hex", "enc": "Binary", "prefix": "BerTLV"}}}"#;
+    assert!(matches!(
+        loaders::from_moov_json(ber_outside),
+        Err(LayoutError::Field { field: 55, .. })
+    ));
+    let ebcdic_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
+        "tag": {"length": 2, "enc": "EBCDIC", "sort": "StringsByInt"},
+        "subfields": {"01": {"type": "String", "length": 9, "enc": "ASCII", "prefix": "ASCII.LL"}}}}}"#;
+    assert_eq!(
+        loaders::from_moov_json(ebcdic_tags).unwrap_err(),
+        LayoutError::Field {
+            field: 62,
+            reason: "tag encoding 'EBCDIC' is not supported".into()
+        }
+    );
+    let bad_sort = r#"{"fields": {"3": {"type": "Composite", "length": 6, "prefix": "ASCII.Fixed",
+        "tag": {"sort": "Alphabetical"},
+        "subfields": {"1": {"type": "String", "length": 6, "enc": "ASCII", "prefix": "ASCII.Fixed"}}}}}"#;
+    assert!(matches!(
+        loaders::from_moov_json(bad_sort),
+        Err(LayoutError::Field { field: 3, .. })
+    ));
+    // A subfield's own error names the subfield.
+    let bad_sub = r#"{"fields": {"3": {"type": "Composite", "length": 6, "prefix": "ASCII.Fixed",
+        "tag": {"sort": "StringsByInt"},
+        "subfields": {"2": {"type": "Float", "length": 6, "enc": "ASCII", "prefix": "ASCII.Fixed"}}}}}"#;
+    assert_eq!(
+        loaders::from_moov_json(bad_sub).unwrap_err(),
+        LayoutError::Field {
+            field: 3,
+            reason: "subfield 2: unsupported field type 'Float'".into()
+        }
+    );
+}
