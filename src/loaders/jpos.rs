@@ -563,10 +563,10 @@ fn composite(e: &Element, n: u16, packager: &str) -> Result<CompositeDef, Layout
         "BERTLVBinaryPackager" | "ICCDataPackager" => Ok(CompositeDef::Tlv(TlvForm::Ber)),
         "EuroSubFieldPackager" => {
             let mut fields = BTreeMap::new();
-            if let Some(lead) = child(0) {
-                if let Some(f) = field(lead, n)? {
-                    fields.insert(0, f);
-                }
+            if let Some(lead) = child(0)
+                && let Some(f) = field(lead, n)?
+            {
+                fields.insert(0, f);
             }
             fields.insert(
                 1,
