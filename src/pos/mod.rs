@@ -19,6 +19,10 @@ pub mod terminal;
 pub mod transport;
 
 pub use host::{HostLedger, MemoryLedger};
-pub use journal::{Action, Journal, JournalConfig, JournalError, Record, State, TxnId};
+pub use journal::{
+    Action, Journal, JournalConfig, JournalError, NotFoundPolicy, Record, State, TxnId,
+};
 pub use terminal::{Purchase, PurchaseOutcome, Terminal, TerminalError};
-pub use transport::{Connection, TcpTransport, Transport};
+pub use transport::{
+    Connection, PersistentConnection, PersistentTcpTransport, TcpTransport, Transport,
+};
