@@ -451,9 +451,7 @@ fn not_found_reinquires_up_to_max_then_reverses() {
     let declined = j
         .inquiry_answer(id, Some(result(ResponseCode::INSUFFICIENT_FUNDS)))
         .unwrap();
-    assert!(
-        matches!(declined, State::Completed(h) if h.code == ResponseCode::INSUFFICIENT_FUNDS)
-    );
+    assert!(matches!(declined, State::Completed(h) if h.code == ResponseCode::INSUFFICIENT_FUNDS));
 }
 
 #[test]
@@ -534,7 +532,10 @@ fn old_not_found_event_without_policy_replays_as_settled() {
         &path,
         format!(
             "{}{body} {:08x}\n",
-            text.lines().take(4).map(|l| format!("{l}\n")).collect::<String>(),
+            text.lines()
+                .take(4)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>(),
             crc32(body.as_bytes())
         ),
     )

@@ -16,8 +16,8 @@ use iso8583_wire::layouts::ISO87_ASCII;
 use iso8583_wire::pos::journal::UnknownOutcome;
 use iso8583_wire::pos::transport::TcpConnection;
 use iso8583_wire::pos::{
-    Connection, HostLedger, Journal, JournalConfig, MemoryLedger, PersistentTcpTransport,
-    Purchase, PurchaseOutcome, State, Terminal,
+    Connection, HostLedger, Journal, JournalConfig, MemoryLedger, PersistentTcpTransport, Purchase,
+    PurchaseOutcome, State, Terminal,
 };
 use iso8583_wire::trace::FileStanSequence;
 
@@ -94,7 +94,14 @@ fn terminal(
     let journal = Journal::open(dir.join("journal.log"), config).unwrap();
     let stans = FileStanSequence::open_or_create(dir.join("stan.state"), 10).unwrap();
     let transport = PersistentTcpTransport::new(addr, FRAMING, TIMEOUT);
-    Terminal::new(journal, stans, transport, "TERM0001", "MERCHANT0000001", &[])
+    Terminal::new(
+        journal,
+        stans,
+        transport,
+        "TERM0001",
+        "MERCHANT0000001",
+        &[],
+    )
 }
 
 fn sent_mtis(t: &Terminal<PersistentTcpTransport>) -> Vec<String> {
@@ -127,7 +134,11 @@ fn late_0210_during_the_inquiry_is_recorded_and_its_approval_reversed() {
     drop(t); // closes the connection: the host thread ends
     h.join().unwrap();
     let ledger = ledger.lock().unwrap();
-    let entry = ledger.entries().values().find(|e| e.amount == 2500).unwrap();
+    let entry = ledger
+        .entries()
+        .values()
+        .find(|e| e.amount == 2500)
+        .unwrap();
     assert!(entry.code.is_approved() && entry.reversed && entry.reversals_applied == 1);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -213,9 +213,11 @@ fn setup(
     name: &'static str,
     config: JournalConfig,
 ) -> Result<(SimHost, TermFiles, Terminal<TcpTransport>), Verdict> {
-    let host = SimHost::start().map_err(|e| verdict::<TcpTransport>(name, None, Err(e.to_string())))?;
+    let host =
+        SimHost::start().map_err(|e| verdict::<TcpTransport>(name, None, Err(e.to_string())))?;
     let files = TermFiles::new(name);
-    let t = terminal(&host, &files, config).map_err(|e| verdict::<TcpTransport>(name, None, Err(e)))?;
+    let t =
+        terminal(&host, &files, config).map_err(|e| verdict::<TcpTransport>(name, None, Err(e)))?;
     Ok((host, files, t))
 }
 

@@ -1114,9 +1114,7 @@ impl Journal {
             (
                 State::Unknown | State::Inquiring { .. },
                 Event::InquiryAnswer(Some(h), policy, _),
-            ) => {
-                approved_lost(h, *policy)
-            }
+            ) => approved_lost(h, *policy),
             (State::Inquiring { attempts }, Event::InquiryTimeout(max)) => {
                 if attempts >= max {
                     State::Reversing {

@@ -50,7 +50,11 @@ impl Transport for TcpTransport {
     fn connect(&mut self) -> io::Result<TcpConnection> {
         let stream = TcpStream::connect_timeout(&self.addr, self.timeout)?;
         stream.set_nodelay(true)?;
-        Ok(TcpConnection::from_stream(stream, self.framing, self.timeout))
+        Ok(TcpConnection::from_stream(
+            stream,
+            self.framing,
+            self.timeout,
+        ))
     }
 }
 
