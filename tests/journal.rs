@@ -3,10 +3,11 @@
 use iso8583_wire::exchange::{self, ResponseCode, ReversalKind, ReversalReason};
 use iso8583_wire::fields::Rrn;
 use iso8583_wire::layouts::ISO87_ASCII;
-use iso8583_wire::pos::journal::{AfterApproval, HostResult, UnknownOutcome};
+use iso8583_wire::pos::journal::{AfterApproval, HostResult, NotFoundPolicy, UnknownOutcome};
 use iso8583_wire::pos::{Action, Journal, JournalConfig, JournalError, State};
 use iso8583_wire::{MessageBuilder, Mti};
 use std::path::PathBuf;
+use std::time::Duration;
 
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("iso8583-wire-journal-{}", std::process::id()));
@@ -181,16 +182,18 @@ fn mac_failure_reverses_with_a0() {
 
 #[test]
 fn inquiry_outcomes() {
-    // Not found: settled, nothing to reverse.
+    // Not found: the host may not have processed it yet; reversed by default (see the
+    // not_found_* tests for the other policies).
     let mut j = Journal::open(temp("inq-25.log"), config()).unwrap();
     let (req, rev) = purchase(5);
     let id = j.begin(&req, &rev).unwrap();
     j.sent(id).unwrap();
     j.timeout(id).unwrap();
     j.inquiry_sent(id).unwrap();
-    assert!(
-        matches!(j.inquiry_answer(id, None).unwrap(), State::Completed(h) if h.code == ResponseCode::UNABLE_TO_LOCATE)
-    );
+    assert!(matches!(
+        j.inquiry_answer(id, None).unwrap(),
+        State::Reversing { .. }
+    ));
     // Declined: settled.
     let mut j = Journal::open(temp("inq-51.log"), config()).unwrap();
     let id = j.begin(&req, &rev).unwrap();
@@ -388,4 +391,164 @@ fn late_decline_before_any_reversal_settles_without_one() {
         State::Completed(_)
     ));
     assert_eq!(j.pending().unwrap(), Action::Nothing);
+}
+
+fn not_found_after_timeout(j: &mut Journal, stan: u32) -> iso8583_wire::pos::TxnId {
+    let (req, rev) = purchase(stan);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.timeout(id).unwrap();
+    j.inquiry_sent(id).unwrap();
+    id
+}
+
+#[test]
+fn not_found_reverses_by_default() {
+    // A 25 only says the host has not processed the original *yet*.
+    let mut j = Journal::open(temp("nf-default.log"), config()).unwrap();
+    assert_eq!(j.config().not_found, NotFoundPolicy::Reverse);
+    let id = not_found_after_timeout(&mut j, 31);
+    assert!(matches!(
+        j.inquiry_answer(id, None).unwrap(),
+        State::Reversing { attempts: 0, .. }
+    ));
+    let action = j.pending().unwrap();
+    assert_eq!(reversal_mti(&action), "0400");
+    assert_eq!(reversal_reason(&action), "98");
+    j.reversal_sent(id).unwrap();
+    // The host never saw it: 25 settles the reversal.
+    assert_eq!(
+        j.reversal_response(id, ResponseCode::UNABLE_TO_LOCATE)
+            .unwrap(),
+        &State::Reversed(ResponseCode::UNABLE_TO_LOCATE)
+    );
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+}
+
+#[test]
+fn not_found_reinquires_up_to_max_then_reverses() {
+    let mut cfg = config();
+    cfg.not_found = NotFoundPolicy::Reinquire {
+        after: Duration::from_millis(5),
+        max: 2,
+    };
+    let mut j = Journal::open(temp("nf-reinquire.log"), cfg).unwrap();
+    let id = not_found_after_timeout(&mut j, 32);
+    // First 25: ask again.
+    assert_eq!(
+        j.inquiry_answer(id, None).unwrap(),
+        &State::Inquiring { attempts: 1 }
+    );
+    assert!(matches!(j.pending().unwrap(), Action::SendInquiry { id: i, .. } if i == id));
+    j.inquiry_sent(id).unwrap();
+    // Second (the last allowed) 25: reverse.
+    assert!(matches!(
+        j.inquiry_answer(id, None).unwrap(),
+        State::Reversing { attempts: 0, .. }
+    ));
+    assert_eq!(reversal_reason(&j.pending().unwrap()), "98");
+
+    // Found on the second inquiry: the answer decides as any found answer does.
+    let mut j = Journal::open(temp("nf-reinquire-found.log"), cfg).unwrap();
+    let id = not_found_after_timeout(&mut j, 33);
+    j.inquiry_answer(id, None).unwrap();
+    j.inquiry_sent(id).unwrap();
+    let declined = j
+        .inquiry_answer(id, Some(result(ResponseCode::INSUFFICIENT_FUNDS)))
+        .unwrap();
+    assert!(matches!(declined, State::Completed(h) if h.code == ResponseCode::INSUFFICIENT_FUNDS));
+}
+
+#[test]
+fn not_found_settle_policy_settles_as_25() {
+    let mut cfg = config();
+    cfg.not_found = NotFoundPolicy::Settle;
+    let mut j = Journal::open(temp("nf-settle.log"), cfg).unwrap();
+    let id = not_found_after_timeout(&mut j, 34);
+    assert!(
+        matches!(j.inquiry_answer(id, None).unwrap(), State::Completed(h) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+    );
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+}
+
+#[test]
+fn replay_keeps_the_not_found_policy_in_force_when_written() {
+    let path = temp("nf-replay.log");
+    let mut settle = config();
+    settle.not_found = NotFoundPolicy::Settle;
+    let mut j = Journal::open(&path, settle).unwrap();
+    let settled = not_found_after_timeout(&mut j, 35);
+    j.inquiry_answer(settled, None).unwrap();
+    drop(j);
+    let mut reinquire = config();
+    reinquire.not_found = NotFoundPolicy::Reinquire {
+        after: Duration::from_millis(250),
+        max: 3,
+    };
+    let mut j = Journal::open(&path, reinquire).unwrap();
+    let asking = not_found_after_timeout(&mut j, 36);
+    j.inquiry_answer(asking, None).unwrap();
+    drop(j);
+    // Reopened with the default (reverse): each answer replays as it was decided.
+    let j = Journal::open(&path, config()).unwrap();
+    assert!(
+        matches!(&j.get(settled).unwrap().state, State::Completed(h) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+    );
+    assert_eq!(
+        j.get(asking).unwrap().state,
+        State::Inquiring { attempts: 1 }
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(" N R S "), "{text}");
+    assert!(text.contains(" N R Q250/3 "), "{text}");
+}
+
+/// CRC-32 (IEEE), as the journal's line checksum.
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in data {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
+        }
+    }
+    !crc
+}
+
+#[test]
+fn old_not_found_event_without_policy_replays_as_settled() {
+    // Journals written before the policy existed: `I <id> N <approval>`; a 25 settled.
+    let path = temp("nf-old-form.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let id = not_found_after_timeout(&mut j, 37);
+    drop(j);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let body = format!("I {} N R", id.0);
+    text.push_str(&format!("{body} {:08x}\n", crc32(body.as_bytes())));
+    std::fs::write(&path, &text).unwrap();
+    let j = Journal::open(&path, config()).unwrap();
+    assert!(
+        matches!(&j.get(id).unwrap().state, State::Completed(h) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+    );
+    assert_eq!(j.pending().unwrap(), Action::Nothing);
+    drop(j);
+    // A malformed policy token is damage, not a default.
+    let body = format!("I {} N R Qx/3", id.0);
+    std::fs::write(
+        &path,
+        format!(
+            "{}{body} {:08x}\n",
+            text.lines()
+                .take(4)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>(),
+            crc32(body.as_bytes())
+        ),
+    )
+    .unwrap();
+    let got = Journal::open(&path, config());
+    assert!(
+        matches!(got, Err(JournalError::Corrupt { line: 5, .. })),
+        "{got:?}"
+    );
 }

@@ -30,8 +30,18 @@ fn response_lost_inquiry_approved_kept() {
 }
 
 #[test]
-fn request_lost_inquiry_25() {
+fn request_lost_inquiry_25_reversed() {
     check(scenarios::lost_request_not_found());
+}
+
+#[test]
+fn request_lost_inquiry_25_settled() {
+    check(scenarios::lost_request_not_found_settled());
+}
+
+#[test]
+fn late_response_on_kept_connection() {
+    check(scenarios::late_response_persistent());
 }
 
 #[test]

@@ -8,14 +8,19 @@
 //!   completed the sale.
 //! * `response_lost_inquiry_approved_kept`: the same with the policy that keeps such
 //!   approvals.
-//! * `request_lost_inquiry_25`: the host never saw the 0200; the inquiry gets 25;
-//!   nothing to reverse.
+//! * `request_lost_inquiry_25_reversed`: the host never saw the 0200; the inquiry gets
+//!   25; since a host may only not have processed it *yet*, the terminal reverses by
+//!   default; the host answers 25 and remembers the reversal.
+//! * `request_lost_inquiry_25_settled`: the same with the policy that settles on 25.
 //! * `crash_after_sending`: the terminal dies after sending; after the restart the
 //!   journal's pending inquiry and reversal go out before the next purchase.
 //! * `late_response_after_reversal`: the 0210 arrives after the reversal; it is noted
 //!   and changes nothing.
 //! * `bad_mac_reversed_a0`: the 0210 fails the terminal's MAC check; the terminal
 //!   reverses with reason A0.
+//! * `late_response_on_kept_connection`: one connection kept across exchanges; the
+//!   0210 comes after the terminal gave up, while the inquiry is out; it is recorded as
+//!   late and the approval it carries is reversed.
 //!
 //! Exits non-zero if any scenario fails.
 

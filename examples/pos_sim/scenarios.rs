@@ -15,8 +15,8 @@ use iso8583_wire::pos::journal::{AfterApproval, HostResult, State};
 use iso8583_wire::pos::terminal::one_line;
 use iso8583_wire::pos::transport::TcpConnection;
 use iso8583_wire::pos::{
-    Connection, HostLedger, Journal, JournalConfig, MemoryLedger, Purchase, PurchaseOutcome,
-    TcpTransport, Terminal,
+    Connection, HostLedger, Journal, JournalConfig, MemoryLedger, NotFoundPolicy,
+    PersistentTcpTransport, Purchase, PurchaseOutcome, TcpTransport, Terminal, Transport,
 };
 use iso8583_wire::trace::{FileStanSequence, StanSequence};
 
@@ -173,13 +173,31 @@ pub fn terminal(
     files: &TermFiles,
     config: JournalConfig,
 ) -> Result<Terminal<TcpTransport>, String> {
-    let journal = Journal::open(files.journal(), config).map_err(|e| e.to_string())?;
-    let stans = FileStanSequence::open_or_create(files.stan(), 10).map_err(|e| e.to_string())?;
     let transport = TcpTransport {
         addr: host.addr,
         framing: FRAMING,
         timeout: Duration::from_millis(300),
     };
+    terminal_on(transport, files, config)
+}
+
+/// A terminal that keeps one connection to the host.
+pub fn persistent_terminal(
+    host: &SimHost,
+    files: &TermFiles,
+    config: JournalConfig,
+) -> Result<Terminal<PersistentTcpTransport>, String> {
+    let transport = PersistentTcpTransport::new(host.addr, FRAMING, Duration::from_millis(300));
+    terminal_on(transport, files, config)
+}
+
+fn terminal_on<T: Transport>(
+    transport: T,
+    files: &TermFiles,
+    config: JournalConfig,
+) -> Result<Terminal<T>, String> {
+    let journal = Journal::open(files.journal(), config).map_err(|e| e.to_string())?;
+    let stans = FileStanSequence::open_or_create(files.stan(), 10).map_err(|e| e.to_string())?;
     Ok(Terminal::new(
         journal,
         stans,
@@ -195,9 +213,11 @@ fn setup(
     name: &'static str,
     config: JournalConfig,
 ) -> Result<(SimHost, TermFiles, Terminal<TcpTransport>), Verdict> {
-    let host = SimHost::start().map_err(|e| verdict(name, None, Err(e.to_string())))?;
+    let host =
+        SimHost::start().map_err(|e| verdict::<TcpTransport>(name, None, Err(e.to_string())))?;
     let files = TermFiles::new(name);
-    let t = terminal(&host, &files, config).map_err(|e| verdict(name, None, Err(e)))?;
+    let t =
+        terminal(&host, &files, config).map_err(|e| verdict::<TcpTransport>(name, None, Err(e)))?;
     Ok((host, files, t))
 }
 
@@ -217,7 +237,7 @@ pub struct Verdict {
     pub log: Vec<String>,
 }
 
-fn log_of(t: &Terminal<TcpTransport>) -> Vec<String> {
+fn log_of<T: Transport>(t: &Terminal<T>) -> Vec<String> {
     t.trace
         .iter()
         .map(|(out, bytes)| {
@@ -230,9 +250,9 @@ fn log_of(t: &Terminal<TcpTransport>) -> Vec<String> {
         .collect()
 }
 
-fn verdict(
+fn verdict<T: Transport>(
     name: &'static str,
-    t: Option<&Terminal<TcpTransport>>,
+    t: Option<&Terminal<T>>,
     result: Result<(bool, String), String>,
 ) -> Verdict {
     let log = t.map(log_of).unwrap_or_default();
@@ -252,7 +272,7 @@ fn verdict(
     }
 }
 
-fn mtis(t: &Terminal<TcpTransport>) -> Vec<String> {
+fn mtis<T: Transport>(t: &Terminal<T>) -> Vec<String> {
     t.trace
         .iter()
         .filter(|(out, _)| *out)
@@ -345,11 +365,23 @@ fn lost_response_approved_with(policy: AfterApproval, name: &'static str) -> Ver
     verdict(name, Some(&t), r)
 }
 
-/// Scenario 3: The request is lost: the host never saw it; the inquiry gets 25; nothing is
-/// reversed.
+/// Scenario 3: The request is lost: the host never saw it; the inquiry gets 25. The
+/// host may only not have processed it *yet*, so by default the terminal reverses; the
+/// host answers 25 (settled) and remembers the reversal.
 pub fn lost_request_not_found() -> Verdict {
-    let name = "request_lost_inquiry_25";
-    let (host, _files, t) = match setup(name, JournalConfig::new(&ISO87_ASCII)) {
+    lost_request_not_found_with(NotFoundPolicy::Reverse, "request_lost_inquiry_25_reversed")
+}
+
+/// Scenario 3b: The same with the policy that settles at once on 25 (safe only with a
+/// host that processes requests in order).
+pub fn lost_request_not_found_settled() -> Verdict {
+    lost_request_not_found_with(NotFoundPolicy::Settle, "request_lost_inquiry_25_settled")
+}
+
+fn lost_request_not_found_with(policy: NotFoundPolicy, name: &'static str) -> Verdict {
+    let mut config = JournalConfig::new(&ISO87_ASCII);
+    config.not_found = policy;
+    let (host, _files, t) = match setup(name, config) {
         Ok(s) => s,
         Err(v) => return v,
     };
@@ -358,11 +390,29 @@ pub fn lost_request_not_found() -> Verdict {
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
         let sent = mtis(&t);
-        let empty = host.ledger.lock().map(|l| l.entries().is_empty()).unwrap_or(false);
-        let pass = matches!(&state, Some(State::Completed(h)) if h.code == ResponseCode::UNABLE_TO_LOCATE)
-            && empty
-            && sent == ["0200", "0200"];
-        (pass, format!("sent {}, journal {}", sent.join(" "), state.map_or("?".into(), |s| s.to_string())))
+        let ledger = host.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let empty = ledger.entries().is_empty();
+        let orphans = ledger.orphan_reversals().len();
+        let pass = match policy {
+            NotFoundPolicy::Settle => {
+                matches!(&state, Some(State::Completed(h)) if h.code == ResponseCode::UNABLE_TO_LOCATE)
+                    && sent == ["0200", "0200"]
+                    && orphans == 0
+            }
+            _ => {
+                matches!(&state, Some(State::Reversed(c)) if *c == ResponseCode::UNABLE_TO_LOCATE)
+                    && sent == ["0200", "0200", "0400"]
+                    && orphans == 1
+            }
+        } && empty;
+        (
+            pass,
+            format!(
+                "sent {}, journal {}, host remembers {orphans} reversal(s) of unseen originals",
+                sent.join(" "),
+                state.map_or("?".into(), |s| s.to_string())
+            ),
+        )
     });
     verdict(name, Some(&t), r)
 }
@@ -374,16 +424,16 @@ pub fn crash_after_sending() -> Verdict {
     let name = "crash_after_sending";
     let (host, files) = match SimHost::start() {
         Ok(h) => (h, TermFiles::new(name)),
-        Err(e) => return verdict(name, None, Err(e.to_string())),
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e.to_string())),
     };
     let first = match crash_midway(&host, &files) {
         Ok(id) => id,
-        Err(e) => return verdict(name, None, Err(e)),
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e)),
     };
     // Restart: a new terminal on the same files.
     let mut t = match terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
         Ok(t) => t,
-        Err(e) => return verdict(name, None, Err(e)),
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e)),
     };
     let interrupted = t.journal().recovery().interrupted;
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, outcome)| {
@@ -520,6 +570,50 @@ pub fn bad_mac_reversed() -> Verdict {
     verdict(name, Some(&t), r)
 }
 
+/// Scenario 7: one connection kept across exchanges: the host answers the 0200 after
+/// the terminal stopped waiting; the late 0210 arrives on the same connection while
+/// the inquiry is out, is recorded as late, and the approval it carries is reversed.
+pub fn late_response_persistent() -> Verdict {
+    let name = "late_response_on_kept_connection";
+    let host = match SimHost::start() {
+        Ok(h) => h,
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e.to_string())),
+    };
+    let files = TermFiles::new(name);
+    let mut t = match persistent_terminal(&host, &files, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(t) => t,
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e)),
+    };
+    host.expect(&[Directive::Delay(Duration::from_millis(450))]);
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
+        let record = t.journal().get(id).cloned();
+        let sent = mtis(&t);
+        let ledger = host.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        let reversed_once = ledger.entries().len() == 1
+            && ledger
+                .entries()
+                .values()
+                .all(|e| e.reversed && e.reversals_applied == 1);
+        let connections = t.transport_mut().connections_opened();
+        let pass = record
+            .as_ref()
+            .is_some_and(|r| r.late_response && matches!(r.state, State::Reversed(_)))
+            && reversed_once
+            && sent == ["0200", "0200", "0400"]
+            && connections == 1;
+        (
+            pass,
+            format!(
+                "sent {} on {connections} connection(s); late 0210 recorded: {}; journal {}",
+                sent.join(" "),
+                record.as_ref().is_some_and(|r| r.late_response),
+                record.map_or("?".into(), |r| r.state.to_string())
+            ),
+        )
+    });
+    verdict(name, Some(&t), r)
+}
+
 /// Every scenario, in order.
 pub fn all() -> Vec<Verdict> {
     vec![
@@ -527,8 +621,10 @@ pub fn all() -> Vec<Verdict> {
         lost_response_approved(),
         lost_response_approved_kept(),
         lost_request_not_found(),
+        lost_request_not_found_settled(),
         crash_after_sending(),
         late_response_after_reversal(),
         bad_mac_reversed(),
+        late_response_persistent(),
     ]
 }

@@ -63,15 +63,33 @@ pub struct LedgerEntry {
     pub seq: u64,
 }
 
+/// A reversal the host received for an original it had not seen (answered 25).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrphanReversal {
+    /// The original's full date and time, as the reversal names it (0 if unknown).
+    pub date_time: u64,
+    /// The amount the reversal carries, if any.
+    pub amount: Option<u64>,
+    /// Reversal messages received for it (originals and repeats).
+    pub messages: u32,
+}
+
 /// An in-memory [`HostLedger`]: approves purchases (unless `decline_above` is
 /// exceeded), answers 94 to a STAN the terminal already used, reverses at most once
 /// (a repeated 0401 is answered, not applied twice), answers 25 for originals it never
 /// saw, and answers last-transaction inquiries from its records.
+///
+/// A reversal of an original it has not seen is answered 25 *and remembered*: when
+/// that original arrives afterwards (it was delayed, or processed concurrently), it
+/// is declined with 12 and moves no money. This is what makes a terminal's reversal
+/// after an inquiry answered 25 safe (see
+/// [`NotFoundPolicy`](crate::pos::journal::NotFoundPolicy)).
 #[derive(Debug)]
 pub struct MemoryLedger {
     layout: &'static MessageSpec<'static>,
     inquiry: InquiryConfig,
     entries: BTreeMap<LedgerKey, LedgerEntry>,
+    orphans: BTreeMap<LedgerKey, OrphanReversal>,
     next: u32,
     /// Purchases above this amount are declined with 51.
     pub decline_above: Option<u64>,
@@ -130,6 +148,7 @@ impl MemoryLedger {
             layout,
             inquiry: InquiryConfig::default(),
             entries: BTreeMap::new(),
+            orphans: BTreeMap::new(),
             next: 1,
             decline_above: None,
             now: chrono::NaiveDate::from_ymd_opt(2025, 1, 1)
@@ -143,7 +162,12 @@ impl MemoryLedger {
         &self.entries
     }
 
-    /// The entry for a terminal and STAN (any date).
+    /// Reversals received for originals not seen (yet); an original that arrives
+    /// later is declined and leaves this list.
+    pub fn orphan_reversals(&self) -> &BTreeMap<LedgerKey, OrphanReversal> {
+        &self.orphans
+    }
+
     /// The newest entry for terminal id `terminal` (field 41) and `stan`.
     pub fn find(&self, terminal: &str, stan: Stan) -> Option<&LedgerEntry> {
         self.entries
@@ -245,6 +269,33 @@ impl MemoryLedger {
                 } else {
                     digits(msg, 7).unwrap_or(0)
                 };
+                // Already reversed (the reversal overtook it): refused, no money moves.
+                let reversed_first = self.orphans.get(&key).and_then(|o| {
+                    let same_time = o.date_time == 0 || date_time == 0 || o.date_time == date_time;
+                    let same_amount = o.amount.is_none_or(|a| a == amount);
+                    (same_time && same_amount).then_some(o.messages)
+                });
+                if let Some(messages) = reversed_first {
+                    self.orphans.remove(&key);
+                    let rrn = rrn_for(self.now, self.next);
+                    self.next = self.next.wrapping_add(1).max(1);
+                    let code = ResponseCode::INVALID_TRANSACTION;
+                    self.entries.insert(
+                        key,
+                        LedgerEntry {
+                            code,
+                            rrn,
+                            auth_code: None,
+                            amount,
+                            reversed: false,
+                            reversal_messages: messages,
+                            reversals_applied: 0,
+                            date_time,
+                            seq: u64::from(self.next),
+                        },
+                    );
+                    return Self::build(exchange::response_to(msg, code, None));
+                }
                 let approved = self.decline_above.is_none_or(|limit| amount <= limit);
                 let rrn = rrn_for(self.now, self.next);
                 let auth = std::format!("{:06}", (u64::from(self.next) * 7919) % 1_000_000);
@@ -285,7 +336,26 @@ impl MemoryLedger {
                         }
                         ResponseCode::APPROVED
                     }
-                    None => ResponseCode::UNABLE_TO_LOCATE,
+                    None => {
+                        // Remember it: the original may still be on its way.
+                        if let Some(key) = Self::original_key(msg) {
+                            let form = OriginalDataForm::detect(msg.spec());
+                            let date_time = match (form, OriginalData::of_message(msg)) {
+                                (
+                                    OriginalDataForm::Field90 | OriginalDataForm::Field56,
+                                    Some(Ok(od)),
+                                ) => od.date_time,
+                                _ => 0,
+                            };
+                            let orphan = self.orphans.entry(key).or_insert(OrphanReversal {
+                                date_time,
+                                amount: digits(msg, 4),
+                                messages: 0,
+                            });
+                            orphan.messages = orphan.messages.saturating_add(1);
+                        }
+                        ResponseCode::UNABLE_TO_LOCATE
+                    }
                 };
                 Self::build(exchange::response_to(msg, code, None))
             }

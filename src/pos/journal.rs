@@ -17,11 +17,20 @@
 //!   default the terminal first asks the host with a last-transaction inquiry
 //!   ([`UnknownOutcome::Inquire`]); with [`UnknownOutcome::Reverse`] it reverses at once
 //!   with reason 98.
-//! * The inquiry answers: not found (25) or declined → settled, nothing to reverse;
-//!   approved → by default reversed with reason 98, because a terminal that lost the
-//!   response did not complete the sale ([`AfterApproval::Reverse`]); with
-//!   [`AfterApproval::Keep`] the approval is kept. After `max_inquiries` unanswered
-//!   inquiries the terminal reverses.
+//! * The inquiry answers: declined → settled, nothing to reverse; approved → by
+//!   default reversed with reason 98, because a terminal that lost the response did
+//!   not complete the sale ([`AfterApproval::Reverse`]); with [`AfterApproval::Keep`]
+//!   the approval is kept. After `max_inquiries` unanswered inquiries the terminal
+//!   reverses.
+//! * The inquiry answers not found (25): a host that processes requests concurrently
+//!   may not have processed the original *yet*, so "not found" does not prove it never
+//!   will be. By default the terminal reverses anyway with reason 98
+//!   ([`NotFoundPolicy::Reverse`]): a 0410 with 25 settles it, and a host that keeps
+//!   the reversal refuses the original if it arrives later.
+//!   [`NotFoundPolicy::Reinquire`] asks again after a delay (reversing when the last
+//!   allowed inquiry still gets 25); [`NotFoundPolicy::Settle`] settles at once as
+//!   completed with 25 (safe only with a host that processes requests in order). The
+//!   event records the policy, so a replay decides the same way.
 //! * A response that fails its MAC check ([`Journal::mac_failure`]): reversed with
 //!   reason A0.
 //! * A pending reversal or inquiry goes out before the next transaction:
@@ -214,6 +223,46 @@ pub enum AfterApproval {
     Keep,
 }
 
+/// What to do when a last-transaction inquiry is answered 25 (the host has no record
+/// of the original).
+///
+/// A host that processes requests concurrently may answer the inquiry before it
+/// processes the original (which was sent first but is still queued), then approve
+/// the original: "not found" is not proof the money will not move. The policy in force
+/// is written into the journal with the answer, so a replay decides the same way.
+///
+/// ```
+/// use std::time::Duration;
+/// use iso8583_wire::layouts::ISO87_ASCII;
+/// use iso8583_wire::pos::journal::NotFoundPolicy;
+/// use iso8583_wire::pos::JournalConfig;
+///
+/// let mut config = JournalConfig::new(&ISO87_ASCII);
+/// assert_eq!(config.not_found, NotFoundPolicy::Reverse);
+/// // Ask again 200 ms later, at most 3 inquiries in all, then reverse.
+/// config.not_found = NotFoundPolicy::Reinquire { after: Duration::from_millis(200), max: 3 };
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotFoundPolicy {
+    /// Reverse with reason 98 (default). Harmless when the host really never saw the
+    /// original: it answers the 0400 with 25, which settles the reversal.
+    Reverse,
+    /// Ask again after `after` (the [`crate::pos::Terminal`] driver waits), as long as
+    /// fewer than `max` inquiries were sent for the transaction (and fewer than
+    /// [`JournalConfig::max_inquiries`]); when the last one allowed is also answered
+    /// 25, reverse with reason 98.
+    Reinquire {
+        /// How long to wait before asking again.
+        after: std::time::Duration,
+        /// Inquiries in all for one transaction, the first included.
+        max: u32,
+    },
+    /// Settle as completed with 25, nothing reversed (the behaviour of journals written
+    /// before this policy existed). Unsafe with a host that processes requests
+    /// concurrently.
+    Settle,
+}
+
 /// Journal settings.
 #[derive(Debug, Clone, Copy)]
 pub struct JournalConfig {
@@ -225,19 +274,22 @@ pub struct JournalConfig {
     pub unknown_outcome: UnknownOutcome,
     /// See [`AfterApproval`].
     pub after_approval: AfterApproval,
+    /// See [`NotFoundPolicy`].
+    pub not_found: NotFoundPolicy,
     /// Unanswered inquiries before the terminal reverses instead.
     pub max_inquiries: u32,
 }
 
 impl JournalConfig {
     /// Defaults: keep 1000 transactions, inquire first, reverse approvals that were
-    /// lost, three inquiries at most.
+    /// lost, reverse what the host says it never saw, three inquiries at most.
     pub fn new(layout: &'static MessageSpec<'static>) -> Self {
         JournalConfig {
             layout,
             max_records: 1000,
             unknown_outcome: UnknownOutcome::Inquire,
             after_approval: AfterApproval::Reverse,
+            not_found: NotFoundPolicy::Reverse,
             max_inquiries: 3,
         }
     }
@@ -541,7 +593,8 @@ enum Event {
     Timeout(UnknownOutcome),
     MacFailure,
     InquirySent,
-    InquiryAnswer(Option<HostResult>, AfterApproval),
+    /// The policy for a 25 is only used (and only written) with `None`.
+    InquiryAnswer(Option<HostResult>, AfterApproval, NotFoundPolicy),
     InquiryTimeout(u32),
     ReversalSent,
     ReversalResponse(ResponseCode),
@@ -623,6 +676,33 @@ fn parse_approval(token: Option<&str>) -> Option<AfterApproval> {
     }
 }
 
+fn not_found_token(p: NotFoundPolicy) -> String {
+    match p {
+        NotFoundPolicy::Reverse => "R".to_owned(),
+        NotFoundPolicy::Settle => "S".to_owned(),
+        NotFoundPolicy::Reinquire { after, max } => {
+            let ms = u64::try_from(after.as_millis()).unwrap_or(u64::MAX);
+            format!("Q{ms}/{max}")
+        }
+    }
+}
+
+/// A missing token is the old form of the event, written when a 25 always settled.
+fn parse_not_found(token: Option<&str>) -> Option<NotFoundPolicy> {
+    match token {
+        None => Some(NotFoundPolicy::Settle),
+        Some("R") => Some(NotFoundPolicy::Reverse),
+        Some("S") => Some(NotFoundPolicy::Settle),
+        Some(t) => {
+            let (ms, max) = t.strip_prefix('Q')?.split_once('/')?;
+            Some(NotFoundPolicy::Reinquire {
+                after: std::time::Duration::from_millis(ms.parse().ok()?),
+                max: max.parse().ok()?,
+            })
+        }
+    }
+}
+
 fn reason_text(r: &ReversalReason) -> String {
     format!("{}/{}", r.code, r.message_reason)
 }
@@ -651,10 +731,15 @@ fn encode_event(id: TxnId, e: &Event) -> String {
         ),
         Event::MacFailure => format!("M {}", id.0),
         Event::InquirySent => format!("Q {}", id.0),
-        Event::InquiryAnswer(Some(r), p) => {
+        Event::InquiryAnswer(Some(r), p, _) => {
             format!("I {} F {} {}", id.0, result_fields(r), approval_token(*p))
         }
-        Event::InquiryAnswer(None, p) => format!("I {} N {}", id.0, approval_token(*p)),
+        Event::InquiryAnswer(None, p, n) => format!(
+            "I {} N {} {}",
+            id.0,
+            approval_token(*p),
+            not_found_token(*n)
+        ),
         Event::InquiryTimeout(max) => format!("U {} {max}", id.0),
         Event::ReversalSent => format!("V {}", id.0),
         Event::ReversalResponse(c) => format!("W {} {}", id.0, c),
@@ -719,9 +804,17 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
         "I" => match parts.next() {
             Some("F") => {
                 let r = parse_result(&mut parts).ok_or(bad)?;
-                Event::InquiryAnswer(Some(r), parse_approval(parts.next()).ok_or(bad)?)
+                Event::InquiryAnswer(
+                    Some(r),
+                    parse_approval(parts.next()).ok_or(bad)?,
+                    NotFoundPolicy::Settle, // not used by a found answer
+                )
             }
-            Some("N") => Event::InquiryAnswer(None, parse_approval(parts.next()).ok_or(bad)?),
+            Some("N") => Event::InquiryAnswer(
+                None,
+                parse_approval(parts.next()).ok_or(bad)?,
+                parse_not_found(parts.next()).ok_or(bad)?,
+            ),
             _ => return Err(bad),
         },
         "U" => Event::InquiryTimeout(parts.next().and_then(|m| m.parse().ok()).ok_or(bad)?),
@@ -1170,13 +1263,15 @@ impl Journal {
         Ok(())
     }
 
-    /// The inquiry was answered: `None` when the host never saw the original (25).
+    /// The inquiry was answered: `None` when the host never saw the original (25),
+    /// which [`JournalConfig::not_found`] decides (see [`NotFoundPolicy`]).
     pub fn inquiry_answer(
         &mut self,
         id: TxnId,
         answer: Option<HostResult>,
     ) -> Result<&State, JournalError> {
-        self.record(id, Event::InquiryAnswer(answer, self.config.after_approval))?;
+        let event = Event::InquiryAnswer(answer, self.config.after_approval, self.config.not_found);
+        self.record(id, event)?;
         self.state(id)
     }
 
@@ -1394,16 +1489,31 @@ impl Journal {
             (State::Inquiring { attempts }, Event::InquirySent) => State::Inquiring {
                 attempts: attempts.saturating_add(1),
             },
-            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None, _)) => {
-                State::Completed(HostResult {
-                    code: ResponseCode::UNABLE_TO_LOCATE,
-                    rrn: None,
-                    auth_code: None,
-                })
+            // Not found (25): the host may not have processed the original yet.
+            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(None, _, policy)) => {
+                let sent = match r.state {
+                    State::Inquiring { attempts } => attempts,
+                    _ => 0,
+                };
+                match policy {
+                    NotFoundPolicy::Settle => State::Completed(HostResult {
+                        code: ResponseCode::UNABLE_TO_LOCATE,
+                        rrn: None,
+                        auth_code: None,
+                    }),
+                    NotFoundPolicy::Reinquire { max, .. } if sent < *max => r.state.clone(),
+                    NotFoundPolicy::Reinquire { .. } | NotFoundPolicy::Reverse => {
+                        State::Reversing {
+                            reason: ReversalReason::NO_RESPONSE,
+                            attempts: 0,
+                        }
+                    }
+                }
             }
-            (State::Unknown | State::Inquiring { .. }, Event::InquiryAnswer(Some(h), policy)) => {
-                approved_lost(h, *policy)
-            }
+            (
+                State::Unknown | State::Inquiring { .. },
+                Event::InquiryAnswer(Some(h), policy, _),
+            ) => approved_lost(h, *policy),
             (State::Inquiring { attempts }, Event::InquiryTimeout(max)) => {
                 if attempts >= max {
                     State::Reversing {

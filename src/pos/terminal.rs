@@ -11,7 +11,9 @@ use crate::exchange::{
 };
 use crate::fields::Stan;
 use crate::message::Message;
-use crate::pos::journal::{Action, HostResult, Journal, JournalError, State, TxnId};
+use crate::pos::journal::{
+    Action, HostResult, Journal, JournalError, NotFoundPolicy, State, TxnId,
+};
 use crate::pos::transport::{Connection, Transport};
 use crate::trace::{Clock, FileStanSequence, SequenceError, StanSequence, SystemClock};
 
@@ -211,36 +213,103 @@ impl<T: Transport> Terminal<T> {
         exchange::financial_request(self.journal.config().layout, &request).map_err(Self::build_err)
     }
 
-    /// Sends `message` on a new connection and waits for the answer whose STAN is
-    /// `stan`. `Err` when the connection could not be made.
-    fn round_trip(&mut self, message: &[u8], stan: Option<Stan>) -> io::Result<Option<Vec<u8>>> {
-        let mut conn = self.transport.connect()?;
+    /// Whether `reply` answers `request`: the response MTI of the request, its STAN
+    /// and its terminal id (field 41). A late 0210 must not be taken for the 0410 of
+    /// its reversal, nor for the 0210 of an inquiry.
+    fn answers(request: &Message<'_>, reply: &Message<'_>) -> bool {
+        let same_41 = match (request.field(41), reply.field(41)) {
+            (Some(a), Some(b)) => a.value_eq(&b),
+            (None, None) => true,
+            _ => false,
+        };
+        request.mti().response().ok() == Some(reply.mti())
+            && request.stan().is_ok()
+            && request.stan().ok() == reply.stan().ok()
+            && same_41
+    }
+
+    /// A response that is not the one awaited: if it answers the request of a
+    /// transaction the terminal gave up waiting for (its fate unknown, being asked
+    /// about, being reversed or reversed), it is recorded as that transaction's late
+    /// response ([`Journal::response`]); anything else is ignored. A response that
+    /// fails the response check is not believed.
+    fn note_late(&mut self, reply: &[u8]) -> Result<(), TerminalError> {
+        let layout = self.journal.config().layout;
+        let Ok(m) = layout.decode(reply) else {
+            return Ok(());
+        };
+        if m.stan().is_err() {
+            return Ok(());
+        }
+        let owner = self
+            .journal
+            .records()
+            .filter(|r| {
+                matches!(
+                    r.state,
+                    State::Unknown
+                        | State::Inquiring { .. }
+                        | State::Reversing { .. }
+                        | State::Reversed(_)
+                )
+            })
+            .filter(|r| {
+                layout
+                    .decode(&r.request)
+                    .is_ok_and(|req| Self::answers(&req, &m))
+            })
+            .map(|r| r.id)
+            .last();
+        let (Some(id), Some(result)) = (owner, HostResult::of(&m)) else {
+            return Ok(());
+        };
+        if self.verify.as_ref().is_some_and(|verify| !verify(reply)) {
+            return Ok(());
+        }
+        self.journal.response(id, result.clone())?;
+        if result.code == ResponseCode::DUPLICATE_TRANSMISSION {
+            self.stans.skip(100)?;
+        }
+        Ok(())
+    }
+
+    /// Sends `message` (on a new connection, or the one the transport keeps) and waits
+    /// for its answer (see [`Self::answers`]); late responses of earlier transactions
+    /// that arrive meanwhile are recorded. `Err` when the connection could not be made.
+    fn round_trip(&mut self, message: &[u8]) -> Result<io::Result<Option<Vec<u8>>>, TerminalError> {
+        let mut conn = match self.transport.connect() {
+            Ok(c) => c,
+            Err(e) => return Ok(Err(e)),
+        };
         self.trace.push((true, message.to_vec()));
         if conn.send(message).is_err() {
-            return Ok(None);
+            return Ok(Ok(None));
         }
         let layout = self.journal.config().layout;
         // A peer sending unrelated messages must not keep the terminal waiting.
         for _ in 0..16 {
             let Some(reply) = conn.receive().unwrap_or(None) else {
-                return Ok(None);
+                return Ok(Ok(None));
             };
             self.trace.push((false, reply.clone()));
-            // The answer has the response MTI of what was sent and its STAN (a late
-            // 0210 must not be taken for the 0410 of its reversal).
-            let expected = layout
-                .decode(message)
-                .ok()
-                .and_then(|m| m.mti().response().ok());
-            let matches = layout
-                .decode(&reply)
-                .map(|m| (stan.is_none() || m.stan().ok() == stan) && Some(m.mti()) == expected)
-                .unwrap_or(false);
+            let matches = match (layout.decode(message), layout.decode(&reply)) {
+                (Ok(request), Ok(answer)) => Self::answers(&request, &answer),
+                _ => false,
+            };
             if matches {
-                return Ok(Some(reply));
+                return Ok(Ok(Some(reply)));
             }
+            self.note_late(&reply)?;
         }
-        Ok(None)
+        Ok(Ok(None))
+    }
+
+    /// Whether `id` is still waiting for an inquiry's answer (a late response read
+    /// meanwhile may have settled the question).
+    fn still_inquiring(&self, id: TxnId) -> bool {
+        self.journal
+            .get(id)
+            .is_some_and(|r| matches!(r.state, State::Unknown | State::Inquiring { .. }))
     }
 
     /// Runs every pending action (inquiries, reversals) until nothing is pending or the
@@ -259,12 +328,16 @@ impl<T: Transport> Terminal<T> {
                         exchange::inquiry_for(&original, stan, self.clock.now(), &self.inquiry)
                             .map_err(Self::build_err)?;
                     self.journal.inquiry_sent(id)?;
-                    let reply = self.round_trip(&inquiry, Some(stan)).unwrap_or(None);
+                    let reply = self.round_trip(&inquiry)?.unwrap_or(None);
                     steps.push(Step::Inquiry {
                         id,
                         sent: inquiry,
                         received: reply.clone(),
                     });
+                    if !self.still_inquiring(id) {
+                        // The original's own response came late and was recorded.
+                        continue;
+                    }
                     let answer = reply.as_deref().and_then(|r| {
                         let m = layout.decode(r).ok()?;
                         Some(match exchange::inquiry_result(&m)? {
@@ -274,7 +347,15 @@ impl<T: Transport> Terminal<T> {
                     });
                     match answer {
                         Some(a) => {
+                            let not_found = a.is_none();
                             self.journal.inquiry_answer(id, a)?;
+                            if let (true, NotFoundPolicy::Reinquire { after, .. }) =
+                                (not_found, self.journal.config().not_found)
+                                && self.still_inquiring(id)
+                            {
+                                // The host may not have processed the original yet.
+                                std::thread::sleep(after);
+                            }
                         }
                         None => {
                             self.journal.inquiry_timeout(id)?;
@@ -285,9 +366,8 @@ impl<T: Transport> Terminal<T> {
                     }
                 }
                 Action::SendReversal { id, message, .. } => {
-                    let stan = layout.decode(&message).ok().and_then(|m| m.stan().ok());
                     self.journal.reversal_sent(id)?;
-                    let reply = self.round_trip(&message, stan).unwrap_or(None);
+                    let reply = self.round_trip(&message)?.unwrap_or(None);
                     steps.push(Step::Reversal {
                         id,
                         sent: message,
@@ -347,7 +427,8 @@ impl<T: Transport> Terminal<T> {
                 let Ok(m) = layout.decode(&reply) else {
                     continue;
                 };
-                if m.stan().ok() != Some(stan) || decoded.mti().response().ok() != Some(m.mti()) {
+                if !Self::answers(&decoded, &m) {
+                    self.note_late(&reply)?;
                     continue;
                 }
                 if let Some(result) = HostResult::of(&m) {
