@@ -154,6 +154,9 @@ impl<'a> Message<'a> {
                 // Latin-1 letters fail here and are judged by the full check.
                 Content::Ans => crate::wire::fast::all_printable_ascii(wire),
                 Content::An => crate::wire::fast::all_alnum(wire),
+                Content::AOrN => {
+                    crate::wire::fast::all_digits(wire) || wire.iter().all(u8::is_ascii_alphabetic)
+                }
                 _ => wire.iter().all(|&c| spec.content.allows(c)),
             };
             if passes {

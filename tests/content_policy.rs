@@ -171,3 +171,38 @@ fn track_2_takes_the_equals_sign_or_d_as_the_separator() {
     let mut b = MessageBuilder::new(&layouts::ISO87_ASCII, Mti::new(200).unwrap());
     assert!(b.set(35, "4761739001010119X2512").is_err());
 }
+
+#[test]
+fn currency_codes_are_three_letters_or_three_digits_in_strict_mode() {
+    for (value, strict_ok) in [
+        ("840", true),
+        ("USD", true),
+        ("EU", true), // padded with a space
+        ("US1", false),
+        ("8A0", false),
+        ("U-D", false),
+    ] {
+        for layout in ["iso87ascii", "iso93ascii", "iso87binary"] {
+            let spec = layouts::by_name(layout).unwrap();
+            let wire = build(layout, 49, value.as_bytes());
+            assert!(
+                Message::decode(spec, &wire).is_ok(),
+                "lenient {layout} {value}"
+            );
+            let strict = Message::decode_with(spec, &wire, ContentMode::Strict);
+            assert_eq!(strict.is_ok(), strict_ok, "{layout} {value}: {strict:?}");
+            if let Err(e) = strict {
+                assert_eq!(e.field(), Some(49));
+            }
+            let report = Validator::new().check(&Message::decode(spec, &wire).unwrap());
+            assert_eq!(
+                report.has(Code::ContentClass, Some(49)),
+                !strict_ok,
+                "{value}"
+            );
+            let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+            b.set_content_mode(ContentMode::Strict);
+            assert_eq!(b.set(49, value).is_ok(), strict_ok, "strict encode {value}");
+        }
+    }
+}

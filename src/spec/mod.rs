@@ -67,6 +67,8 @@ pub enum Content {
     Ans,
     /// `ns`: digits and specials (no letters).
     Ns,
+    /// `a/n`: letters or digits, not both (currency codes: `USD` or `840`).
+    AOrN,
     /// `z`: track data: digits and the `=` separator (nibble `D` in BCD).
     Z,
     /// `x+n`: `C` (credit) or `D` (debit) followed by digits.
@@ -85,6 +87,7 @@ impl Content {
             Content::Anp => "anp",
             Content::Ans => "ans",
             Content::Ns => "ns",
+            Content::AOrN => "a/n",
             Content::Z => "z",
             Content::XN => "x+n",
             Content::B => "b",
@@ -101,7 +104,7 @@ impl Content {
     pub const fn is_free_text(self) -> bool {
         matches!(
             self,
-            Content::A | Content::An | Content::Anp | Content::Ans | Content::Ns
+            Content::A | Content::An | Content::Anp | Content::Ans | Content::Ns | Content::AOrN
         )
     }
 
@@ -133,13 +136,24 @@ impl Content {
         match self {
             Content::N | Content::XN => c.is_ascii_digit(),
             Content::A => c.is_ascii_alphabetic(),
-            Content::An => c.is_ascii_alphanumeric(),
+            Content::An | Content::AOrN => c.is_ascii_alphanumeric(),
             Content::Anp => c.is_ascii_alphanumeric() || c == b' ',
             Content::Ans => is_printable(c),
             Content::Ns => is_printable(c) && !c.is_ascii_alphabetic(),
             Content::Z => c.is_ascii_digit() || c == b'=' || c == b'D',
             Content::B => true,
         }
+    }
+
+    /// The rule a whole value (padding removed) must follow beyond its characters:
+    /// `a/n` is all letters or all digits. Returns the position of the first character
+    /// that breaks it.
+    pub(crate) fn value_rule_breaks(self, body: &[u8]) -> Option<usize> {
+        if self != Content::AOrN {
+            return None;
+        }
+        let letters = body.first().is_some_and(u8::is_ascii_alphabetic);
+        body.iter().position(|c| c.is_ascii_alphabetic() != letters)
     }
 
     /// What [`Content::allows`] accepts, in words (used in error messages).
@@ -151,6 +165,7 @@ impl Content {
             Content::Anp => "a letter, digit or space",
             Content::Ans => "a printable character",
             Content::Ns => "a digit or special character",
+            Content::AOrN => "a letter or digit (all letters or all digits)",
             Content::Z => "a digit or the separator '=' or 'D'",
             Content::XN => "a digit",
             Content::B => "any byte",
@@ -160,7 +175,7 @@ impl Content {
 
 /// For each byte, one bit per [`Content`] class that allows it (bit = variant index).
 static CLASS_TABLE: [u16; 256] = {
-    const ALL: [Content; 9] = [
+    const ALL: [Content; 10] = [
         Content::N,
         Content::A,
         Content::An,
@@ -170,6 +185,7 @@ static CLASS_TABLE: [u16; 256] = {
         Content::Z,
         Content::XN,
         Content::B,
+        Content::AOrN,
     ];
     let mut table = [0u16; 256];
     let mut c = 0;

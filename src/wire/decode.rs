@@ -364,7 +364,9 @@ pub(crate) fn check_content(
         Encoding::Ascii | Encoding::Ebcdic(_) if lenient => Ok(()),
         Encoding::Ascii => {
             // Fast path: one table lookup per byte, no iterator adaptors.
-            if content != Content::XN && data.iter().all(|&c| content.allows(c)) {
+            if !matches!(content, Content::XN | Content::AOrN)
+                && data.iter().all(|&c| content.allows(c))
+            {
                 return Ok(());
             }
             check_text(spec, data.iter().copied(), masked)
@@ -439,6 +441,28 @@ pub(crate) fn check_content(
 /// Checks logical characters against the content class, allowing the padding
 /// character in the padded part of a fixed field.
 fn check_text(
+    spec: &FieldSpec<'_>,
+    chars: impl Iterator<Item = u8> + Clone,
+    masked: bool,
+) -> Result<(), (usize, DecodeErrorKind)> {
+    check_chars(spec, chars.clone(), masked)?;
+    // `a/n`: the characters of the class (pad characters are not) are all letters or
+    // all digits.
+    if spec.content == Content::AOrN {
+        let mut body = chars.enumerate().filter(|&(_, c)| spec.content.allows(c));
+        if let Some((_, first)) = body.clone().next() {
+            let letters = first.is_ascii_alphabetic();
+            if let Some((i, c)) = body.find(|&(_, c)| c.is_ascii_alphabetic() != letters) {
+                return Err((i, invalid(spec.content.expectation(), c, masked)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks each logical character against the class, allowing the padding character in
+/// the padded part of a fixed field.
+fn check_chars(
     spec: &FieldSpec<'_>,
     chars: impl Iterator<Item = u8> + Clone,
     masked: bool,

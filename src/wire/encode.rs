@@ -319,7 +319,11 @@ fn check_strict_padding(spec: &FieldSpec<'_>, value: &[u8]) -> Result<(), Encode
         _ => value,
     };
     let offset = body.as_ptr() as usize - value.as_ptr() as usize;
-    match body.iter().position(|&c| !content.allows(c)) {
+    let bad = body
+        .iter()
+        .position(|&c| !content.allows(c))
+        .or_else(|| content.value_rule_breaks(body));
+    match bad {
         Some(i) => Err(EncodeErrorKind::InvalidCharacter {
             expected: content.expectation(),
             position: offset + i,
