@@ -18,7 +18,7 @@ fn charset(content: Content) -> Vec<u8> {
     let digits = b"0123456789".to_vec();
     let letters: Vec<u8> = (b'A'..=b'Z').chain(b'a'..=b'z').collect();
     match content {
-        Content::N | Content::XN => digits,
+        Content::N | Content::XN | Content::AOrN => digits,
         Content::A => letters,
         Content::An => [digits, letters].concat(),
         Content::Anp => [digits, letters, b" ".to_vec()].concat(),
