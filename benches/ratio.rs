@@ -45,6 +45,27 @@ fn compare(
     name: &str,
     rounds: usize,
     chunk: usize,
+    ours: impl FnMut() -> usize,
+    theirs: impl FnMut() -> usize,
+) {
+    compare_with(
+        name,
+        rounds,
+        chunk,
+        "iso8583-wire",
+        "iso_8583_rs",
+        ours,
+        theirs,
+    );
+}
+
+/// [`compare`] with names for the two sides.
+fn compare_with(
+    name: &str,
+    rounds: usize,
+    chunk: usize,
+    our_name: &str,
+    their_name: &str,
     mut ours: impl FnMut() -> usize,
     mut theirs: impl FnMut() -> usize,
 ) {
@@ -68,7 +89,7 @@ fn compare(
         .iter()
         .fold((f64::MAX, 0f64), |(lo, hi), &r| (lo.min(r), hi.max(r)));
     println!(
-        "{name}: iso8583-wire {:.1} ns, iso_8583_rs {:.1} ns, ratio {:.3} \
+        "{name}: {our_name} {:.1} ns, {their_name} {:.1} ns, ratio {:.3} \
          (median of {rounds} rounds; lowest {lowest:.3}, highest {highest:.3})",
         median(&mut a),
         median(&mut b),
@@ -151,4 +172,143 @@ fn main() {
             out.len()
         },
     );
+
+    // Decode, then read fields 4 and 41 (what a host does first).
+    compare(
+        "decode_and_read_fields_4_41",
+        rounds,
+        chunk,
+        || {
+            Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
+                .map(|m| {
+                    m.field(4).map_or(0, |f| f.data().len())
+                        + m.field(41).map_or(0, |f| f.data().len())
+                })
+                .unwrap_or(0)
+        },
+        || {
+            iso_8583_rs::Message::parse(&spec, black_box(REFERENCE_0200))
+                .map(|m| m.get(4).map_or(0, <[u8]>::len) + m.get(41).map_or(0, <[u8]>::len))
+                .unwrap_or(0)
+        },
+    );
+
+    // Building from values, what every terminal and host does per transaction: the
+    // 13 fields of the reference 0200 given as their text, then encoded.
+    let values: Vec<(usize, Vec<u8>)> = ours
+        .fields()
+        .map(|f| (f.number(), f.data().to_vec()))
+        .collect();
+    let mti = ours.mti();
+    compare(
+        "build_new_set_13_encode",
+        rounds,
+        chunk,
+        || {
+            let mut b = MessageBuilder::new(&ISO87_ASCII, mti);
+            for (n, v) in &values {
+                let _ = b.set(*n, black_box(v.as_slice()));
+            }
+            buf.clear();
+            b.encode_into(&mut buf).unwrap_or(0)
+        },
+        || {
+            let Ok(mut b) = iso_8583_rs::Builder::new(&spec, b"0200") else {
+                return 0;
+            };
+            for (n, v) in &values {
+                let _ = b.set(*n, black_box(v.as_slice()));
+            }
+            out.clear();
+            b.pack_into(&mut out);
+            out.len()
+        },
+    );
+    let mut reused = MessageBuilder::new(&ISO87_ASCII, mti);
+    compare(
+        "build_reused_set_13_encode",
+        rounds,
+        chunk,
+        || {
+            reused.clear();
+            for (n, v) in &values {
+                let _ = reused.set(*n, black_box(v.as_slice()));
+            }
+            buf.clear();
+            reused.encode_into(&mut buf).unwrap_or(0)
+        },
+        || {
+            let Ok(mut b) = iso_8583_rs::Builder::new(&spec, b"0200") else {
+                return 0;
+            };
+            for (n, v) in &values {
+                let _ = b.set(*n, black_box(v.as_slice()));
+            }
+            out.clear();
+            b.pack_into(&mut out);
+            out.len()
+        },
+    );
+    let mut slice = [0u8; 512];
+    compare(
+        "encode_to_slice_reference_0200",
+        rounds,
+        chunk,
+        || black_box(&builder).encode_to_slice(&mut slice).unwrap_or(0),
+        || {
+            out.clear();
+            black_box(&peer_builder).pack_into(&mut out);
+            out.len()
+        },
+    );
+
+    // The journal: one purchase (begin, sent, response) against the disk's floor, a
+    // 100-byte write and an fdatasync, timed in alternation on the same file system.
+    let dir = std::env::temp_dir().join(format!("iso8583-ratio-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench directory");
+    let mut journal = iso8583_wire::pos::Journal::open(
+        dir.join("journal.log"),
+        iso8583_wire::pos::JournalConfig::new(&ISO87_ASCII),
+    )
+    .expect("journal");
+    let reversal = iso8583_wire::exchange::reversal_for(
+        &ours,
+        &iso8583_wire::exchange::ReversalReason::OTHER,
+        iso8583_wire::exchange::ReversalKind::Request,
+    )
+    .expect("reversal");
+    let mut floor = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("floor.bin"))
+        .expect("floor file");
+    let line = [b'x'; 100];
+    let sync_chunk = setting("SYNC_CHUNK", 200);
+    compare_with(
+        "journal_purchase_vs_disk_floor",
+        setting("SYNC_ROUNDS", 15),
+        sync_chunk,
+        "journal purchase",
+        "100-byte write + fdatasync",
+        || {
+            let Ok(id) = journal.begin(REFERENCE_0200, &reversal) else {
+                return 0;
+            };
+            let _ = journal.sent(id);
+            let result = iso8583_wire::pos::journal::HostResult {
+                code: iso8583_wire::exchange::ResponseCode::APPROVED,
+                rrn: None,
+                auth_code: None,
+            };
+            journal.response(id, result).map_or(0, |_| 1)
+        },
+        || {
+            use std::io::Write;
+            let _ = floor.write_all(&line);
+            floor.sync_data().map_or(0, |()| 1)
+        },
+    );
+    drop(journal);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,52 +1,102 @@
 //! Building and encoding messages.
 //!
-//! A [`MessageBuilder`] holds borrowed values (or numbers) by field number. Each value is
-//! checked against its field when it is set, so [`MessageBuilder::encode`] cannot fail
-//! on content: it only writes. The bitmaps are derived from the fields set.
+//! A [`MessageBuilder`] owns its values: each value is checked against its field and
+//! written in the field's wire form (length prefix, encoding, padding) into one buffer
+//! when it is set, so the caller's values need not outlive it and encoding only copies.
+//! The bitmaps are derived from the fields set.
 //!
 //! ```
 //! use iso8583_wire::{MessageBuilder, Mti, layouts::ISO87_ASCII};
 //!
 //! let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(800)?);
-//! b.set(7, "0315143015")?.set(11, 124u32)?.set(70, 301u32)?;
+//! b.set(7, "0315143015")?.set(11, 124)?.set(70, 301)?;
 //! let bytes = b.to_bytes()?;
 //! assert_eq!(&bytes[..], b"0800822000000000000004000000000000000315143015000124301");
 //!
 //! // Values that do not fit are refused when set:
 //! assert!(b.set(11, "12A456").is_err());
-//! assert!(b.set(11, 1234567u32).is_err());
+//! assert!(b.set(11, 1234567).is_err());
+//!
+//! // The builder owns what it was given: a temporary string is fine.
+//! b.set(70, format!("{}", 2 * 150 + 1))?;
+//! // A reused builder keeps its buffer: clear it and build the next message.
+//! b.clear();
+//! assert_eq!(b.field_numbers().count(), 0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Speed
+//!
+//! Setting a field writes its wire bytes once; fields set in ascending order (the usual
+//! way to fill a message) lie in the buffer in message order, so encoding copies the
+//! header, MTI and bitmaps and then the whole field area in one move. Replacing or
+//! removing fields, or setting them out of order, costs one copy per field at encode
+//! time instead. A reused builder ([`MessageBuilder::clear`]) allocates nothing once its
+//! buffer has grown to the largest message built.
 
 use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{EncodeError, EncodeErrorKind, Part};
 use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
-use crate::spec::{BitmapEncoding, Content, ContentMode, FieldSpec, Length, MessageSpec, Padding};
-use crate::wire::encode::{self, Plan, Sink, SliceSink, Source};
+use crate::spec::{
+    BitmapEncoding, BuildField, Content, ContentMode, Encoding, FieldSpec, Length, MessageSpec,
+    Padding, PrefixEncoding,
+};
+use crate::wire::encode::{self, Sink, Source};
 use crate::wire::{ebcdic, hex};
 
-/// A value for a field.
+/// A value for a field, as [`MessageBuilder::set`] takes it.
 ///
-/// * `Text`: the value as in the CLI JSON convention: text fields take their characters
-///   (ASCII), numeric BCD fields their digits, binary fields hex text.
-/// * `Bytes`: text fields take Latin-1 characters; binary fields take the raw bytes.
-/// * `Number`: numeric fields only; zero-padded on the left to a fixed length.
-/// * `Wire`: data already in the field's wire encoding.
-/// * `Field`: a field of a decoded message, copied without conversion when both fields
-///   share an encoding, else through its text (ASCII) or raw bytes (binary).
-#[derive(Debug, Clone, Copy)]
+/// * Text (`&str`, `String`): text fields take its characters (ASCII; give Latin-1 text
+///   as bytes), numeric fields its digits, binary fields hex text.
+/// * Bytes (`&[u8]`, `Vec<u8>`, arrays): text fields take the bytes as ISO-8859-1
+///   characters; binary fields take the raw bytes.
+/// * Numbers (any integer type): numeric fields only, zero-padded to a fixed length;
+///   negative numbers are refused.
+/// * A field of a decoded message: copied as it stands when both fields share an
+///   encoding, else through its characters (text) or bytes (binary).
+/// * [`Value::Wire`]: data already in the field's wire encoding.
+///
+/// `Debug` shows the kind and length of a value, never its content (a value may be a
+/// card number).
+#[derive(Clone)]
+#[non_exhaustive]
 pub enum Value<'v> {
     /// Text (see the type docs).
     Text(&'v str),
     /// Raw bytes.
     Bytes(&'v [u8]),
-    /// A number for an `n` field.
+    /// A non-negative number for an `n` field.
     Number(u64),
+    /// A negative number: refused by every field.
+    Negative(i64),
     /// Wire data of the field's own encoding, with its length in units.
     Wire(&'v [u8], usize),
     /// A field of a decoded message.
     Field(Field<'v>),
+    /// Owned text.
+    #[cfg(feature = "alloc")]
+    OwnedText(alloc::string::String),
+    /// Owned bytes.
+    #[cfg(feature = "alloc")]
+    OwnedBytes(alloc::vec::Vec<u8>),
+}
+
+impl core::fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let (kind, len) = match self {
+            Value::Text(s) => ("Text", s.len()),
+            Value::Bytes(b) => ("Bytes", b.len()),
+            Value::Number(_) | Value::Negative(_) => return f.write_str("Number(..)"),
+            Value::Wire(d, _) => ("Wire", d.len()),
+            Value::Field(field) => ("Field", field.data().len()),
+            #[cfg(feature = "alloc")]
+            Value::OwnedText(s) => ("Text", s.len()),
+            #[cfg(feature = "alloc")]
+            Value::OwnedBytes(b) => ("Bytes", b.len()),
+        };
+        write!(f, "{kind}({len} bytes)")
+    }
 }
 
 impl<'v> From<&'v str> for Value<'v> {
@@ -70,12 +120,35 @@ impl<'v> From<&'v alloc::string::String> for Value<'v> {
         Value::Text(s)
     }
 }
+#[cfg(feature = "alloc")]
+impl From<alloc::string::String> for Value<'_> {
+    fn from(s: alloc::string::String) -> Self {
+        Value::OwnedText(s)
+    }
+}
+#[cfg(feature = "alloc")]
+impl<'v> From<&'v alloc::vec::Vec<u8>> for Value<'v> {
+    fn from(b: &'v alloc::vec::Vec<u8>) -> Self {
+        Value::Bytes(b)
+    }
+}
+#[cfg(feature = "alloc")]
+impl From<alloc::vec::Vec<u8>> for Value<'_> {
+    fn from(b: alloc::vec::Vec<u8>) -> Self {
+        Value::OwnedBytes(b)
+    }
+}
 impl<'v> From<Field<'v>> for Value<'v> {
     fn from(f: Field<'v>) -> Self {
         Value::Field(f)
     }
 }
-macro_rules! number_value {
+impl From<crate::fields::Stan> for Value<'_> {
+    fn from(s: crate::fields::Stan) -> Self {
+        Value::Number(u64::from(s.value()))
+    }
+}
+macro_rules! unsigned_value {
     ($($t:ty),*) => {$(
         impl From<$t> for Value<'_> {
             fn from(n: $t) -> Self {
@@ -84,161 +157,214 @@ macro_rules! number_value {
         }
     )*};
 }
-number_value!(u8, u16, u32, u64, usize);
-
-#[derive(Debug, Clone, Copy)]
-enum Slot<'v> {
-    Absent,
-    /// A value already in its wire form, with its length prefix worked out when it was
-    /// set: encoding only copies (the common case: text in ASCII fields, raw bytes in
-    /// binary ones, fields of a decoded message).
-    Ready {
-        prefix: [u8; MAX_READY_PREFIX],
-        prefix_len: u8,
-        data: &'v [u8],
-        /// Units of the value (kept so the value can be read back as a source).
-        units: usize,
-    },
-    /// A short ready value copied into the slot with its prefix (`wire[..len]`):
-    /// encoding stores the whole block and moves on by `len`.
-    Packed {
-        wire: [u8; PACKED],
-        len: u8,
-        prefix_len: u8,
-        units: u8,
-    },
-    Source(Source<'v>),
-    Number(u64),
-    /// A short value copied into the builder (see `set_copied`).
-    Inline([u8; INLINE], u8),
-}
-
-impl Slot<'_> {
-    /// The value of a source, ready or packed slot as the planner takes it (a packed
-    /// value's data is its block after the prefix).
-    fn wire_source(&self) -> Option<Source<'_>> {
-        match self {
-            Slot::Source(src) => Some(*src),
-            Slot::Ready { data, units, .. } => Some(Source::Wire(data, *units)),
-            Slot::Packed {
-                wire,
-                len,
-                prefix_len,
-                units,
-            } => Some(Source::Wire(
-                wire.get(usize::from(*prefix_len)..usize::from(*len))
-                    .unwrap_or(&[]),
-                usize::from(*units),
-            )),
-            _ => None,
-        }
-    }
-}
-
-/// Longest value [`MessageBuilder::set_copied`] keeps inside the builder.
-pub const INLINE: usize = 14;
-
-/// Longest length prefix a ready slot holds (LLLL).
-const MAX_READY_PREFIX: usize = 4;
-
-/// Longest prefix-and-value a packed slot holds.
-const PACKED: usize = 32;
-
-/// The ready form of `source` for field `spec`, when its wire bytes are the source's
-/// own bytes (no padding, no conversion): the prefix is written once, here.
-fn ready<'v>(spec: &FieldSpec<'_>, source: Source<'v>) -> Option<Slot<'v>> {
-    use crate::spec::Encoding;
-    let (data, units) = match source {
-        Source::Wire(data, units) => (data, units),
-        Source::Bytes(data) => {
-            if !matches!(spec.encoding, Encoding::Ascii | Encoding::Binary) {
-                return None;
-            }
-            match spec.length {
-                Length::Fixed(n) if usize::from(n) != data.len() => return None,
-                _ => (data, data.len()),
+unsigned_value!(u8, u16, u32, u64, usize);
+macro_rules! signed_value {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value<'_> {
+            fn from(n: $t) -> Self {
+                match u64::try_from(n) {
+                    Ok(v) => Value::Number(v),
+                    Err(_) => Value::Negative(n as i64),
+                }
             }
         }
-        Source::Hex(_) => return None,
-    };
-    let mut sink = SliceSink {
-        buf: &mut [0u8; MAX_READY_PREFIX],
-        pos: 0,
-    };
-    encode::write_prefix(spec, units, data.len(), &mut sink);
-    let prefix_len = sink.pos;
-    if prefix_len > MAX_READY_PREFIX {
-        return None;
-    }
-    let mut prefix = [0u8; MAX_READY_PREFIX];
-    if let (Some(dst), Some(src)) = (prefix.get_mut(..prefix_len), sink.buf.get(..prefix_len)) {
-        dst.copy_from_slice(src);
-    }
-    let total = prefix_len + data.len();
-    if total <= PACKED && units <= usize::from(u8::MAX) {
-        let mut wire = [0u8; PACKED];
-        if let (Some(p), Some(d)) = (wire.get_mut(..prefix_len), prefix.get(..prefix_len)) {
-            p.copy_from_slice(d);
-        }
-        if let Some(d) = wire.get_mut(prefix_len..total) {
-            d.copy_from_slice(data);
-        }
-        return Some(Slot::Packed {
-            wire,
-            len: total as u8,
-            prefix_len: prefix_len as u8,
-            units: units as u8,
-        });
-    }
-    Some(Slot::Ready {
-        prefix,
-        prefix_len: prefix_len as u8,
-        data,
-        units,
-    })
+    )*};
+}
+signed_value!(i8, i16, i32, i64, isize);
+
+/// Where a builder keeps the wire bytes of its fields: a growable `Vec<u8>` (with
+/// `alloc`), or a fixed array for builds without an allocator ([`FixedStore`]).
+pub trait FieldStore {
+    /// The bytes kept.
+    fn bytes(&self) -> &[u8];
+    /// Forgets every byte from `len` on.
+    fn truncate(&mut self, len: usize);
+    /// Appends `bytes`; `false` when there is no room.
+    fn append(&mut self, bytes: &[u8]) -> bool;
 }
 
-/// Builds a message field by field and encodes it.
+#[cfg(feature = "alloc")]
+impl FieldStore for alloc::vec::Vec<u8> {
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        self
+    }
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        alloc::vec::Vec::truncate(self, len);
+    }
+    #[inline]
+    fn append(&mut self, bytes: &[u8]) -> bool {
+        self.extend_from_slice(bytes);
+        true
+    }
+}
+
+/// A fixed-capacity [`FieldStore`] for builds without an allocator.
 ///
-/// Reusing one builder and one output buffer allocates nothing once the buffer has
-/// grown to the message size.
+/// ```
+/// use iso8583_wire::builder::{FixedStore, MessageBuilder};
+/// use iso8583_wire::{Mti, layouts::ISO87_ASCII};
+///
+/// let mut b = MessageBuilder::with_store(&ISO87_ASCII, Mti::new(800)?, FixedStore::<256>::new());
+/// b.set(11, 124)?;
+/// let mut out = [0u8; 64];
+/// let n = b.encode_to_slice(&mut out)?;
+/// assert_eq!(&out[..n], b"08000020000000000000000124");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
-pub struct MessageBuilder<'v> {
-    spec: &'v MessageSpec<'v>,
-    mti: Mti,
-    header: &'v [u8],
-    /// The fields set, bit-reversed per word (bit `i` of word `w` is field
-    /// `64 w + i + 1`): the encoder walks them lowest bit first, so clearing the bit
-    /// just taken does not wait for the bit search. [`MessageBuilder::present`] gives
-    /// them in bitmap order.
-    order: [u64; 3],
-    min_bitmaps: u8,
-    /// The bitmap words to write (extension bits included) and how many: kept up to
-    /// date by every change, so encoding reads them.
-    wire: ([u64; 3], usize),
-    slots: [Slot<'v>; MAX_FIELD + 1],
-    /// Encoded size of each field set (prefix included), and their sum.
-    lens: [u32; MAX_FIELD + 1],
-    fields_len: usize,
-    /// How free-text values are checked when set.
-    content_mode: ContentMode,
+pub struct FixedStore<const N: usize> {
+    buf: [u8; N],
+    len: usize,
 }
 
-impl<'v> MessageBuilder<'v> {
-    /// An empty message of layout `spec`.
-    pub fn new(spec: &'v MessageSpec<'v>, mti: Mti) -> Self {
+impl<const N: usize> FixedStore<N> {
+    /// An empty store of `N` bytes.
+    pub const fn new() -> Self {
+        FixedStore {
+            buf: [0; N],
+            len: 0,
+        }
+    }
+}
+
+impl<const N: usize> Default for FixedStore<N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> FieldStore for FixedStore<N> {
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or(&[])
+    }
+    fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+    fn append(&mut self, bytes: &[u8]) -> bool {
+        let end = self.len + bytes.len();
+        match self.buf.get_mut(self.len..end) {
+            Some(dst) => {
+                dst.copy_from_slice(bytes);
+                self.len = end;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The store a builder uses unless told otherwise.
+#[cfg(feature = "alloc")]
+pub type DefaultStore = alloc::vec::Vec<u8>;
+/// The store a builder uses unless told otherwise (no allocator: 2 KiB inline).
+#[cfg(not(feature = "alloc"))]
+pub type DefaultStore = FixedStore<2048>;
+
+/// Appends to a store, remembering a failure.
+struct StoreSink<'s, S: FieldStore> {
+    store: &'s mut S,
+    full: bool,
+}
+
+impl<S: FieldStore> Sink for StoreSink<'_, S> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        if !self.store.append(bytes) {
+            self.full = true;
+        }
+    }
+}
+
+/// Longest header a builder keeps.
+const MAX_HEADER: usize = 64;
+
+/// Builds a message field by field and encodes it. See the [module docs](self).
+///
+/// The struct is about 900 bytes (a 4-byte span per possible field), cheap to move;
+/// the values live in its store.
+#[derive(Clone)]
+pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
+    spec: &'s MessageSpec<'s>,
+    mti: Mti,
+    header: [u8; MAX_HEADER],
+    header_len: u8,
+    content_mode: ContentMode,
+    min_bitmaps: u8,
+    /// Whether the store holds exactly the fields set, in ascending order.
+    in_order: bool,
+    /// Highest field set so far while `in_order`.
+    last: u16,
+    /// The fields set, bit `i` of word `w` being field `64 w + i + 1`.
+    present: [u64; 3],
+    /// Bytes of the fields set, in total.
+    fields_len: usize,
+    /// Where each field's wire bytes are in the store: start, length.
+    spans: [(u16, u16); MAX_FIELD + 1],
+    store: S,
+}
+
+impl<'s> MessageBuilder<'s> {
+    /// An empty message of layout `spec`, in the default store (with room for a
+    /// typical message, so that building one allocates once).
+    pub fn new(spec: &'s MessageSpec<'s>, mti: Mti) -> Self {
+        #[cfg(feature = "alloc")]
+        let store = alloc::vec::Vec::with_capacity(256);
+        #[cfg(not(feature = "alloc"))]
+        let store = DefaultStore::default();
+        Self::with_store(spec, mti, store)
+    }
+
+    /// A builder holding the header, MTI and every field of `msg`, copied as wire data,
+    /// so encoding it reproduces `msg` byte for byte (a received secondary bitmap with
+    /// no field in it is kept too, see [`MessageBuilder::set_min_bitmaps`]).
+    pub fn from_message(msg: &Message<'s>) -> Self {
+        let mut b = MessageBuilder::new(msg.spec(), msg.mti());
+        b.fill_from(msg);
+        b
+    }
+}
+
+impl<'s, S: FieldStore> MessageBuilder<'s, S> {
+    /// An empty message of layout `spec` whose values are kept in `store`.
+    pub fn with_store(spec: &'s MessageSpec<'s>, mti: Mti, store: S) -> Self {
         MessageBuilder {
             spec,
             mti,
-            header: &[],
-            order: [0; 3],
-            min_bitmaps: 1,
-            wire: ([0; 3], 1),
-            slots: [Slot::Absent; MAX_FIELD + 1],
-            lens: [0; MAX_FIELD + 1],
-            fields_len: 0,
+            header: [0; MAX_HEADER],
+            header_len: 0,
             content_mode: spec.content_mode,
+            min_bitmaps: 1,
+            in_order: true,
+            last: 0,
+            present: [0; 3],
+            fields_len: 0,
+            spans: [(0, 0); MAX_FIELD + 1],
+            store,
         }
+    }
+
+    fn fill_from(&mut self, msg: &Message<'_>) {
+        let _ = self.set_header(msg.header());
+        self.min_bitmaps = msg.bitmap_count() as u8;
+        for f in msg.fields() {
+            let _ = self.put_wire(f.number(), f.wire());
+        }
+    }
+
+    /// Forgets the fields and the header, keeping the layout, the MTI, the content
+    /// mode and the store's memory: a reused builder allocates nothing once its store
+    /// has grown to the largest message built.
+    pub fn clear(&mut self) -> &mut Self {
+        self.store.truncate(0);
+        self.present = [0; 3];
+        self.fields_len = 0;
+        self.in_order = true;
+        self.last = 0;
+        self.header_len = 0;
+        self.min_bitmaps = 1;
+        self
     }
 
     /// Chooses how the values set from now on are checked in free-text fields
@@ -264,27 +390,8 @@ impl<'v> MessageBuilder<'v> {
         self.content_mode
     }
 
-    /// A builder holding the header, MTI and every field of `msg` (copied as wire data,
-    /// so encoding it reproduces `msg` byte for byte; a received secondary bitmap with
-    /// no field in it is kept too, see [`MessageBuilder::set_min_bitmaps`]).
-    pub fn from_message(msg: &Message<'v>) -> Self {
-        let mut b = MessageBuilder::new(msg.spec(), msg.mti());
-        b.header = msg.header();
-        b.min_bitmaps = msg.bitmap_count() as u8;
-        b.wire = b.compute_wire_bitmaps();
-        for f in msg.fields() {
-            let n = f.number();
-            if let Some(slot) = b.slots.get_mut(n) {
-                let source = Source::Wire(f.data(), f.len());
-                *slot = ready(f.spec(), source).unwrap_or(Slot::Source(source));
-                b.mark(n, f.wire().len());
-            }
-        }
-        b
-    }
-
     /// The layout.
-    pub fn spec(&self) -> &'v MessageSpec<'v> {
+    pub fn spec(&self) -> &'s MessageSpec<'s> {
         self.spec
     }
 
@@ -299,181 +406,374 @@ impl<'v> MessageBuilder<'v> {
         self
     }
 
-    /// The header bytes set so far.
-    pub fn header(&self) -> &'v [u8] {
+    /// The header bytes set (empty until set).
+    pub fn header(&self) -> &[u8] {
         self.header
+            .get(..usize::from(self.header_len))
+            .unwrap_or(&[])
     }
 
-    /// Sets the fixed header (TPDU, application header); it must have the layout's
-    /// header length.
-    pub fn set_header(&mut self, header: &'v [u8]) -> Result<&mut Self, EncodeError> {
+    /// Sets the header (TPDU and the like); it must have the layout's header length.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeErrorKind::HeaderLength`] when `header` is not the layout's length.
+    pub fn set_header(&mut self, header: &[u8]) -> Result<&mut Self, EncodeError> {
         let expected = self.spec.header_len();
-        if header.len() != expected {
-            return Err(EncodeError {
+        let dst = self
+            .header
+            .get_mut(..header.len())
+            .filter(|_| header.len() == expected);
+        match dst {
+            Some(dst) => {
+                dst.copy_from_slice(header);
+                self.header_len = header.len() as u8;
+                Ok(self)
+            }
+            None => Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::HeaderLength {
                     expected,
                     found: header.len(),
                 },
-            });
+            }),
         }
-        self.header = header;
-        Ok(self)
     }
 
-    /// Sets field `n`, checking that the value fits its definition.
-    pub fn set(&mut self, n: usize, value: impl Into<Value<'v>>) -> Result<&mut Self, EncodeError> {
-        let spec = self.field_spec(n)?;
-        let slot = match value.into() {
-            Value::Number(v) => {
-                if spec.content != Content::N {
-                    return Err(EncodeError::field(
-                        n,
-                        EncodeErrorKind::WrongValueKind {
-                            expected: "text or bytes (not a number)",
-                        },
-                    ));
-                }
-                let mut buf = [0u8; 20];
-                let digits = number_digits(v, &mut buf);
-                let plan = encode::plan(
-                    &number_spec(spec),
-                    Source::Bytes(digits),
-                    Some(self.content_mode),
-                )
-                .map_err(|k| EncodeError::field(n, k))?;
-                (Slot::Number(v), plan.total)
-            }
-            value => {
-                let source = source_for(spec, value).map_err(|k| EncodeError::field(n, k))?;
-                let plan = encode::plan(spec, source, Some(self.content_mode))
-                    .map_err(|k| EncodeError::field(n, k))?;
-                (
-                    ready(spec, source).unwrap_or(Slot::Source(source)),
-                    plan.total,
-                )
-            }
+    fn field_spec(&self, n: usize) -> Result<&'s FieldSpec<'s>, EncodeError> {
+        if n > self.spec.max_field() {
+            return Err(EncodeError::field(n, EncodeErrorKind::UndefinedField));
+        }
+        self.spec
+            .field(n)
+            .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))
+    }
+
+    /// Sets field `n`, checking that the value fits its definition; the value is
+    /// copied, in its wire form, into the builder.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] naming the field: not defined by the layout, too long or short,
+    /// a character or digit the field does not take (free-text classes only in
+    /// [`ContentMode::Strict`]), a kind of value the field does not take, or no room
+    /// left in a fixed store.
+    #[inline(always)]
+    pub fn set<'v>(
+        &mut self,
+        n: usize,
+        value: impl Into<Value<'v>>,
+    ) -> Result<&mut Self, EncodeError> {
+        let value = value.into();
+        let start = self.store.bytes().len();
+        // The common cases, written straight into the store.
+        let fast = match &value {
+            Value::Text(s) => self.set_fast(n, s.as_bytes(), true),
+            Value::Bytes(b) => self.set_fast(n, b, false),
+            Value::Number(v) => self.set_fast_number(n, *v),
+            _ => false,
         };
-        let (slot, total) = slot;
-        if let Some(s) = self.slots.get_mut(n) {
-            *s = slot;
+        if fast {
+            let end = self.store.bytes().len();
+            self.commit(n, start, end)?;
+            return Ok(self);
         }
-        self.mark(n, total);
-        Ok(self)
+        self.set_general(n, value, start)
     }
 
-    /// Records field `n` (1..=192) as present with `total` bytes on the wire (prefix
-    /// included), keeping the presence bits, the sizes and the wire bitmaps in step.
-    fn mark(&mut self, n: usize, total: usize) {
-        if let Some((word, bit)) = self.order_bit(n) {
-            *word |= bit;
-            self.record_len(n, total);
-            self.wire = self.compute_wire_bitmaps();
+    /// Writes `value` for field `n` on the fast path, if the field and the value allow
+    /// it (see [`crate::spec::BuildField`]); `false` leaves everything to the general
+    /// path, which also explains refusals.
+    #[inline(always)]
+    fn set_fast(&mut self, n: usize, value: &[u8], text: bool) -> bool {
+        let Some(f) = self.spec.build.get(n).copied() else {
+            return false;
+        };
+        let ok = match f.check {
+            BuildField::DIGITS => crate::wire::fast::all_digits(value),
+            BuildField::FREE => self.content_mode == ContentMode::Lenient,
+            // Text for a binary field is hex: the general path decodes it.
+            BuildField::OCTETS => !text,
+            _ => false,
+        };
+        ok && self.put_fast(f, value)
+    }
+
+    /// [`MessageBuilder::set_fast`] for a number in a numeric field.
+    #[inline(always)]
+    fn set_fast_number(&mut self, n: usize, v: u64) -> bool {
+        let Some(f) = self.spec.build.get(n).copied() else {
+            return false;
+        };
+        if f.check != BuildField::DIGITS {
+            return false;
+        }
+        let mut buf = [0u8; 20];
+        let digits = number_digits(v, &mut buf);
+        // A number is zero-padded on the left whatever the field's padding.
+        let f = BuildField {
+            pad: b'0',
+            pad_left: true,
+            ..f
+        };
+        self.put_fast(f, digits)
+    }
+
+    /// Appends `value` in the form `f` describes; `false` (nothing written) when the
+    /// value does not fit and the general path must say why.
+    #[inline(always)]
+    fn put_fast(&mut self, f: BuildField, value: &[u8]) -> bool {
+        let len = value.len();
+        let max = usize::from(f.len);
+        if len > max {
+            return false;
+        }
+        if f.kind == BuildField::FIXED {
+            let missing = max - len;
+            if missing == 0 {
+                return self.store.append(value);
+            }
+            if f.pad == 0 || max > 64 {
+                return false;
+            }
+            // The padded value assembled on the stack, then one append.
+            let mut tmp = [f.pad; 64];
+            let at = if f.pad_left { missing } else { 0 };
+            match tmp.get_mut(at..at + len) {
+                Some(dst) => dst.copy_from_slice(value),
+                None => return false,
+            }
+            self.store.append(tmp.get(..max).unwrap_or(&[]))
+        } else if f.kind == BuildField::PREFIXED {
+            let mut prefix = [0u8; 8];
+            let encoding = if f.bcd {
+                PrefixEncoding::Bcd
+            } else {
+                PrefixEncoding::Ascii
+            };
+            match write_prefix(encoding, f.prefix, len, &mut prefix) {
+                Some(p) => {
+                    let mut tmp = [0u8; 72];
+                    let plen = p.len();
+                    // Prefix and value in one append when short.
+                    if let Some(dst) = tmp.get_mut(..plen + len) {
+                        let (a, b) = dst.split_at_mut(plen);
+                        a.copy_from_slice(p);
+                        b.copy_from_slice(value);
+                        self.store.append(dst)
+                    } else {
+                        let start = self.store.bytes().len();
+                        let ok = self.store.append(p) && self.store.append(value);
+                        if !ok {
+                            self.store.truncate(start);
+                        }
+                        ok
+                    }
+                }
+                None => false,
+            }
+        } else {
+            false
         }
     }
 
-    /// Records field `n` as absent.
-    fn unmark(&mut self, n: usize) {
-        if let Some((word, bit)) = self.order_bit(n) {
-            *word &= !bit;
-            self.record_len(n, 0);
-            self.wire = self.compute_wire_bitmaps();
-        }
-    }
-
-    /// The word of [`MessageBuilder::order`] holding field `n` (1..=192), and its bit.
-    fn order_bit(&mut self, n: usize) -> Option<(&mut u64, u64)> {
-        let i = n.checked_sub(1).filter(|&i| i < MAX_FIELD)?;
-        Some((self.order.get_mut(i / 64)?, 1 << (i % 64)))
-    }
-
-    /// The fields set, as a bitmap (no extension bits).
-    fn present(&self) -> Bitmap {
-        Bitmap::from_words(self.order.map(u64::reverse_bits))
-    }
-
-    /// Keeps the per-field sizes and their sum up to date.
-    fn record_len(&mut self, n: usize, total: usize) {
-        if let Some(l) = self.lens.get_mut(n) {
-            self.fields_len = self.fields_len - *l as usize + total;
-            *l = total as u32;
-        }
-    }
-
-    /// Sets field `n` to a short value (at most 14 bytes) copied into the builder, so
-    /// it need not outlive it: response codes, approval codes, RRNs. Text fields take
-    /// the characters, binary fields the raw bytes.
-    pub fn set_copied(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, EncodeError> {
-        let mut inline = [0u8; INLINE];
-        let dst = inline.get_mut(..value.len()).ok_or(EncodeError::field(
-            n,
-            EncodeErrorKind::TooLong {
-                length: value.len(),
-                max: INLINE,
-            },
-        ))?;
-        dst.copy_from_slice(value);
+    /// The general path: every form of field and value, with the precise error.
+    #[inline(never)]
+    fn set_general(
+        &mut self,
+        n: usize,
+        value: Value<'_>,
+        start: usize,
+    ) -> Result<&mut Self, EncodeError> {
         let spec = self.field_spec(n)?;
-        let plan = encode::plan(spec, Source::Bytes(value), Some(self.content_mode))
-            .map_err(|k| EncodeError::field(n, k))?;
-        if let Some(s) = self.slots.get_mut(n) {
-            *s = Slot::Inline(inline, value.len() as u8);
+        let written = write_value(spec, value, self.content_mode, &mut self.store);
+        match written {
+            Ok(()) => {
+                let end = self.store.bytes().len();
+                self.commit(n, start, end)?;
+                Ok(self)
+            }
+            Err(kind) => {
+                self.store.truncate(start);
+                Err(EncodeError::field(n, kind))
+            }
         }
-        self.mark(n, plan.total);
-        Ok(self)
+    }
+
+    /// Sets field `n` to a short value copied into the builder: the same as
+    /// [`MessageBuilder::set`] with bytes (every value is copied now).
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageBuilder::set`].
+    pub fn set_copied(&mut self, n: usize, value: &[u8]) -> Result<&mut Self, EncodeError> {
+        self.set(n, value)
+    }
+
+    /// Sets field `n` from bytes already in its complete wire form (length prefix
+    /// included), trusted as such: how [`MessageBuilder::from_message`] copies.
+    fn put_wire(&mut self, n: usize, wire: &[u8]) -> Result<(), EncodeError> {
+        let start = self.store.bytes().len();
+        if !self.store.append(wire) {
+            return Err(EncodeError::field(n, no_room()));
+        }
+        self.commit(n, start, start + wire.len())
+    }
+
+    /// Records field `n` as the bytes `start..end` of the store.
+    #[inline(always)]
+    fn commit(&mut self, n: usize, start: usize, end: usize) -> Result<(), EncodeError> {
+        if end <= usize::from(u16::MAX) {
+            self.record(n, start as u16, (end - start) as u16);
+            return Ok(());
+        }
+        self.commit_large(n, start, end)
+    }
+
+    /// [`MessageBuilder::commit`] past 64 KiB of store.
+    #[cold]
+    #[inline(never)]
+    fn commit_large(&mut self, n: usize, start: usize, end: usize) -> Result<(), EncodeError> {
+        let (Ok(s), Ok(len)) = (u16::try_from(start), u16::try_from(end - start)) else {
+            // Replaced values left the store past 64 KiB: pack it and try again.
+            let value_len = end - start;
+            if self.compact_except(start) && self.store.bytes().len() <= usize::from(u16::MAX) {
+                let tail_start = self.store.bytes().len();
+                let end_now = tail_start + value_len;
+                // The value was moved to the end of the packed store.
+                if let (Ok(s), Ok(l)) = (u16::try_from(tail_start), u16::try_from(value_len))
+                    && end_now <= usize::from(u16::MAX)
+                {
+                    self.record(n, s, l);
+                    return Ok(());
+                }
+            }
+            self.store.truncate(start);
+            return Err(EncodeError::field(
+                n,
+                EncodeErrorKind::TooLong {
+                    length: end,
+                    max: usize::from(u16::MAX),
+                },
+            ));
+        };
+        self.record(n, s, len);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn record(&mut self, n: usize, start: u16, len: u16) {
+        let (w, bit) = ((n - 1) / 64, 1u64 << ((n - 1) % 64));
+        let Some(word) = self.present.get_mut(w) else {
+            return;
+        };
+        let was = *word & bit != 0;
+        *word |= bit;
+        if let Some(span) = self.spans.get_mut(n) {
+            if was {
+                self.fields_len -= usize::from(span.1);
+                self.in_order = false;
+            }
+            *span = (start, len);
+        }
+        self.fields_len += usize::from(len);
+        if n as u16 <= self.last && !was {
+            self.in_order = false;
+        }
+        self.last = self.last.max(n as u16);
+    }
+
+    /// Packs the store so it holds only the fields set, in order, then appends the
+    /// bytes that were at `tail..` (a value being set). `false` if that failed.
+    fn compact_except(&mut self, tail: usize) -> bool {
+        #[cfg(feature = "alloc")]
+        {
+            let old: alloc::vec::Vec<u8> = self.store.bytes().to_vec();
+            self.store.truncate(0);
+            let mut ok = true;
+            let mut pos = 0usize;
+            for n in Bitmap::from_words(self.present.map(u64::reverse_bits)).iter() {
+                let (s, l) = self.spans.get(n).copied().unwrap_or((0, 0));
+                let bytes = old
+                    .get(usize::from(s)..usize::from(s) + usize::from(l))
+                    .unwrap_or(&[]);
+                ok &= self.store.append(bytes);
+                if let Some(span) = self.spans.get_mut(n) {
+                    *span = (pos as u16, l);
+                }
+                pos += usize::from(l);
+            }
+            self.in_order = true;
+            ok && self.store.append(old.get(tail..).unwrap_or(&[]))
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            let _ = tail;
+            false
+        }
     }
 
     /// Removes field `n`.
     pub fn remove(&mut self, n: usize) -> &mut Self {
-        if let Some(s) = self.slots.get_mut(n) {
-            *s = Slot::Absent;
+        if let Some(i) = n.checked_sub(1).filter(|&i| i < MAX_FIELD) {
+            let bit = 1u64 << (i % 64);
+            if let Some(word) = self.present.get_mut(i / 64)
+                && *word & bit != 0
+            {
+                *word &= !bit;
+                let len = self.spans.get(n).map_or(0, |s| usize::from(s.1));
+                self.fields_len -= len;
+                self.in_order = false;
+            }
         }
-        self.unmark(n);
         self
     }
 
     /// Whether field `n` is set.
     pub fn has(&self, n: usize) -> bool {
-        self.present().is_set(n)
+        n.checked_sub(1)
+            .filter(|&i| i < MAX_FIELD)
+            .and_then(|i| self.present.get(i / 64).map(|w| w >> (i % 64) & 1 == 1))
+            .unwrap_or(false)
+    }
+
+    /// The wire bytes of field `n` as set (length prefix included).
+    pub fn wire(&self, n: usize) -> Option<&[u8]> {
+        if !self.has(n) {
+            return None;
+        }
+        let (s, l) = self.spans.get(n).copied()?;
+        self.store
+            .bytes()
+            .get(usize::from(s)..usize::from(s) + usize::from(l))
     }
 
     /// The numbers of the fields set, ascending.
     pub fn field_numbers(&self) -> impl Iterator<Item = usize> + '_ {
-        self.present().iter()
+        (1..=MAX_FIELD).filter(|&n| self.has(n))
     }
 
-    /// Writes at least `count` bitmaps (1-3, capped by the layout) even when no field
-    /// needs them: for peers that expect a secondary bitmap in every message.
+    /// Writes at least `count` bitmaps (1-3) even when the fields set need fewer.
     pub fn set_min_bitmaps(&mut self, count: u8) -> &mut Self {
         self.min_bitmaps = count.clamp(1, self.spec.bitmap.max_bitmaps.max(1));
-        self.wire = self.compute_wire_bitmaps();
         self
     }
 
-    /// The bitmap an encoder writes (extension bits included).
+    /// The fields set, as a bitmap (no extension bits).
     pub fn bitmap(&self) -> Bitmap {
-        Bitmap::from_words(self.wire_bitmaps().0)
+        Bitmap::from_words(self.present.map(u64::reverse_bits))
     }
 
-    /// The bitmap words to write, extension bits included, and how many to write.
-    #[inline(always)]
+    /// The bitmap words to write (extension bits included) and how many.
+    #[inline]
     fn wire_bitmaps(&self) -> ([u64; 3], usize) {
-        self.wire
-    }
-
-    /// [`MessageBuilder::wire_bitmaps`] worked out from the fields set.
-    fn compute_wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
+        let [a, b, c] = self.present.map(u64::reverse_bits);
         let tertiary = self.spec.bitmap.has_tertiary();
-        let mut words = self.present().words();
-        let [_, second_word, third_word] = words;
+        let mut words = [a & !EXTENSION, b, c];
         // In a tertiary layout, bit 65 is the third bitmap's presence bit, not data.
-        let second_data = if tertiary {
-            second_word & !EXTENSION
-        } else {
-            second_word
-        };
-        let third = tertiary && (third_word != 0 || self.min_bitmaps >= 3);
+        let second_data = if tertiary { b & !EXTENSION } else { b };
+        let third = tertiary && (c != 0 || self.min_bitmaps >= 3);
         let second = third || second_data != 0 || self.min_bitmaps >= 2;
         if second {
             words[0] |= EXTENSION;
@@ -484,58 +784,19 @@ impl<'v> MessageBuilder<'v> {
         (words, 1 + usize::from(second) + usize::from(third))
     }
 
-    fn field_spec(&self, n: usize) -> Result<&'v FieldSpec<'v>, EncodeError> {
-        if n > self.spec.max_field() {
-            return Err(EncodeError::field(n, EncodeErrorKind::UndefinedField));
-        }
-        self.spec
-            .field(n)
-            .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))
-    }
-
     /// Size of the encoded message in bytes.
+    ///
+    /// # Errors
+    ///
+    /// Never at present; kept fallible for layouts whose size depends on encoding.
     pub fn encoded_len(&self) -> Result<usize, EncodeError> {
         Ok(self.len_with(self.wire_bitmaps().1))
     }
 
-    /// [`MessageBuilder::encoded_len`] with `bitmaps` bitmaps on the wire.
+    #[inline]
     fn len_with(&self, bitmaps: usize) -> usize {
-        // Field sizes are known from when each value was set.
         let head = self.spec.header_len() + self.spec.mti.wire_len();
         head + bitmaps * self.spec.bitmap.wire_len() + self.fields_len
-    }
-
-    fn with_plan<R>(
-        &self,
-        n: usize,
-        f: impl FnOnce(&FieldSpec<'_>, &Plan<'_>) -> R,
-    ) -> Result<R, EncodeError> {
-        let spec = self.field_spec(n)?;
-        let slot = self.slots.get(n).copied().unwrap_or(Slot::Absent);
-        match slot {
-            Slot::Absent => Err(EncodeError::field(n, EncodeErrorKind::UndefinedField)),
-            Slot::Source(_) | Slot::Ready { .. } | Slot::Packed { .. } => {
-                let src = slot
-                    .wire_source()
-                    .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))?;
-                let plan = encode::plan(spec, src, None).map_err(|k| EncodeError::field(n, k))?;
-                Ok(f(spec, &plan))
-            }
-            Slot::Number(v) => {
-                let mut buf = [0u8; 20];
-                let digits = number_digits(v, &mut buf);
-                let spec = number_spec(spec);
-                let plan = encode::plan(&spec, Source::Bytes(digits), None)
-                    .map_err(|k| EncodeError::field(n, k))?;
-                Ok(f(&spec, &plan))
-            }
-            Slot::Inline(bytes, len) => {
-                let value = bytes.get(..usize::from(len)).unwrap_or(&[]);
-                let plan = encode::plan(spec, Source::Bytes(value), None)
-                    .map_err(|k| EncodeError::field(n, k))?;
-                Ok(f(spec, &plan))
-            }
-        }
     }
 
     /// Writes the header, MTI and bitmaps.
@@ -545,17 +806,17 @@ impl<'v> MessageBuilder<'v> {
         (words, count): ([u64; 3], usize),
     ) -> Result<(), EncodeError> {
         let header_len = self.spec.header_len();
-        if self.header.len() != header_len {
+        if usize::from(self.header_len) != header_len {
             return Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::HeaderLength {
                     expected: header_len,
-                    found: self.header.len(),
+                    found: usize::from(self.header_len),
                 },
             });
         }
-        if !self.header.is_empty() {
-            out.put(self.header);
+        if header_len > 0 {
+            out.put(self.header());
         }
         match self.spec.mti {
             MtiEncoding::Ascii => out.put_small(&self.mti.to_ascii()),
@@ -584,184 +845,100 @@ impl<'v> MessageBuilder<'v> {
         Ok(())
     }
 
-    /// Writes field `n` (its prefix and data).
-    fn write_field(&self, n: usize, out: &mut impl Sink) -> Result<(), EncodeError> {
-        match (self.slots.get(n), self.spec.fields.get(n)) {
-            (
-                Some(Slot::Ready {
-                    prefix,
-                    prefix_len,
-                    data,
-                    ..
-                }),
-                _,
-            ) => {
-                out.put_prefix(prefix, usize::from(*prefix_len));
-                out.put_small(data);
-                Ok(())
-            }
-            (Some(Slot::Packed { wire, len, .. }), _) => {
-                out.put_small(wire.get(..usize::from(*len)).unwrap_or(&[]));
-                Ok(())
-            }
-            (Some(Slot::Source(Source::Wire(data, units))), Some(Some(spec))) => {
-                encode::write_wire(spec, data, *units, out);
-                Ok(())
-            }
-            _ => self.with_plan(n, |spec, plan| encode::write(spec, plan, out)),
+    /// Writes the fields: the whole store at once when it holds them in order, else
+    /// field by field.
+    #[inline]
+    fn write_fields(&self, out: &mut impl Sink) {
+        let store = self.store.bytes();
+        if self.in_order && store.len() == self.fields_len {
+            out.put(store);
+            return;
         }
-    }
-
-    /// The numbers of the fields set, ascending, by walking the bitmap words.
-    #[inline(always)]
-    fn for_each_field(
-        &self,
-        mut f: impl FnMut(usize) -> Result<(), EncodeError>,
-    ) -> Result<(), EncodeError> {
-        for (w, mut bits) in self.order.into_iter().enumerate() {
-            let first = w * 64 + 1;
+        for (w, word) in self.present.into_iter().enumerate() {
+            let mut bits = word;
             while bits != 0 {
-                let n = first + bits.trailing_zeros() as usize;
+                let n = w * 64 + bits.trailing_zeros() as usize + 1;
                 bits &= bits - 1;
-                f(n)?;
+                let (s, l) = self.spans.get(n).copied().unwrap_or((0, 0));
+                let (s, l) = (usize::from(s), usize::from(l));
+                out.put(store.get(s..s + l).unwrap_or(&[]));
             }
         }
-        Ok(())
-    }
-
-    /// Writes the whole message to `out`.
-    #[cfg(feature = "alloc")]
-    fn write_all(&self, out: &mut impl Sink) -> Result<(), EncodeError> {
-        self.write_head(out, self.wire_bitmaps())?;
-        self.for_each_field(|n| self.write_field(n, out))
-    }
-
-    /// Writes the whole message at the start of `buf` (sized by the caller with
-    /// [`MessageBuilder::encoded_len`] into `needed`; `bitmaps` from
-    /// [`MessageBuilder::wire_bitmaps`]) and returns the bytes written. The field loop
-    /// keeps its position in a local, so ready values cost a few moves each.
-    fn write_slice(
-        &self,
-        buf: &mut [u8],
-        needed: usize,
-        bitmaps: ([u64; 3], usize),
-    ) -> Result<usize, EncodeError> {
-        let mut head = SliceSink {
-            buf: &mut *buf,
-            pos: 0,
-        };
-        self.write_head(&mut head, bitmaps)?;
-        let pos = head.pos;
-        // With room for a whole block past the end of the message, a packed value is
-        // stored as its whole block (what lies past its length is overwritten next, or
-        // cut off by the caller). The message size fits 16 bits, so the window is
-        // `limit + PACKED` bytes long and a block at `min(pos, limit)` always fits: no
-        // bounds check per field. `pos` never passes `limit` unless the sizes kept at
-        // set time are wrong, which the caller's length check catches.
-        let window = u16::try_from(needed).ok().and_then(|limit| {
-            let limit = usize::from(limit);
-            buf.get_mut(..limit + PACKED).map(|w| (w, limit))
-        });
-        match window {
-            Some((window, limit)) => self.write_fields(window, pos, |buf, at, wire, _| {
-                let at = at.min(limit);
-                if let Some(dst) = buf.get_mut(at..at + PACKED) {
-                    dst.copy_from_slice(wire);
-                }
-            }),
-            None => self.write_fields(buf, pos, |buf, at, wire, len| {
-                encode::put_small_at(buf, at, wire.get(..len).unwrap_or(&[]));
-            }),
-        }
-    }
-
-    /// Writes the fields into `buf` from `pos` on and returns the position after them:
-    /// packed values through `store` (buffer, position, block, length), the others in
-    /// full.
-    #[inline(always)]
-    fn write_fields(
-        &self,
-        buf: &mut [u8],
-        mut pos: usize,
-        store: impl Fn(&mut [u8], usize, &[u8; PACKED], usize),
-    ) -> Result<usize, EncodeError> {
-        self.for_each_field(|n| {
-            match self.slots.get(n) {
-                Some(Slot::Packed { wire, len, .. }) => {
-                    let len = usize::from(*len);
-                    store(buf, pos, wire, len);
-                    pos += len;
-                }
-                _ => pos = self.write_field_at(n, buf, pos)?,
-            }
-            Ok(())
-        })?;
-        Ok(pos)
-    }
-
-    /// [`MessageBuilder::write_slice`] for a field that is not packed: writes it at
-    /// `pos` of `buf` and returns the position after it.
-    #[inline(never)]
-    fn write_field_at(&self, n: usize, buf: &mut [u8], pos: usize) -> Result<usize, EncodeError> {
-        let mut sink = SliceSink { buf, pos };
-        self.write_field(n, &mut sink)?;
-        Ok(sink.pos)
     }
 
     /// Encodes into `buf`, returning the number of bytes written. Fails, writing
     /// nothing, if `buf` is too small.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeErrorKind::BufferTooSmall`], or [`EncodeErrorKind::HeaderLength`] when
+    /// the layout needs a header that was not set.
     pub fn encode_to_slice(&self, buf: &mut [u8]) -> Result<usize, EncodeError> {
         let bitmaps = self.wire_bitmaps();
         let needed = self.len_with(bitmaps.1);
-        match buf.get_mut(..needed) {
-            // Nothing past the message is touched.
-            Some(dst) => self.write_slice(dst, needed, bitmaps),
-            None => Err(EncodeError {
+        let Some(dst) = buf.get_mut(..needed) else {
+            return Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::BufferTooSmall { needed },
-            }),
-        }
+            });
+        };
+        let mut sink = encode::SliceSink { buf: dst, pos: 0 };
+        self.write_head(&mut sink, bitmaps)?;
+        self.write_fields(&mut sink);
+        Ok(needed)
     }
 
     /// Appends the encoded message to any [`bytes::BufMut`], returning the number of
     /// bytes written. Nothing is written if the message cannot be encoded.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageBuilder::encode_to_slice`].
     #[cfg(feature = "alloc")]
     pub fn encode<B: bytes::BufMut>(&self, buf: &mut B) -> Result<usize, EncodeError> {
-        let needed = self.encoded_len()?;
+        let bitmaps = self.wire_bitmaps();
+        let needed = self.len_with(bitmaps.1);
         if buf.remaining_mut() < needed {
             return Err(EncodeError {
                 part: Part::Header,
                 kind: EncodeErrorKind::BufferTooSmall { needed },
             });
         }
-        let mut sink = encode::BufSink(buf);
-        self.write_all(&mut sink)?;
+        // The head is checked before anything is written.
+        let mut head = [0u8; MAX_HEADER + 8 + 3 * 16];
+        let mut sink = encode::SliceSink {
+            buf: &mut head,
+            pos: 0,
+        };
+        self.write_head(&mut sink, bitmaps)?;
+        let head_len = sink.pos;
+        buf.put_slice(head.get(..head_len).unwrap_or(&[]));
+        self.write_fields(&mut encode::BufSink(buf));
         Ok(needed)
     }
 
     /// Appends the encoded message to a `BytesMut`, reserving the space first. On error
     /// the buffer is left as it was.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageBuilder::encode_to_slice`].
     #[cfg(feature = "alloc")]
     pub fn encode_into(&self, buf: &mut bytes::BytesMut) -> Result<usize, EncodeError> {
         let bitmaps = self.wire_bitmaps();
         let needed = self.len_with(bitmaps.1);
         let start = buf.len();
-        // Room for the block copies of packed values past the end; cut off below.
-        buf.resize(start + needed + PACKED, 0);
-        let written = match buf.get_mut(start..) {
-            Some(dst) => self.write_slice(dst, needed, bitmaps),
-            None => Ok(0),
-        };
-        buf.truncate(start + needed);
-        match written {
-            Ok(n) if n == needed => Ok(needed),
-            Ok(_) => {
-                buf.truncate(start);
-                Err(EncodeError {
-                    part: Part::Header,
-                    kind: EncodeErrorKind::BufferTooSmall { needed },
-                })
+        buf.resize(start + needed, 0);
+        let result = match buf.get_mut(start..) {
+            Some(dst) => {
+                let mut sink = encode::SliceSink { buf: dst, pos: 0 };
+                self.write_head(&mut sink, bitmaps)
+                    .map(|()| self.write_fields(&mut sink))
             }
+            None => Ok(()),
+        };
+        match result {
+            Ok(()) => Ok(needed),
             Err(e) => {
                 buf.truncate(start);
                 Err(e)
@@ -770,6 +947,10 @@ impl<'v> MessageBuilder<'v> {
     }
 
     /// The encoded message in a new buffer.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageBuilder::encode_to_slice`].
     #[cfg(feature = "alloc")]
     pub fn to_bytes(&self) -> Result<bytes::BytesMut, EncodeError> {
         let mut buf = bytes::BytesMut::new();
@@ -778,22 +959,19 @@ impl<'v> MessageBuilder<'v> {
     }
 }
 
-impl core::fmt::Debug for MessageBuilder<'_> {
+impl<S: FieldStore> core::fmt::Debug for MessageBuilder<'_, S> {
+    /// The layout, MTI and fields set; never the values.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("MessageBuilder")
             .field("spec", &self.spec.name)
             .field("mti", &self.mti)
-            .field("fields", &self.present())
+            .field("fields", &self.bitmap())
             .finish_non_exhaustive()
     }
 }
 
-/// The spec used for a number: zero-padded on the left whatever the field's padding.
-fn number_spec<'s>(spec: &FieldSpec<'s>) -> FieldSpec<'s> {
-    match spec.length {
-        Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
-        Length::Var(_) | Length::Rest { .. } => *spec,
-    }
+fn no_room() -> EncodeErrorKind {
+    EncodeErrorKind::BufferTooSmall { needed: 0 }
 }
 
 /// The decimal digits of `v`, without leading zeros ("0" for zero).
@@ -812,37 +990,216 @@ fn number_digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
     buf.get(i..).unwrap_or(&[])
 }
 
-/// How a value is read for a field.
-fn source_for<'v>(spec: &FieldSpec<'_>, value: Value<'v>) -> Result<Source<'v>, EncodeErrorKind> {
+/// Writes `value` in the wire form of `spec` (prefix included) at the end of `store`.
+/// On error the caller cuts the store back.
+fn write_value<S: FieldStore>(
+    spec: &FieldSpec<'_>,
+    value: Value<'_>,
+    mode: ContentMode,
+    store: &mut S,
+) -> Result<(), EncodeErrorKind> {
     match value {
-        Value::Text(s) if !spec.content.is_text() => Ok(Source::Hex(s.as_bytes())),
-        Value::Text(s) => {
-            if let Some(i) = s.bytes().position(|c| !c.is_ascii()) {
-                return Err(EncodeErrorKind::InvalidCharacter {
-                    expected: "an ASCII character (use bytes for Latin-1 text)",
-                    position: i,
+        Value::Number(v) => {
+            if spec.content != Content::N {
+                return Err(EncodeErrorKind::WrongValueKind {
+                    expected: "text or bytes (not a number)",
                 });
             }
-            Ok(Source::Bytes(s.as_bytes()))
+            let mut buf = [0u8; 20];
+            let digits = number_digits(v, &mut buf);
+            // A number is zero-padded on the left whatever the field's padding.
+            let number_spec = match spec.length {
+                Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
+                Length::Var(_) | Length::Rest { .. } => *spec,
+            };
+            if fast_ascii(&number_spec, digits, store)? {
+                return Ok(());
+            }
+            general(&number_spec, Source::Bytes(digits), mode, store)
         }
-        Value::Bytes(b) => Ok(Source::Bytes(b)),
-        Value::Wire(d, u) => Ok(Source::Wire(d, u)),
+        Value::Negative(_) => Err(EncodeErrorKind::WrongValueKind {
+            expected: "a number that is not negative",
+        }),
+        Value::Text(s) => text(spec, s, mode, store),
+        #[cfg(feature = "alloc")]
+        Value::OwnedText(s) => text(spec, &s, mode, store),
+        Value::Bytes(b) => bytes(spec, b, mode, store),
+        #[cfg(feature = "alloc")]
+        Value::OwnedBytes(b) => bytes(spec, &b, mode, store),
+        Value::Wire(d, u) => general(spec, Source::Wire(d, u), mode, store),
         Value::Field(f) => {
             let from = f.spec();
             if from.encoding == spec.encoding && from.content == spec.content {
-                Ok(Source::Wire(f.data(), f.len()))
+                general(spec, Source::Wire(f.data(), f.len()), mode, store)
             } else if let Some(s) = f.as_str() {
-                source_for(spec, Value::Text(s))
-            } else if from.encoding == crate::spec::Encoding::Binary {
-                Ok(Source::Bytes(f.data()))
+                text(spec, s, mode, store)
+            } else if from.encoding == Encoding::Binary {
+                bytes(spec, f.data(), mode, store)
             } else {
                 Err(EncodeErrorKind::WrongValueKind {
                     expected: "a field of the same encoding, ASCII text or raw binary",
                 })
             }
         }
-        Value::Number(_) => Err(EncodeErrorKind::WrongValueKind {
-            expected: "a number",
-        }),
     }
+}
+
+fn text<S: FieldStore>(
+    spec: &FieldSpec<'_>,
+    s: &str,
+    mode: ContentMode,
+    store: &mut S,
+) -> Result<(), EncodeErrorKind> {
+    if !spec.content.is_text() {
+        return general(spec, Source::Hex(s.as_bytes()), mode, store);
+    }
+    if let Some(i) = s.bytes().position(|c| !c.is_ascii()) {
+        return Err(EncodeErrorKind::InvalidCharacter {
+            expected: "an ASCII character (use bytes for Latin-1 text)",
+            position: i,
+        });
+    }
+    bytes(spec, s.as_bytes(), mode, store)
+}
+
+fn bytes<S: FieldStore>(
+    spec: &FieldSpec<'_>,
+    b: &[u8],
+    mode: ContentMode,
+    store: &mut S,
+) -> Result<(), EncodeErrorKind> {
+    let unchecked = spec.content.is_free_text() && mode == ContentMode::Lenient;
+    if (unchecked || spec.content == Content::N || spec.content == Content::B)
+        && fast_ascii(spec, b, store)?
+    {
+        return Ok(());
+    }
+    general(spec, Source::Bytes(b), mode, store)
+}
+
+/// The common case written directly: a value for a one-byte-per-unit field (ASCII text
+/// or raw binary) with an ASCII or BCD length prefix or a fixed length, whose content
+/// needs no check beyond digits. `Ok(false)` when the value is not such a case.
+#[inline]
+fn fast_ascii<S: FieldStore>(
+    spec: &FieldSpec<'_>,
+    value: &[u8],
+    store: &mut S,
+) -> Result<bool, EncodeErrorKind> {
+    let digits_only = match (spec.encoding, spec.content) {
+        (Encoding::Ascii, Content::N) => true,
+        (Encoding::Binary, Content::B) => false,
+        (Encoding::Ascii, c) if c.is_free_text() => false,
+        _ => return Ok(false),
+    };
+    if digits_only && !crate::wire::fast::all_digits(value) {
+        return Ok(false);
+    }
+    let len = value.len();
+    let ok = match spec.length {
+        Length::Fixed(n) => {
+            let n = usize::from(n);
+            if len > n {
+                return Err(EncodeErrorKind::TooLong {
+                    length: len,
+                    max: n,
+                });
+            }
+            let missing = n - len;
+            match spec.padding {
+                _ if missing == 0 => store.append(value),
+                Padding::Left(p) => append_repeat(store, p, missing) && store.append(value),
+                Padding::Right(p) => store.append(value) && append_repeat(store, p, missing),
+                Padding::None => {
+                    return Err(EncodeErrorKind::TooShort {
+                        length: len,
+                        expected: n,
+                    });
+                }
+            }
+        }
+        Length::Var(p) if matches!(p.encoding, PrefixEncoding::Ascii | PrefixEncoding::Bcd) => {
+            if len > usize::from(p.max) || len > p.capacity() {
+                return Err(EncodeErrorKind::TooLong {
+                    length: len,
+                    max: usize::from(p.max),
+                });
+            }
+            let mut prefix = [0u8; 8];
+            let Some(prefix) = write_prefix(p.encoding, p.digits, len, &mut prefix) else {
+                return Ok(false);
+            };
+            store.append(prefix) && store.append(value)
+        }
+        _ => return Ok(false),
+    };
+    if ok { Ok(true) } else { Err(no_room()) }
+}
+
+/// `len` as an ASCII or BCD prefix of `digits` digits (at most 6).
+#[inline]
+fn write_prefix(
+    encoding: PrefixEncoding,
+    digits: u8,
+    len: usize,
+    out: &mut [u8; 8],
+) -> Option<&[u8]> {
+    let digits = usize::from(digits);
+    if digits == 0 || digits > 6 {
+        return None;
+    }
+    let mut ascii = [b'0'; 6];
+    let mut v = len;
+    for slot in ascii.iter_mut().take(digits).rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    let ascii = ascii.get(..digits)?;
+    match encoding {
+        PrefixEncoding::Ascii => {
+            out.get_mut(..digits)?.copy_from_slice(ascii);
+            out.get(..digits)
+        }
+        PrefixEncoding::Bcd => {
+            // Right-aligned: an odd count gets a leading 0 nibble.
+            let bytes = digits.div_ceil(2);
+            let pad = bytes * 2 - digits;
+            for i in 0..bytes {
+                let nib = |k: usize| -> u8 {
+                    k.checked_sub(pad)
+                        .and_then(|j| ascii.get(j))
+                        .map_or(0, |c| c - b'0')
+                };
+                *out.get_mut(i)? = nib(2 * i) << 4 | nib(2 * i + 1);
+            }
+            out.get(..bytes)
+        }
+        _ => None,
+    }
+}
+
+fn append_repeat<S: FieldStore>(store: &mut S, c: u8, n: usize) -> bool {
+    let chunk = [c; 32];
+    let mut left = n;
+    while left > 0 {
+        let k = left.min(chunk.len());
+        if !store.append(chunk.get(..k).unwrap_or(&[])) {
+            return false;
+        }
+        left -= k;
+    }
+    true
+}
+
+/// Every other case: the codec's planner and writer.
+fn general<S: FieldStore>(
+    spec: &FieldSpec<'_>,
+    source: Source<'_>,
+    mode: ContentMode,
+    store: &mut S,
+) -> Result<(), EncodeErrorKind> {
+    let plan = encode::plan(spec, source, Some(mode))?;
+    let mut sink = StoreSink { store, full: false };
+    encode::write(spec, &plan, &mut sink);
+    if sink.full { Err(no_room()) } else { Ok(()) }
 }

@@ -85,6 +85,7 @@ pub mod faults {
     std::thread_local! {
         static COUNTDOWN: Cell<Option<u64>> = const { Cell::new(None) };
         static SEEN: Cell<u64> = const { Cell::new(0) };
+        static SYNCS: Cell<u64> = const { Cell::new(0) };
     }
 
     /// Fails the `n`-th durable write, sync or rename (0 = the next one) made by this
@@ -103,8 +104,16 @@ pub mod faults {
         SEEN.with(Cell::get)
     }
 
+    /// Durable syncs (`fsync`/`fdatasync`) made by this thread so far.
+    pub fn syncs() -> u64 {
+        SYNCS.with(Cell::get)
+    }
+
     pub(crate) fn check(point: Point) -> io::Result<()> {
         SEEN.with(|s| s.set(s.get() + 1));
+        if point == Point::Sync {
+            SYNCS.with(|s| s.set(s.get() + 1));
+        }
         let fire = COUNTDOWN.with(|c| match c.get() {
             Some(0) => {
                 c.set(None);

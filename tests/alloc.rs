@@ -90,3 +90,70 @@ fn encode_into_reused_buffer_allocates_nothing() {
     });
     assert_eq!(n, 0, "encode allocated {n} times");
 }
+
+#[test]
+fn a_reused_builder_sets_and_encodes_without_allocating() {
+    for spec in [&ISO87_ASCII, &ISO87_BINARY] {
+        let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+        let mut buf = BytesMut::with_capacity(512);
+        let mut fill = |b: &mut MessageBuilder<'static>, i: u32| {
+            b.clear();
+            b.set(2, "4111111111111111").unwrap();
+            b.set(3, "000000").unwrap();
+            b.set(4, 10_000 + i).unwrap();
+            b.set(7, "1122102030").unwrap();
+            b.set(11, 1 + i % 999_999).unwrap();
+            b.set(37, "123456789012").unwrap();
+            b.set(41, "TERM0001").unwrap();
+            b.set(42, "MERCHANT0000001").unwrap();
+            b.set(49, "840").unwrap();
+            buf.clear();
+            b.encode_into(&mut buf).unwrap();
+        };
+        // The first message grows the store and the buffer; the next ones reuse them.
+        fill(&mut b, 0);
+        let n = allocations_during(|| {
+            for i in 1..200 {
+                fill(&mut b, i);
+            }
+        });
+        assert_eq!(n, 0, "{}: a reused builder allocated {n} times", spec.name);
+    }
+}
+
+#[test]
+fn the_builder_is_small_and_owns_its_values() {
+    // Cheap to move: the values live in its store.
+    assert!(
+        std::mem::size_of::<MessageBuilder<'static>>() <= 1024,
+        "{} bytes",
+        std::mem::size_of::<MessageBuilder<'static>>()
+    );
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
+    {
+        // Temporaries of every kind; none has to outlive the builder.
+        let name = format!("{:<40}", "SHOP 12, MAIN STREET");
+        b.set(43, name).unwrap();
+        b.set(48, String::from("AB CD").as_str()).unwrap();
+        b.set(4, 1500_i32).unwrap();
+        b.set(11, 42_usize).unwrap();
+        b.set(12, 102_030_i64).unwrap();
+        b.set(55, vec![b'9'; 300]).unwrap();
+        b.set(11, iso8583_wire::fields::Stan::new(43).unwrap())
+            .unwrap();
+    }
+    assert!(b.set(4, -1_i32).is_err(), "negative amounts are refused");
+    let msg_bytes = b.to_bytes().unwrap();
+    let msg = Message::decode(&ISO87_ASCII, &msg_bytes).unwrap();
+    assert_eq!(msg.field(4).unwrap().as_str(), Some("000000001500"));
+    assert_eq!(msg.field(11).unwrap().as_str(), Some("000043"));
+    assert_eq!(msg.field(12).unwrap().as_str(), Some("102030"));
+    assert_eq!(msg.field(55).unwrap().len(), 300);
+    assert!(
+        msg.field(43)
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .starts_with("SHOP 12")
+    );
+}

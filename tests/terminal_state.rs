@@ -312,3 +312,37 @@ fn crc32(data: &[u8]) -> u32 {
     }
     !crc
 }
+
+#[test]
+fn a_purchase_costs_two_syncs_of_the_journal() {
+    use iso8583_wire::faults;
+    use iso8583_wire::pos::journal::HostResult;
+    let d = dir("syncs");
+    let mut j = Journal::open(d.join("journal.log"), JournalConfig::new(&ISO87_ASCII)).unwrap();
+    let host = Rc::new(RefCell::new(MemoryLedger::new(&ISO87_ASCII)));
+    let mut t = terminal(&dir("syncs-request"), &host);
+    // A real request and reversal, from a purchase the terminal made.
+    t.purchase(&CARD).unwrap();
+    let r = t.journal().last().unwrap().clone();
+    for round in 0..20 {
+        let before = faults::syncs();
+        let id = j.begin(&r.request, &r.reversal).unwrap();
+        j.sent(id).unwrap();
+        let result = HostResult {
+            code: ResponseCode::APPROVED,
+            rrn: None,
+            auth_code: None,
+        };
+        j.response(id, result).unwrap();
+        assert_eq!(
+            faults::syncs() - before,
+            2,
+            "round {round}: begin and response only"
+        );
+    }
+    // The sent step is kept all the same.
+    drop(j);
+    let j = Journal::open(d.join("journal.log"), JournalConfig::new(&ISO87_ASCII)).unwrap();
+    assert_eq!(j.records().count(), 20);
+    assert!(j.records().all(|r| r.state.is_settled()));
+}

@@ -787,6 +787,126 @@ pub struct MessageSpec<'s> {
     /// The free-text fields (see [`Content::is_free_text`]) as bitmap words, field 1 the
     /// top bit of word 0: what strict mode checks after the scan.
     pub(crate) free_text: [u64; 3],
+    /// The builder's compact view of each field, indexed by field number.
+    pub(crate) build: [BuildField; MAX_FIELD + 1],
+}
+
+/// How the builder writes a value into a field on its fast path: one byte per character
+/// or octet, a fixed length or an ASCII/BCD length prefix, no conversion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct BuildField {
+    /// [`BuildField::FIXED`], [`BuildField::PREFIXED`] or [`BuildField::GENERAL`].
+    pub kind: u8,
+    /// What the value's bytes must be: [`BuildField::DIGITS`], [`BuildField::FREE`]
+    /// (free text: checked only in strict mode) or [`BuildField::OCTETS`] (binary).
+    pub check: u8,
+    /// Fixed: the length; prefixed: the maximum (capped by the prefix's capacity).
+    pub len: u16,
+    /// Prefixed: digits of the prefix; its encoding in `bcd`.
+    pub prefix: u8,
+    /// Prefixed: whether the prefix is packed BCD (else ASCII digits).
+    pub bcd: bool,
+    /// Fixed: the pad character (with `pad_left`), or 0 for no padding.
+    pub pad: u8,
+    /// Fixed: whether padding goes on the left.
+    pub pad_left: bool,
+}
+
+impl BuildField {
+    pub(crate) const GENERAL_KIND: u8 = 0;
+    pub(crate) const FIXED: u8 = 1;
+    pub(crate) const PREFIXED: u8 = 2;
+    pub(crate) const DIGITS: u8 = 1;
+    pub(crate) const FREE: u8 = 2;
+    pub(crate) const OCTETS: u8 = 3;
+
+    const GENERAL: BuildField = BuildField {
+        kind: BuildField::GENERAL_KIND,
+        check: 0,
+        len: 0,
+        prefix: 0,
+        bcd: false,
+        pad: 0,
+        pad_left: false,
+    };
+
+    /// The builder's view of `spec`.
+    const fn of(spec: &FieldSpec<'_>) -> BuildField {
+        let check = match (spec.encoding, spec.content) {
+            (Encoding::Ascii, Content::N) => BuildField::DIGITS,
+            (Encoding::Ascii, c) if c.is_free_text() => BuildField::FREE,
+            (Encoding::Binary, Content::B) => BuildField::OCTETS,
+            _ => return BuildField::GENERAL,
+        };
+        if spec.subfields.is_some() {
+            return BuildField::GENERAL;
+        }
+        match spec.length {
+            Length::Fixed(n) => {
+                let (pad, pad_left) = match spec.padding {
+                    Padding::None => (0, false),
+                    Padding::Left(p) => (p, true),
+                    Padding::Right(p) => (p, false),
+                };
+                if pad == 0 && !matches!(spec.padding, Padding::None) {
+                    return BuildField::GENERAL;
+                }
+                BuildField {
+                    kind: BuildField::FIXED,
+                    check,
+                    len: n,
+                    prefix: 0,
+                    bcd: false,
+                    pad,
+                    pad_left,
+                }
+            }
+            Length::Var(p)
+                if p.digits >= 1
+                    && p.digits <= 4
+                    && matches!(p.encoding, PrefixEncoding::Ascii | PrefixEncoding::Bcd) =>
+            {
+                let cap = p.capacity();
+                let max = if (p.max as usize) < cap {
+                    p.max
+                } else {
+                    cap as u16
+                };
+                BuildField {
+                    kind: BuildField::PREFIXED,
+                    check,
+                    len: max,
+                    prefix: p.digits,
+                    bcd: matches!(p.encoding, PrefixEncoding::Bcd),
+                    pad: 0,
+                    pad_left: false,
+                }
+            }
+            _ => BuildField::GENERAL,
+        }
+    }
+}
+
+/// The builder's view of every data field of a layout (bitmap bits and fields beyond
+/// the layout's bitmaps stay on the general path, which refuses them).
+const fn build_table(
+    fields: &[Option<FieldSpec<'_>>],
+    bitmap: BitmapSpec,
+) -> [BuildField; MAX_FIELD + 1] {
+    let mut out = [BuildField::GENERAL; MAX_FIELD + 1];
+    let max = bitmap.max_bitmaps as usize * 64;
+    let mut n = 2;
+    while n < fields.len() && n <= MAX_FIELD && n <= max {
+        if n == 65 && bitmap.has_tertiary() {
+            n += 1;
+            continue;
+        }
+        if let Some(f) = &fields[n] {
+            out[n] = BuildField::of(f);
+        }
+        n += 1;
+    }
+    out
 }
 
 impl core::fmt::Debug for MessageSpec<'_> {
@@ -1056,6 +1176,7 @@ impl<'s> MessageSpec<'s> {
             content_mode: ContentMode::Lenient,
             fast: fast_table(fields),
             free_text: free_text_words(fields),
+            build: build_table(fields, bitmap),
         }
     }
 

@@ -16,12 +16,6 @@ pub(crate) trait Sink {
     fn put_small(&mut self, bytes: &[u8]) {
         self.put(bytes);
     }
-
-    /// Puts the first `len` bytes of a length prefix.
-    #[inline(always)]
-    fn put_prefix(&mut self, prefix: &[u8; 4], len: usize) {
-        self.put(prefix.get(..len).unwrap_or(&[]));
-    }
 }
 
 /// Copies `src` into `dst` (same lengths) without a library call for up to 16 bytes:
@@ -75,11 +69,6 @@ impl Sink for SliceSink<'_> {
     fn put_small(&mut self, bytes: &[u8]) {
         self.pos = put_small_at(self.buf, self.pos, bytes);
     }
-
-    #[inline(always)]
-    fn put_prefix(&mut self, prefix: &[u8; 4], len: usize) {
-        self.pos = put_prefix_at(self.buf, self.pos, prefix, len);
-    }
 }
 
 /// Writes `bytes` at `pos` of `buf` (when they fit) and returns the position after
@@ -91,22 +80,6 @@ pub(crate) fn put_small_at(buf: &mut [u8], pos: usize, bytes: &[u8]) -> usize {
         copy_short(dst, bytes);
     }
     end
-}
-
-/// Writes the first `len` bytes of a length prefix at `pos` of `buf` (when they fit)
-/// and returns the position after them.
-#[inline(always)]
-pub(crate) fn put_prefix_at(buf: &mut [u8], pos: usize, prefix: &[u8; 4], len: usize) -> usize {
-    // All four bytes when they fit: what follows the prefix is written next.
-    match buf.get_mut(pos..pos + 4) {
-        Some(dst) => dst.copy_from_slice(prefix),
-        None => {
-            if let (Some(dst), Some(src)) = (buf.get_mut(pos..pos + len), prefix.get(..len)) {
-                dst.copy_from_slice(src);
-            }
-        }
-    }
-    pos + len
 }
 
 #[cfg(feature = "alloc")]
@@ -152,8 +125,6 @@ pub(crate) struct Plan<'v> {
     pub units: usize,
     /// Data bytes on the wire (prefix excluded).
     pub wire: usize,
-    /// Total bytes on the wire (prefix included).
-    pub total: usize,
 }
 
 /// Validates `source` for `spec` (free text as `check` says; `None` for a value
@@ -205,8 +176,9 @@ pub(crate) fn plan<'v>(
         Source::Wire(w, _) => w.len(),
         _ => spec.wire_len_for_units(units),
     };
-    let total = match spec.length {
-        Length::Fixed(_) => wire,
+    // Maxima and prefix capacity.
+    match spec.length {
+        Length::Fixed(_) => {}
         Length::Rest { max } => {
             if units > usize::from(max) {
                 return Err(EncodeErrorKind::TooLong {
@@ -214,7 +186,6 @@ pub(crate) fn plan<'v>(
                     max: usize::from(max),
                 });
             }
-            wire
         }
         Length::Var(p) => {
             let count = match p.counts {
@@ -227,9 +198,8 @@ pub(crate) fn plan<'v>(
                     max: spec.max_units(),
                 });
             }
-            p.wire_len() + wire
         }
-    };
+    }
     Ok(Plan {
         source,
         pad_left,
@@ -237,7 +207,6 @@ pub(crate) fn plan<'v>(
         pad,
         units,
         wire,
-        total,
     })
 }
 
@@ -374,13 +343,6 @@ fn check_symbol(
             position: i,
         })
     }
-}
-
-/// Writes wire data already in the field's encoding: prefix, then the bytes.
-#[inline]
-pub(crate) fn write_wire(spec: &FieldSpec<'_>, data: &[u8], units: usize, out: &mut impl Sink) {
-    write_prefix(spec, units, data.len(), out);
-    out.put(data);
 }
 
 /// Writes a planned value: prefix, then data.

@@ -21,14 +21,3 @@ fn short_copies_that_do_not_fit_write_nothing() {
     assert_eq!(put_small_at(&mut dst, 4, b"12345"), 9);
     assert_eq!(dst, [0; 8]);
 }
-
-#[test]
-fn prefixes_are_written_whole_or_exactly_at_the_end() {
-    let mut roomy = [0u8; 10];
-    assert_eq!(put_prefix_at(&mut roomy, 1, b"12\0\0", 2), 3);
-    assert_eq!(&roomy[1..3], b"12");
-    // Two bytes left: the four-byte store does not fit, the two-byte one does.
-    let mut tight = [0u8; 4];
-    assert_eq!(put_prefix_at(&mut tight, 2, b"34\0\0", 2), 4);
-    assert_eq!(&tight, b"\0\x0034");
-}
