@@ -7,7 +7,7 @@ use crate::security::Error;
 /// Decodes `text` (either case, no separators) into `out`, returning the byte count.
 pub(crate) fn decode(text: &str, out: &mut [u8]) -> Result<usize, Error> {
     let digits = text.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(Error::OddHexLength {
             found: digits.len(),
         });

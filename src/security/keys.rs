@@ -39,6 +39,11 @@ use crate::security::cipher::{AesCipher, DesCipher};
 use crate::security::{Error, hex};
 
 /// The kind of a [`Key`]: its algorithm and length.
+///
+/// ```
+/// use iso8583_wire::security::KeyKind;
+/// assert_eq!(KeyKind::Aes192.to_string(), "AES-192");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyKind {
@@ -261,6 +266,12 @@ impl Key {
     }
 
     /// The key's kind.
+    ///
+    /// ```
+    /// use iso8583_wire::security::{Key, KeyKind};
+    /// assert_eq!(Key::des(&[0x01; 16])?.kind(), KeyKind::Tdes2);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn kind(&self) -> KeyKind {
         self.kind
     }
@@ -457,11 +468,24 @@ pub struct CheckValue {
 
 impl CheckValue {
     /// The three-byte KCV.
+    ///
+    /// ```
+    /// use iso8583_wire::security::Key;
+    /// let cv = Key::des_from_hex("0123456789ABCDEF")?.check_value();
+    /// assert_eq!(cv.kcv(), [0xD5, 0xD4, 0x4F]);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn kcv(&self) -> [u8; 3] {
         [self.bytes[0], self.bytes[1], self.bytes[2]]
     }
 
     /// The whole check block: 8 bytes for DES and TDES keys, 16 for AES.
+    ///
+    /// ```
+    /// use iso8583_wire::security::Key;
+    /// assert_eq!(Key::aes(&[0; 16])?.check_value().as_bytes().len(), 16);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }

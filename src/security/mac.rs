@@ -53,6 +53,15 @@ use crate::security::{Error, Key, KeyKind, hex};
 use crate::spec::{Encoding, Length, MessageSpec};
 
 /// The padding method of the CBC MAC algorithms (ISO/IEC 9797-1).
+///
+/// ```
+/// use iso8583_wire::security::{Key, mac::{self, MacAlgorithm, Padding}};
+/// let key = Key::des_from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+/// // ISO/IEC 9797-1 annex B: algorithm 3, padding method 2.
+/// let tag = mac::mac(MacAlgorithm::Retail(Padding::Method2), &key, b"Now is the time for all ")?;
+/// assert_eq!(tag, [0xE9, 0x08, 0x62, 0x30, 0xCA, 0x3B, 0xE7, 0x96]);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Padding {
@@ -64,6 +73,11 @@ pub enum Padding {
 }
 
 /// A MAC algorithm (see the [module documentation](self)).
+///
+/// ```
+/// use iso8583_wire::security::mac::{MacAlgorithm, Padding};
+/// assert_eq!(MacAlgorithm::ANSI_X9_9, MacAlgorithm::CbcMac(Padding::Method1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MacAlgorithm {
@@ -245,6 +259,19 @@ fn for_each_block(data: &[u8], padding: Padding, mut f: impl FnMut(&[u8; 8])) {
 
 /// Where the MAC of a message is: the bytes it covers and the field that carries it
 /// (see [`mac_input`]).
+///
+/// ```
+/// use iso8583_wire::{layouts::ISO87_BINARY, MessageBuilder, Mti};
+/// use iso8583_wire::security::mac;
+///
+/// let mut req = MessageBuilder::new(&ISO87_BINARY, Mti::new(200)?);
+/// req.set(3, "000000")?.set(64, &[0u8; 8][..])?;
+/// let wire = req.to_bytes()?;
+/// let input = mac::mac_input(&ISO87_BINARY, &wire)?;
+/// assert_eq!((input.field, input.mac_len, input.hex), (64, 8, false));
+/// assert_eq!(input.field_range, wire.len() - 8..wire.len());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MacInput<'a> {
@@ -560,7 +587,7 @@ mod tests {
         if padding == Padding::Method2 {
             out.push(0x80);
         }
-        while out.len() % 8 != 0 || out.is_empty() {
+        while !out.len().is_multiple_of(8) || out.is_empty() {
             out.push(0);
         }
         out
@@ -623,7 +650,7 @@ mod tests {
         let k1 = dbl(l.into());
         let k2 = dbl(k1);
         let n = data.len().div_ceil(16).max(1);
-        let complete = !data.is_empty() && data.len() % 16 == 0;
+        let complete = !data.is_empty() && data.len().is_multiple_of(16);
         let mut last = [0u8; 16];
         let tail = &data[(n - 1) * 16..];
         last[..tail.len()].copy_from_slice(tail);

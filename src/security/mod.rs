@@ -19,9 +19,9 @@
 //!   [`mac::verify_message`] checks a received one in constant time;
 //!   [`mac::mac_input`] returns the bytes that are MACed.
 //! * Build a PIN block: [`pin::encipher`]; read one: [`pin::decipher`].
-//! * DUKPT: [`dukpt::tdes::derive`] (host: BDK + KSN to a working key),
+//! * DUKPT: [`dukpt::tdes::derive()`] (host: BDK + KSN to a working key),
 //!   [`dukpt::tdes::Terminal`] (terminal: future key registers),
-//!   [`dukpt::aes::derive`] (host, AES).
+//!   [`dukpt::aes::derive()`] (host, AES).
 //! * UnionPay sign-in: [`unionpay::WorkingKeys::from_field62`].
 //!
 //! ## What is secret, and how it is kept

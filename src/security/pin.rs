@@ -48,6 +48,15 @@ use crate::security::{Error, Key};
 ///
 /// Implemented for closures `FnMut(&mut [u8]) -> Result<(), Error>` and, with the
 /// `getrandom` feature, for [`OsRng`].
+///
+/// ```
+/// use iso8583_wire::security::pin::{self, Pin, PinFormat};
+/// // A deterministic source, for tests.
+/// let mut rng = |buf: &mut [u8]| { buf.fill(0x5A); Ok(()) };
+/// let block = pin::clear_block(PinFormat::Iso1, &Pin::new("1234")?, None, &mut rng)?;
+/// assert_eq!(block.expose_secret(), [0x14, 0x12, 0x34, 0x5A, 0x5A, 0x5A, 0x5A, 0x5A]);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 pub trait RandomSource {
     /// Fills `dest` with random bytes.
     ///
@@ -100,6 +109,14 @@ impl RandomSource for OsRng {
 }
 
 /// A PIN block format of ISO 9564-1.
+///
+/// ```
+/// use iso8583_wire::security::pin::{self, PinFormat};
+/// let (format, _) = pin::read_clear_block(&[0x04, 0x12, 0xAC, 0x89, 0xAB, 0xCD, 0xEF, 0x67],
+///     Some("43219876543210987"))?;
+/// assert_eq!(format, PinFormat::Iso0);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PinFormat {
@@ -161,12 +178,24 @@ impl Pin {
     }
 
     /// The number of digits (4 to 12).
+    ///
+    /// ```
+    /// use iso8583_wire::security::pin::Pin;
+    /// assert_eq!(Pin::new("0000")?.len(), 4);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// The digits.
+    ///
+    /// ```
+    /// use iso8583_wire::security::pin::Pin;
+    /// assert_eq!(Pin::new("4321")?.expose_secret(), "4321");
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn expose_secret(&self) -> &str {
         core::str::from_utf8(self.digits.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }
@@ -201,6 +230,13 @@ pub struct PinBlock {
 
 impl PinBlock {
     /// The block's bytes.
+    ///
+    /// ```
+    /// use iso8583_wire::security::pin::{self, Pin, PinFormat};
+    /// let block = pin::clear_block(PinFormat::Iso0, &Pin::new("1234")?, Some("4012345678909"), &mut pin::no_random)?;
+    /// assert_eq!(block.expose_secret().len(), 8);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn expose_secret(&self) -> &[u8] {
         self.bytes.get(..self.len).unwrap_or_default()
     }
@@ -234,7 +270,7 @@ impl fmt::Debug for PinBlock {
 /// Sets nibble `i` (high nibble of byte `i / 2` first) of `buf` to `v`.
 fn set_nibble(buf: &mut [u8], i: usize, v: u8) {
     if let Some(b) = buf.get_mut(i / 2) {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             *b = (*b & 0x0F) | (v << 4);
         } else {
             *b = (*b & 0xF0) | (v & 0x0F);
@@ -244,8 +280,13 @@ fn set_nibble(buf: &mut [u8], i: usize, v: u8) {
 
 /// Nibble `i` of `buf`.
 fn nibble(buf: &[u8], i: usize) -> u8 {
-    buf.get(i / 2)
-        .map_or(0, |b| if i % 2 == 0 { b >> 4 } else { b & 0x0F })
+    buf.get(i / 2).map_or(0, |b| {
+        if i.is_multiple_of(2) {
+            b >> 4
+        } else {
+            b & 0x0F
+        }
+    })
 }
 
 /// Checks a PAN: 1 to 19 decimal digits.

@@ -36,7 +36,8 @@ use crate::security::{Error, Key};
 
 /// The working keys of a UnionPay sign-in, check values verified.
 ///
-/// `Debug` shows each key's kind and KCV only.
+/// `Debug` shows each key's kind and KCV only. Built by
+/// [`WorkingKeys::from_field62`], which has an example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WorkingKeys {

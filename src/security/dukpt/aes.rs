@@ -67,6 +67,13 @@ impl Ksn {
     /// # Errors
     ///
     /// [`Error::Ksn`] when `bytes` is not 12 bytes long.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::aes::Ksn;
+    /// assert_eq!(Ksn::from_bytes(&[0; 12])?.counter(), 0);
+    /// assert!(Ksn::from_bytes(&[0; 10]).is_err());
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn from_bytes(bytes: &[u8]) -> Result<Ksn, Error> {
         <[u8; 12]>::try_from(bytes)
             .map(Ksn)
@@ -78,6 +85,11 @@ impl Ksn {
     /// # Errors
     ///
     /// [`Error::NotHex`], or [`Error::Ksn`] for another length.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::aes::Ksn;
+    /// assert!(Ksn::from_hex("1234567890123456").is_err());
+    /// ```
     pub fn from_hex(text: &str) -> Result<Ksn, Error> {
         if text.len() != 24 {
             return Err(Error::Ksn("an AES KSN is 24 hex digits"));
@@ -88,11 +100,21 @@ impl Ksn {
     }
 
     /// The 12 bytes.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::aes::Ksn;
+    /// assert_eq!(Ksn::new([0; 8], 0x0102).as_bytes()[10..], [0x01, 0x02]);
+    /// ```
     pub const fn as_bytes(&self) -> &[u8; 12] {
         &self.0
     }
 
     /// The initial key ID: BDK ID (4 bytes) and derivation ID (4 bytes).
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::aes::Ksn;
+    /// assert_eq!(Ksn::new([7; 8], 1).initial_key_id(), [7; 8]);
+    /// ```
     pub fn initial_key_id(&self) -> [u8; 8] {
         let mut id = [0u8; 8];
         id.copy_from_slice(&self.0[..8]);
@@ -100,6 +122,12 @@ impl Ksn {
     }
 
     /// The transaction counter.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::aes::Ksn;
+    /// assert_eq!(Ksn::from_hex("1234567890123456FFFF0000")?.counter(), 0xFFFF_0000);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn counter(&self) -> u32 {
         u32::from_be_bytes([self.0[8], self.0[9], self.0[10], self.0[11]])
     }
@@ -126,6 +154,15 @@ impl fmt::Debug for Ksn {
 }
 
 /// What an AES DUKPT working key is for (the key usage indicator of X9.24-3).
+///
+/// ```
+/// use iso8583_wire::security::{Key, KeyKind, dukpt::aes::{self, KeyUsage, Ksn}};
+/// let bdk = Key::aes_from_hex("FEDCBA9876543210F1F1F1F1F1F1F1F1")?;
+/// let ksn = Ksn::from_hex("123456789012345600000001")?;
+/// let kek = aes::derive(&bdk, &ksn, KeyUsage::KeyEncryption, KeyKind::Aes128)?;
+/// assert_eq!(kek, Key::aes_from_hex("36A724B7BEFA5A25F5E7B5782A4554A2")?);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyUsage {
@@ -264,6 +301,15 @@ pub fn derivation_key(initial_key: &Key, ksn: &Ksn) -> Result<Key, Error> {
 ///
 /// [`Error::WrongKey`] unless `derivation_key` is AES and `kind` is AES or
 /// double/triple-length TDES.
+///
+/// ```
+/// use iso8583_wire::security::{Key, KeyKind, dukpt::aes::{self, KeyUsage, Ksn}};
+/// let dk = Key::aes_from_hex("4F21B565BAD9835E112B6465635EAE44")?;
+/// let ksn = Ksn::from_hex("123456789012345600000001")?;
+/// let pin_key = aes::working_key(&dk, &ksn, KeyUsage::PinEncryption, KeyKind::Aes128)?;
+/// assert_eq!(pin_key, Key::aes_from_hex("AF8CB133A78F8DC2D1359F18527593FB")?);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 pub fn working_key(
     derivation_key: &Key,
     ksn: &Ksn,

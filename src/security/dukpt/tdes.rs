@@ -15,7 +15,7 @@
 //!   then passed through the one-way function of the 2009 edition (each half
 //!   enciphered under the variant key).
 //!
-//! The host calls [`derive`] (BDK + KSN); the terminal keeps a [`Terminal`] (future
+//! The host calls [`derive()`] (BDK + KSN); the terminal keeps a [`Terminal`] (future
 //! key registers, loaded once from the IPEK).
 //!
 //! ```
@@ -64,6 +64,12 @@ pub struct Ksn([u8; 10]);
 
 impl Ksn {
     /// A KSN from its 10 bytes.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::tdes::Ksn;
+    /// let ksn = Ksn::new([0xFF, 0xFF, 0x98, 0x76, 0x54, 0x32, 0x10, 0xE0, 0x00, 0x03]);
+    /// assert_eq!(ksn.counter(), 3);
+    /// ```
     pub const fn new(bytes: [u8; 10]) -> Ksn {
         Ksn(bytes)
     }
@@ -105,16 +111,35 @@ impl Ksn {
     }
 
     /// The 10 bytes.
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::tdes::Ksn;
+    /// assert_eq!(Ksn::from_hex("FFFF9876543210E00001")?.as_bytes()[9], 0x01);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub const fn as_bytes(&self) -> &[u8; 10] {
         &self.0
     }
 
     /// The transaction counter (21 bits).
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::tdes::Ksn;
+    /// assert_eq!(Ksn::from_hex("FFFF9876543210FFF800")?.counter(), 0x1FF800);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn counter(&self) -> u32 {
         u32::from_be_bytes([0, self.0[7], self.0[8], self.0[9]]) & COUNTER_MASK
     }
 
     /// The same KSN with another counter (the low 21 bits of `counter`).
+    ///
+    /// ```
+    /// use iso8583_wire::security::dukpt::tdes::Ksn;
+    /// let ksn = Ksn::from_hex("FFFF9876543210E00000")?.with_counter(0x12345);
+    /// assert_eq!(ksn.to_string(), "FFFF9876543210E12345");
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     #[must_use]
     pub fn with_counter(&self, counter: u32) -> Ksn {
         let mut out = self.0;
@@ -146,6 +171,14 @@ impl fmt::Debug for Ksn {
 }
 
 /// What a TDES DUKPT working key is for: its variant constant.
+///
+/// ```
+/// use iso8583_wire::security::{Key, dukpt::tdes::{self, KeyUsage}};
+/// let current = Key::des_from_hex("042666B49184CFA368DE9628D0397BC9")?;
+/// assert_eq!(tdes::working_key(&current, KeyUsage::Pin)?,
+///            Key::des_from_hex("042666B49184CF5C68DE9628D0397B36")?);
+/// # Ok::<(), iso8583_wire::security::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyUsage {
@@ -412,6 +445,14 @@ impl Terminal {
     /// # Errors
     ///
     /// [`Error::WrongKey`] unless `ipek` is double-length TDES.
+    ///
+    /// ```
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, Terminal}};
+    /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
+    /// let terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// assert_eq!(terminal.ksn().counter(), 1);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn load(ipek: &Key, ksn: &Ksn) -> Result<Terminal, Error> {
         let key = key16(ipek, "TDES DUKPT terminal")?;
         let mut terminal = Terminal {
@@ -440,6 +481,15 @@ impl Terminal {
     }
 
     /// The KSN the next transaction will use.
+    ///
+    /// ```
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, Terminal}};
+    /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
+    /// let mut terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// terminal.next_key()?;
+    /// assert_eq!(terminal.ksn().to_string(), "FFFF9876543210E00002");
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn ksn(&self) -> Ksn {
         self.ksn
     }
@@ -451,6 +501,15 @@ impl Terminal {
     /// # Errors
     ///
     /// [`Error::CounterExhausted`] when the counter space is used up.
+    ///
+    /// ```
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{self, Ksn, Terminal}};
+    /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
+    /// let mut terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// let (ksn, key) = terminal.next_key()?;
+    /// assert_eq!(key, tdes::transaction_key(&ipek, &ksn)?);
+    /// # Ok::<(), iso8583_wire::security::Error>(())
+    /// ```
     pub fn next_key(&mut self) -> Result<(Ksn, Key), Error> {
         if self.exhausted {
             return Err(Error::CounterExhausted);
