@@ -57,3 +57,65 @@ pub mod unionpay;
 
 pub use error::Error;
 pub use keys::{CheckValue, Key, KeyKind};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layouts;
+
+    /// A small deterministic generator for junk inputs.
+    fn junk(seed: u32, len: usize) -> std::vec::Vec<u8> {
+        let mut x = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect()
+    }
+
+    /// Untrusted input never panics: every parsing entry point on junk of many lengths.
+    #[test]
+    fn junk_never_panics() {
+        let des = Key::des_from_hex("0123456789ABCDEFFEDCBA9876543210").unwrap();
+        let aes = Key::aes(&[9; 16]).unwrap();
+        for seed in 0..200u32 {
+            for len in [0, 1, 7, 8, 9, 12, 16, 20, 24, 40, 60, 64] {
+                let data = junk(seed, len);
+                let _ = pin::decipher(&data, Some("4012345678909"), &des);
+                let _ = pin::decipher(&data, Some("4012345678909"), &aes);
+                let _ = pin::read_clear_block(&data, Some("4012345678909"));
+                let _ = pin::read_clear_block(&data, None);
+                let _ = unionpay::WorkingKeys::from_field62(&des, &data);
+                let _ = dukpt::tdes::Ksn::from_bytes(&data);
+                let _ = dukpt::aes::Ksn::from_bytes(&data);
+                let _ = Key::des(&data);
+                let _ = Key::aes(&data);
+                for spec in layouts::ALL {
+                    let _ = mac::mac_input(spec, &data);
+                    let _ = mac::verify_message(spec, &data, mac::MacAlgorithm::ANSI_X9_19, &des);
+                }
+                if let Ok(text) = core::str::from_utf8(&data) {
+                    let _ = Key::des_from_hex(text);
+                    let _ = dukpt::tdes::Ksn::from_hex(text);
+                }
+            }
+        }
+        for text in [
+            "",
+            "é",
+            "0é",
+            "ééééééééééééééééééééééé",
+            "zz",
+            "0123456789ABCDEF0123",
+        ] {
+            let _ = Key::des_from_hex(text);
+            let _ = Key::aes_from_hex(text);
+            let _ = dukpt::tdes::Ksn::from_hex(text);
+            let _ = dukpt::aes::Ksn::from_hex(text);
+            let _ = pin::Pin::new(text);
+        }
+    }
+}

@@ -440,7 +440,10 @@ pub struct Terminal {
 
 impl Terminal {
     /// Loads the IPEK and generates the 21 future keys; the first transaction uses
-    /// counter 1. The IPEK is not kept.
+    /// counter 1 (the counter bits of `ksn` are ignored). The IPEK is not kept.
+    ///
+    /// The registers live in memory only: a terminal that must survive restarts
+    /// keeps them in its secure storage, which this type does not provide.
     ///
     /// # Errors
     ///
