@@ -51,6 +51,9 @@
 //! * `tokio`: a `tokio_util::codec` adapter for the framing.
 //! * `cli`: the `iso8583` command-line binary.
 //! * `fault-injection`: tests only; fails chosen durable writes and syncs.
+//! * `crypto`: [`security`]: keys, MACs (ISO 9797-1, X9.19, UnionPay, AES-CMAC) and the
+//!   MAC of a message, ISO 9564 PIN blocks, TDES and AES DUKPT, UnionPay working keys.
+//!   Works without `std`. `getrandom` adds the operating system's random source.
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and still decodes and encodes
 //! into caller-provided slices ([`MessageBuilder::encode_to_slice`]).
@@ -84,6 +87,8 @@ pub mod message;
 pub mod mti;
 #[cfg(feature = "std")]
 pub mod pos;
+#[cfg(feature = "crypto")]
+pub mod security;
 pub mod spec;
 pub mod subfield;
 pub mod tlv;
