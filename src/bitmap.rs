@@ -106,25 +106,6 @@ impl Bitmap {
         words
     }
 
-    /// The highest set bit below bit `n`, if any.
-    #[inline]
-    pub(crate) fn last_below(&self, n: usize) -> Option<usize> {
-        // Bits 1..n, as indexes 0..k counted from the top of the first word.
-        let k = n.saturating_sub(1).min(MAX_FIELD);
-        let words = self.words();
-        let (w, within) = (k / 64, k % 64);
-        if within != 0 {
-            let head = words.get(w).copied().unwrap_or(0) & (u64::MAX << (64 - within));
-            if head != 0 {
-                return Some(w * 64 + 64 - head.trailing_zeros() as usize);
-            }
-        }
-        (0..w.min(3)).rev().find_map(|i| {
-            let word = words.get(i).copied().unwrap_or(0);
-            (word != 0).then(|| i * 64 + 64 - word.trailing_zeros() as usize)
-        })
-    }
-
     /// How many bits are set below bit `n` (the rank of field `n` among the set bits).
     #[inline]
     pub fn count_below(&self, n: usize) -> usize {

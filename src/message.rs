@@ -191,7 +191,7 @@ impl<'a> Message<'a> {
     }
 
     /// The lenient decode: structure checked, free text accepted.
-    #[inline]
+    #[inline(always)]
     fn decode_lenient(
         spec: &'a MessageSpec<'a>,
         input: &'a [u8],
@@ -434,19 +434,42 @@ impl<'a> Message<'a> {
         self.present.is_set(n)
     }
 
-    /// Field `n`, if present.
+    /// Field `n`, if present. Constant time: the field's start is the end of the
+    /// previous present field, found from the bitmap words.
     #[inline]
     pub fn field(&self, n: usize) -> Option<Field<'a>> {
-        if !self.present.is_set(n) {
+        let i = n.wrapping_sub(1);
+        if i >= MAX_FIELD {
             return None;
         }
-        let start = match self.present.last_below(n) {
+        let words = self.present.words();
+        let (w, b) = (i / 64, (i % 64) as u32);
+        let word = *words.get(w)?;
+        if (word << b) >> 63 == 0 {
+            return None;
+        }
+        // The present fields before `n`: the top `b` bits of its word, else the
+        // words before it.
+        let head = if b == 0 { 0 } else { word & !(u64::MAX >> b) };
+        let previous = if head != 0 {
+            Some(w * 64 + 63 - head.trailing_zeros() as usize)
+        } else {
+            words
+                .get(..w)
+                .and_then(|before| before.iter().rposition(|&x| x != 0))
+                .and_then(|k| {
+                    words
+                        .get(k)
+                        .map(|x| k * 64 + 63 - x.trailing_zeros() as usize)
+                })
+        };
+        let start = match previous {
             None => self.fields_start,
-            Some(previous) => *self.ends.get(previous - 1)?,
+            Some(p) => *self.ends.get(p)?,
         } as usize;
-        let end = *self.ends.get(n - 1)? as usize;
+        let end = *self.ends.get(i)? as usize;
         let raw = self.input.get(start..end)?;
-        let spec = self.spec.field(n)?;
+        let spec = self.spec.fields.get(n)?.as_ref()?;
         Some(Field::from_wire(n as u16, spec, raw))
     }
 

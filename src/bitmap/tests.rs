@@ -40,26 +40,3 @@ fn extension_bits_follow_fields() {
     assert_eq!(m.bitmaps_needed(), 2);
     assert_eq!(m.to_string().len(), 32);
 }
-
-#[test]
-fn last_below_finds_the_previous_set_bit() {
-    // Deterministic pseudo-random bitmaps, compared with a bit-by-bit search.
-    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-    for round in 0..300 {
-        let mut m = Bitmap::new();
-        for n in 1..=MAX_FIELD {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            // Sparse and dense maps both.
-            if seed.is_multiple_of((1 + round % 9) as u64) {
-                m.set(n).unwrap();
-            }
-        }
-        for n in 0..=MAX_FIELD + 2 {
-            let expected = (1..n.min(MAX_FIELD + 1)).rev().find(|&k| m.is_set(k));
-            assert_eq!(m.last_below(n), expected, "round {round}, n {n}");
-        }
-    }
-    assert_eq!(Bitmap::new().last_below(192), None);
-}
