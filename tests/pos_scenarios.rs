@@ -60,6 +60,11 @@ fn bad_mac_reversed_a0() {
 }
 
 #[test]
+fn mac_tampered_response_reversed_a0() {
+    check(scenarios::tampered_response_reversed());
+}
+
+#[test]
 fn masked_logs() {
     let v = scenarios::normal_purchase();
     assert!(

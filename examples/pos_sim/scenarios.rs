@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use iso8583_wire::MessageBuilder;
 use iso8583_wire::exchange::ResponseCode;
 use iso8583_wire::frame::{Framing, LengthHeader};
 use iso8583_wire::layouts::ISO87_ASCII;
@@ -18,6 +19,8 @@ use iso8583_wire::pos::{
     Connection, HostLedger, Journal, JournalConfig, MemoryLedger, NotFoundPolicy,
     PersistentTcpTransport, Purchase, PurchaseOutcome, TcpTransport, Terminal, Transport,
 };
+use iso8583_wire::security::Key;
+use iso8583_wire::security::mac::MacAlgorithm;
 use iso8583_wire::trace::{FileStanSequence, StanSequence};
 
 /// What the simulated host does with the next request.
@@ -31,6 +34,9 @@ pub enum Directive {
     Ignore,
     /// Process, answer after this delay (too late).
     Delay(Duration),
+    /// Process, then answer with one byte of the response changed in transit (after
+    /// the host MACed it).
+    Tamper,
 }
 
 /// The host side of the simulation.
@@ -40,6 +46,8 @@ pub struct SimHost {
     directives: Arc<Mutex<Vec<Directive>>>,
     /// Every response the host produced, answered or not.
     pub produced: Arc<Mutex<Vec<Vec<u8>>>>,
+    /// The key the host MACs its responses with, if any.
+    pub mac_key: Arc<Mutex<Option<Key>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -54,20 +62,22 @@ impl SimHost {
         let ledger = Arc::new(Mutex::new(MemoryLedger::new(&ISO87_ASCII)));
         let directives: Arc<Mutex<Vec<Directive>>> = Arc::new(Mutex::new(Vec::new()));
         let produced = Arc::new(Mutex::new(Vec::new()));
+        let mac_key: Arc<Mutex<Option<Key>>> = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
-        let (l, d, p, s) = (
+        let (l, d, p, s, k) = (
             ledger.clone(),
             directives.clone(),
             produced.clone(),
             stop.clone(),
+            mac_key.clone(),
         );
         let thread = std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
                         let _ = stream.set_nonblocking(false);
-                        let (l, d, p) = (l.clone(), d.clone(), p.clone());
-                        std::thread::spawn(move || serve(stream, l, d, p));
+                        let (l, d, p, k) = (l.clone(), d.clone(), p.clone(), k.clone());
+                        std::thread::spawn(move || serve(stream, l, d, p, k));
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
                 }
@@ -78,6 +88,7 @@ impl SimHost {
             ledger,
             directives,
             produced,
+            mac_key,
             stop,
             thread: Some(thread),
         })
@@ -104,6 +115,7 @@ fn serve(
     ledger: Arc<Mutex<MemoryLedger>>,
     directives: Arc<Mutex<Vec<Directive>>>,
     produced: Arc<Mutex<Vec<Vec<u8>>>>,
+    mac_key: Arc<Mutex<Option<Key>>>,
 ) {
     let mut conn = TcpConnection::from_stream(stream, FRAMING, Duration::from_secs(5));
     while let Ok(Some(request)) = conn.receive() {
@@ -123,6 +135,20 @@ fn serve(
         else {
             continue;
         };
+        // A host with a MAC key signs what it sends (field 64).
+        let key = mac_key.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let response = match key {
+            Some(key) => ISO87_ASCII
+                .decode(&response)
+                .ok()
+                .and_then(|m| {
+                    MessageBuilder::from_message(&m)
+                        .to_bytes_with_mac(MacAlgorithm::ANSI_X9_19, &key)
+                        .ok()
+                })
+                .unwrap_or(response),
+            None => response,
+        };
         produced
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -136,6 +162,16 @@ fn serve(
             Directive::Delay(d) => {
                 std::thread::sleep(d);
                 let _ = conn.send(&response);
+            }
+            Directive::Tamper => {
+                // The approval code's last digit changed on the way.
+                let mut bad = response.clone();
+                if let Some(b) = bad.len().checked_sub(20).and_then(|i| bad.get_mut(i)) {
+                    *b ^= 0x01;
+                }
+                if conn.send(&bad).is_err() {
+                    return;
+                }
             }
             Directive::DropResponse | Directive::Ignore => {}
         }
@@ -570,6 +606,54 @@ pub fn bad_mac_reversed() -> Verdict {
     verdict(name, Some(&t), r)
 }
 
+/// Scenario 6b: the host MACs its responses (ANSI X9.19, field 64) and the terminal
+/// checks them with the same key; one response is changed in transit: its MAC fails,
+/// so the terminal reverses it with reason A0, and the next purchase goes through.
+pub fn tampered_response_reversed() -> Verdict {
+    let name = "mac_tampered_response_reversed_a0";
+    let (host, _files, t) = match setup(name, JournalConfig::new(&ISO87_ASCII)) {
+        Ok(s) => s,
+        Err(v) => return v,
+    };
+    let key = match Key::des_from_hex("0123456789ABCDEFFEDCBA9876543210") {
+        Ok(k) => k,
+        Err(e) => return verdict(name, Some(&t), Err(e.to_string())),
+    };
+    *host.mac_key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key.clone());
+    let mut t = t.with_mac(MacAlgorithm::ANSI_X9_19, key);
+    host.expect(&[Directive::Tamper]);
+    let r = t.purchase(&CARD).map_err(|e| e.to_string()).and_then(|(id, _)| {
+        let state = t.journal().get(id).map(|r| r.state.clone());
+        let reason = t
+            .trace
+            .iter()
+            .filter(|(out, _)| *out)
+            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+            .find(|m| m.mti().is_reversal())
+            .and_then(|m| m.field(39).and_then(|f| f.as_str().map(str::to_string)));
+        let signed = t
+            .trace
+            .iter()
+            .filter(|(out, _)| *out)
+            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+            .all(|m| m.has(64) || m.has(128));
+        let (_, next) = t.purchase(&CARD).map_err(|e| e.to_string())?;
+        let next_ok = matches!(next, PurchaseOutcome::Answered(ref r) if r.code.is_approved());
+        let pass = matches!(state, Some(State::Reversed(_)))
+            && reason.as_deref() == Some("A0")
+            && signed
+            && next_ok;
+        Ok((
+            pass,
+            format!(
+                "tampered response refused; reversal reason {reason:?}, journal {}; every message MACed: {signed}; next purchase approved: {next_ok}",
+                state.map_or("?".into(), |s| s.to_string())
+            ),
+        ))
+    });
+    verdict(name, Some(&t), r)
+}
+
 /// Scenario 7: one connection kept across exchanges: the host answers the 0200 after
 /// the terminal stopped waiting; the late 0210 arrives on the same connection while
 /// the inquiry is out, is recorded as late, and the approval it carries is reversed.
@@ -625,6 +709,7 @@ pub fn all() -> Vec<Verdict> {
         crash_after_sending(),
         late_response_after_reversal(),
         bad_mac_reversed(),
+        tampered_response_reversed(),
         late_response_persistent(),
     ]
 }

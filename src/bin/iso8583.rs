@@ -27,7 +27,8 @@ use serde_json::Value as Json;
 /// GenericPackager XML, moov-io JSON spec or this crate's JSON layout, recognised by
 /// content). PAN, track data and PIN blocks are masked unless --no-mask is given.
 ///
-/// Exit codes: 0 success, 1 findings (validate), 2 usage error, 3 unusable input.
+/// Exit codes: 0 success, 1 findings (validate) or a MAC that does not verify, 2 usage
+/// error, 3 unusable input.
 #[derive(Debug, Parser)]
 #[command(name = "iso8583", version, about, long_about, propagate_version = true)]
 struct Cli {
@@ -43,6 +44,12 @@ enum Command {
     Encode(Encode),
     /// Check a message (and its response) against the validation rules.
     Validate(Validate),
+    /// Compute (or with --verify, check) the MAC of a message's MAC block.
+    Mac(MacArgs),
+    /// Build an ISO 9564 PIN block (enciphered when a key is given).
+    PinBlock(PinBlockArgs),
+    /// Derive DUKPT keys: the initial key and a working key for a KSN.
+    Dukpt(DukptArgs),
     /// Print a shell completion script.
     Completions {
         /// The shell.
@@ -132,6 +139,81 @@ struct Validate {
     /// Print the findings as JSON.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MacChoice {
+    /// ANSI X9.9 (ISO 9797-1 algorithm 1), single DES.
+    #[value(name = "x9.9")]
+    X99,
+    /// ANSI X9.19 retail MAC (ISO 9797-1 algorithm 3), double-length key.
+    #[value(name = "x9.19")]
+    X919,
+    /// The UnionPay POS MAC (printed as its 8 hex characters).
+    #[value(name = "cup-ecb")]
+    CupEcb,
+    /// AES-CMAC, 8 bytes.
+    #[value(name = "cmac-aes")]
+    CmacAes,
+}
+
+#[derive(Debug, Args)]
+struct MacArgs {
+    #[command(flatten)]
+    layout: LayoutArgs,
+    #[command(flatten)]
+    input: InputArgs,
+    /// The MAC algorithm.
+    #[arg(long, value_enum)]
+    algorithm: MacChoice,
+    /// The MAC key as hex (DES/TDES, or AES for cmac-aes).
+    #[arg(long, value_name = "HEX")]
+    key: String,
+    /// Check the message's MAC field instead: exit 0 if it matches, 1 if not.
+    #[arg(long)]
+    verify: bool,
+}
+
+#[derive(Debug, Args)]
+struct PinBlockArgs {
+    /// ISO 9564-1 format: 0, 1, 3 or 4.
+    #[arg(long, value_parser = ["0", "1", "3", "4"])]
+    format: String,
+    /// The PIN, 4 to 12 digits.
+    #[arg(long, value_name = "DIGITS")]
+    pin: String,
+    /// The PAN (formats 0, 3 and 4).
+    #[arg(long, value_name = "DIGITS")]
+    pan: Option<String>,
+    /// The PIN key as hex (DES/TDES for formats 0-3, AES for format 4).
+    #[arg(long, value_name = "HEX")]
+    key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Usage {
+    /// PIN encryption.
+    Pin,
+    /// MAC (request or both ways).
+    Mac,
+    /// Data encryption (request or both ways).
+    Data,
+}
+
+#[derive(Debug, Args)]
+struct DukptArgs {
+    /// The base derivation key as hex.
+    #[arg(long, value_name = "HEX")]
+    bdk: String,
+    /// The key serial number as hex (10 bytes TDES, 12 bytes AES).
+    #[arg(long, value_name = "HEX")]
+    ksn: String,
+    /// AES DUKPT (ANSI X9.24-3) instead of TDES (X9.24-1).
+    #[arg(long)]
+    aes: bool,
+    /// The working key to derive.
+    #[arg(long, value_enum, default_value_t = Usage::Pin)]
+    usage: Usage,
 }
 
 /// A failure and the exit code it gets.
@@ -367,6 +449,119 @@ fn validate(args: &Validate) -> Result<bool, Failure> {
     Ok(ok)
 }
 
+fn mac(args: &MacArgs) -> Result<bool, Failure> {
+    use iso8583_wire::security::mac::{self as m, MacAlgorithm};
+    use iso8583_wire::security::{Error, Key};
+    let spec = args.layout.layout()?;
+    let wire = args.input.read()?;
+    let key = match args.algorithm {
+        MacChoice::CmacAes => Key::aes_from_hex(&args.key),
+        _ => Key::des_from_hex(&args.key),
+    }
+    .map_err(|e| bad_input(format!("--key: {e}")))?;
+    let algorithm = match args.algorithm {
+        MacChoice::X99 => MacAlgorithm::ANSI_X9_9,
+        MacChoice::X919 => MacAlgorithm::ANSI_X9_19,
+        MacChoice::CupEcb => MacAlgorithm::UnionPayEcb,
+        MacChoice::CmacAes => MacAlgorithm::AesCmac,
+    };
+    if args.verify {
+        return match m::verify_message(spec, &wire, algorithm, &key) {
+            Ok(()) => emit("MAC verifies\n").map(|()| true),
+            Err(Error::MacMismatch) => emit("MAC does not verify\n").map(|()| false),
+            Err(e) => Err(bad_input(e.to_string())),
+        };
+    }
+    let input = m::mac_input(spec, &wire).map_err(|e| bad_input(e.to_string()))?;
+    let tag = m::mac(algorithm, &key, input.data).map_err(|e| bad_input(e.to_string()))?;
+    let text = match algorithm {
+        // The UnionPay MAC is 8 hex characters already.
+        MacAlgorithm::UnionPayEcb => String::from_utf8_lossy(&tag).to_uppercase(),
+        _ => hex::encode(&tag),
+    };
+    emit(&format!("{text}\n")).map(|()| true)
+}
+
+fn pin_block(args: &PinBlockArgs) -> Result<(), Failure> {
+    use iso8583_wire::security::Key;
+    use iso8583_wire::security::pin::{self, OsRng, Pin, PinFormat};
+    let format = match args.format.as_str() {
+        "0" => PinFormat::Iso0,
+        "1" => PinFormat::Iso1,
+        "3" => PinFormat::Iso3,
+        _ => PinFormat::Iso4,
+    };
+    let pin = Pin::new(&args.pin).map_err(|e| bad_input(format!("--pin: {e}")))?;
+    let pan = args.pan.as_deref();
+    let mut rng = OsRng;
+    let block = match &args.key {
+        Some(k) => {
+            let key = if format == PinFormat::Iso4 {
+                Key::aes_from_hex(k)
+            } else {
+                Key::des_from_hex(k)
+            }
+            .map_err(|e| bad_input(format!("--key: {e}")))?;
+            pin::encipher(format, &pin, pan, &key, &mut rng)
+        }
+        None => pin::clear_block(format, &pin, pan, &mut rng),
+    }
+    .map_err(|e| bad_input(e.to_string()))?;
+    emit(&format!("{}\n", hex::encode(block.expose_secret())))
+}
+
+fn dukpt(args: &DukptArgs) -> Result<(), Failure> {
+    use iso8583_wire::security::dukpt::{aes, tdes};
+    use iso8583_wire::security::{Key, KeyKind};
+    let key_hex = |k: &Key| hex::encode(k.expose_secret());
+    if args.aes {
+        let bdk = Key::aes_from_hex(&args.bdk).map_err(|e| bad_input(format!("--bdk: {e}")))?;
+        let ksn = aes::Ksn::from_hex(&args.ksn).map_err(|e| bad_input(format!("--ksn: {e}")))?;
+        let ik =
+            aes::initial_key(&bdk, &ksn.initial_key_id()).map_err(|e| bad_input(e.to_string()))?;
+        let usage = match args.usage {
+            Usage::Pin => aes::KeyUsage::PinEncryption,
+            Usage::Mac => aes::KeyUsage::MacBoth,
+            Usage::Data => aes::KeyUsage::DataBoth,
+        };
+        let kind = bdk.kind();
+        let working = aes::derive(&bdk, &ksn, usage, kind).map_err(|e| bad_input(e.to_string()))?;
+        emit(&format!(
+            "ipek={}\n{}={}\n",
+            key_hex(&ik),
+            name(args.usage),
+            key_hex(&working)
+        ))
+    } else {
+        let bdk = Key::des_from_hex(&args.bdk).map_err(|e| bad_input(format!("--bdk: {e}")))?;
+        if bdk.kind() == KeyKind::Des {
+            return Err(bad_input("--bdk: a TDES DUKPT base key is 16 or 24 bytes"));
+        }
+        let ksn = tdes::Ksn::from_hex(&args.ksn).map_err(|e| bad_input(format!("--ksn: {e}")))?;
+        let ipek = tdes::ipek(&bdk, &ksn).map_err(|e| bad_input(e.to_string()))?;
+        let usage = match args.usage {
+            Usage::Pin => tdes::KeyUsage::Pin,
+            Usage::Mac => tdes::KeyUsage::MacRequest,
+            Usage::Data => tdes::KeyUsage::DataRequest,
+        };
+        let working = tdes::derive(&bdk, &ksn, usage).map_err(|e| bad_input(e.to_string()))?;
+        emit(&format!(
+            "ipek={}\n{}={}\n",
+            key_hex(&ipek),
+            name(args.usage),
+            key_hex(&working)
+        ))
+    }
+}
+
+fn name(usage: Usage) -> &'static str {
+    match usage {
+        Usage::Pin => "pin",
+        Usage::Mac => "mac",
+        Usage::Data => "data",
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -384,6 +579,13 @@ fn main() -> ExitCode {
             Ok(false) => return ExitCode::from(1),
             Err(e) => Err(e),
         },
+        Command::Mac(args) => match mac(args) {
+            Ok(true) => Ok(()),
+            Ok(false) => return ExitCode::from(1),
+            Err(e) => Err(e),
+        },
+        Command::PinBlock(args) => pin_block(args),
+        Command::Dukpt(args) => dukpt(args),
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -88,6 +88,9 @@ impl std::fmt::Debug for Step {
 /// A check a response must pass before it is believed (e.g. its MAC).
 type ResponseCheck = Box<dyn Fn(&[u8]) -> bool + Send>;
 
+/// What turns an outgoing message into the bytes sent (e.g. adds its MAC).
+type Signer = Box<dyn Fn(&[u8]) -> Option<Vec<u8>> + Send>;
+
 /// A purchase to make.
 #[derive(Clone, Copy)]
 pub struct Purchase<'p> {
@@ -122,6 +125,7 @@ pub struct Terminal<T: Transport> {
     inquiry: InquiryConfig,
     clock: Box<dyn Clock + Send>,
     verify: Option<ResponseCheck>,
+    sign: Option<Signer>,
     /// Messages sent and received, for callers that print the exchange.
     pub trace: Vec<(bool, Vec<u8>)>,
 }
@@ -147,6 +151,7 @@ impl<T: Transport> Terminal<T> {
             inquiry: InquiryConfig::default(),
             clock: Box::new(SystemClock),
             verify: None,
+            sign: None,
             trace: Vec::new(),
         }
     }
@@ -162,6 +167,50 @@ impl<T: Transport> Terminal<T> {
     pub fn with_response_check(mut self, verify: impl Fn(&[u8]) -> bool + Send + 'static) -> Self {
         self.verify = Some(Box::new(verify));
         self
+    }
+
+    /// MACs every message the terminal sends (field 64, or 128 with a secondary
+    /// bitmap) and checks the MAC of every response before believing it: a response
+    /// whose MAC fails is reversed with reason A0 (feature `crypto`).
+    ///
+    /// ```no_run
+    /// # use iso8583_wire::pos::{Journal, JournalConfig, TcpTransport, Terminal};
+    /// # use iso8583_wire::trace::FileStanSequence;
+    /// # use iso8583_wire::layouts::ISO87_ASCII;
+    /// use iso8583_wire::security::{Key, mac::MacAlgorithm};
+    /// # fn run(journal: Journal, stans: FileStanSequence, transport: TcpTransport) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mak = Key::des_from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+    /// let terminal = Terminal::new(journal, stans, transport, "TERM0001", "MERCHANT0000001", &[])
+    ///     .with_mac(MacAlgorithm::ANSI_X9_19, mak);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "crypto")]
+    pub fn with_mac(
+        mut self,
+        algorithm: crate::security::mac::MacAlgorithm,
+        key: crate::security::Key,
+    ) -> Self {
+        let layout = self.journal.config().layout;
+        let signing = key.clone();
+        self.sign = Some(Box::new(move |message: &[u8]| {
+            let msg = layout.decode(message).ok()?;
+            let mut b = crate::MessageBuilder::from_message(&msg);
+            b.to_bytes_with_mac(algorithm, &signing).ok()
+        }));
+        self.verify = Some(Box::new(move |reply: &[u8]| {
+            layout
+                .decode(reply)
+                .is_ok_and(|m| m.verify_mac(algorithm, &key).is_ok())
+        }));
+        self
+    }
+
+    /// The bytes to send for `message`: signed when a signer is set.
+    fn outgoing(&self, message: &[u8]) -> Vec<u8> {
+        self.sign
+            .as_ref()
+            .and_then(|sign| sign(message))
+            .unwrap_or_else(|| message.to_vec())
     }
 
     /// Replaces the inquiry settings.
@@ -281,8 +330,9 @@ impl<T: Transport> Terminal<T> {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        self.trace.push((true, message.to_vec()));
-        if conn.send(message).is_err() {
+        let wire = self.outgoing(message);
+        self.trace.push((true, wire.clone()));
+        if conn.send(&wire).is_err() {
             return Ok(Ok(None));
         }
         let layout = self.journal.config().layout;
@@ -414,8 +464,9 @@ impl<T: Transport> Terminal<T> {
                 return Ok((id, PurchaseOutcome::NotSent));
             }
         };
-        self.trace.push((true, request.clone()));
-        if conn.send(&request).is_ok() {
+        let wire = self.outgoing(&request);
+        self.trace.push((true, wire.clone()));
+        if conn.send(&wire).is_ok() {
             self.journal.sent(id)?;
             let mut unrelated = 0;
             while let Ok(Some(reply)) = conn.receive() {

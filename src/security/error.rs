@@ -72,6 +72,9 @@ pub enum Error {
     /// The message could not be decoded with the layout.
     #[error("message: {0}")]
     Message(#[from] DecodeError),
+    /// The message could not be built or encoded.
+    #[error("message: {0}")]
+    Encode(crate::error::EncodeError),
     /// The message carries no MAC field where one is expected.
     #[error("MAC field {field} is absent")]
     MacFieldAbsent {

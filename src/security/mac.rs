@@ -449,6 +449,77 @@ pub fn verify_message(
     verify(algorithm, key, input.data, got)
 }
 
+/// Where the builder and the decoded message meet the MAC: the builder fills the MAC
+/// field when it encodes, the message checks it.
+impl<S: crate::builder::FieldStore> crate::MessageBuilder<'_, S> {
+    /// Encodes the message with its MAC: sets the MAC field (64, or 128 when the
+    /// message needs a secondary bitmap) to a placeholder, encodes, and writes the MAC
+    /// of the MAC block (MTI through the field before the MAC, header excluded) into
+    /// it. The builder keeps the placeholder; call again after changing a field.
+    ///
+    /// ```
+    /// use iso8583_wire::{layouts::ISO87_ASCII, MessageBuilder, Mti};
+    /// use iso8583_wire::security::{Key, mac::MacAlgorithm};
+    ///
+    /// let key = Key::des_from_hex("0123456789ABCDEFFEDCBA9876543210")?;
+    /// let mut req = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
+    /// req.set(3, "000000")?.set(4, 1500)?.set(11, 7)?.set(41, "TERM0001")?;
+    /// let wire = req.to_bytes_with_mac(MacAlgorithm::ANSI_X9_19, &key)?;
+    /// let msg = ISO87_ASCII.decode(&wire)?;
+    /// assert!(msg.has(64));
+    /// msg.verify_mac(MacAlgorithm::ANSI_X9_19, &key)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MacFieldAbsent`] when the layout does not define the MAC field, an
+    /// encoding error as [`Error::Encode`], or a key that does not suit the algorithm.
+    #[cfg(feature = "alloc")]
+    pub fn to_bytes_with_mac(
+        &mut self,
+        algorithm: MacAlgorithm,
+        key: &Key,
+    ) -> Result<alloc::vec::Vec<u8>, Error> {
+        let field = self.mac_field();
+        let spec = self.spec();
+        let placeholder_len = spec
+            .field(field)
+            .and_then(|f| f.fixed_wire_len())
+            .ok_or(Error::MacFieldAbsent { field })?;
+        let placeholder = match spec.field(field).map(|f| f.encoding) {
+            Some(Encoding::HexAscii) => alloc::vec![0u8; placeholder_len / 2],
+            _ => alloc::vec![0u8; placeholder_len],
+        };
+        self.set(field, placeholder.as_slice())
+            .map_err(Error::Encode)?;
+        let mut wire = self.to_bytes().map_err(Error::Encode)?.to_vec();
+        sign_message(spec, &mut wire, algorithm, key)?;
+        Ok(wire)
+    }
+
+    /// The MAC field this message uses: 128 when any field 65-127 is set (or at least
+    /// two bitmaps are asked for), else 64.
+    fn mac_field(&self) -> usize {
+        let secondary = (65..=127).any(|n| n != 65 && self.has(n))
+            || (self.has(65) && !self.spec().bitmap.has_tertiary());
+        if secondary { 128 } else { 64 }
+    }
+}
+
+impl crate::Message<'_> {
+    /// Checks the message's MAC field against the MAC of its MAC block, in constant
+    /// time.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MacMismatch`] when it does not match; [`Error::MacFieldAbsent`] or
+    /// [`Error::MacFieldNotLast`] when the message has no MAC field last.
+    pub fn verify_mac(&self, algorithm: MacAlgorithm, key: &Key) -> Result<(), Error> {
+        verify_message(self.spec(), self.as_bytes(), algorithm, key)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
