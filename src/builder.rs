@@ -22,7 +22,9 @@ use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{EncodeError, EncodeErrorKind, Part};
 use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
-use crate::spec::{BitmapEncoding, Content, ContentMode, FieldSpec, Length, MessageSpec, Padding};
+use crate::spec::{
+    BitmapEncoding, BitmapUnit, Content, ContentMode, FieldSpec, Length, MessageSpec, Padding,
+};
 use crate::wire::encode::{self, Plan, Sink, SliceSink, Source};
 use crate::wire::{ebcdic, hex};
 
@@ -461,9 +463,21 @@ impl<'v> MessageBuilder<'v> {
         self.wire
     }
 
-    /// [`MessageBuilder::wire_bitmaps`] worked out from the fields set.
+    /// [`MessageBuilder::wire_bitmaps`] worked out from the fields set. The count is
+    /// of 64-bit words; with 128-bit units it is 2 or 4, the fourth word (bits
+    /// 193-256) written as zeros.
     fn compute_wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
+        if self.spec.bitmap.unit == BitmapUnit::Bits128 {
+            // Bit 1 announces the second 128-bit unit (fields 130-192); the first is
+            // written whole.
+            let mut words = self.present().words();
+            let second = words[2] != 0 || self.min_bitmaps >= 2;
+            if second {
+                words[0] |= EXTENSION;
+            }
+            return (words, if second { 4 } else { 2 });
+        }
         let tertiary = self.spec.bitmap.has_tertiary();
         let mut words = self.present().words();
         let [_, second_word, third_word] = words;
@@ -572,12 +586,14 @@ impl<'v> MessageBuilder<'v> {
                 out.put(&a);
             }
         }
-        for word in words.iter().take(count) {
+        for i in 0..count {
+            // Past the three words: the zero tail of a second 128-bit unit.
+            let word = words.get(i).copied().unwrap_or(0);
             match self.spec.bitmap.encoding {
                 BitmapEncoding::Binary => out.put_small(&word.to_be_bytes()),
-                BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(*word)),
+                BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(word)),
                 BitmapEncoding::EbcdicHex(page) => {
-                    out.put_small(&hex::u64_upper(*word).map(|c| ebcdic::from_latin1(page, c)))
+                    out.put_small(&hex::u64_upper(word).map(|c| ebcdic::from_latin1(page, c)))
                 }
             }
         }

@@ -27,8 +27,8 @@ use alloc::vec::Vec;
 use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
 use crate::spec::{
-    BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, Length, MessageSpec, Padding,
-    Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
+    BitmapSpec, BitmapUnit, Composite, Content, Encoding, FieldSpec, HeaderPart, Length,
+    MessageSpec, Padding, Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
 };
 
 /// Why a layout definition is not usable.
@@ -442,10 +442,16 @@ impl LayoutDef {
     /// Checks the definition: field numbers within the bitmaps, lengths that fit their
     /// prefixes.
     pub fn check(&self) -> Result<(), LayoutError> {
+        let wide = self.bitmap.unit == BitmapUnit::Bits128;
+        if wide && !(1..=2).contains(&self.bitmap.max_bitmaps) {
+            return Err(LayoutError::Layout(
+                "max_bitmaps must be 1 or 2 with 128-bit bitmaps".into(),
+            ));
+        }
         if !(1..=3).contains(&self.bitmap.max_bitmaps) {
             return Err(LayoutError::Layout("max_bitmaps must be 1, 2 or 3".into()));
         }
-        let max_field = usize::from(self.bitmap.max_bitmaps) * 64;
+        let max_field = self.bitmap.max_field();
         let mut header_len = 0usize;
         for h in &self.header {
             header_len = header_len.saturating_add(h.len);
@@ -465,6 +471,9 @@ impl LayoutDef {
             }
             if n == 65 && self.bitmap.has_tertiary() {
                 return Err(bad("bit 65 announces the tertiary bitmap in this layout"));
+            }
+            if n == 129 && wide {
+                return Err(bad("bit 129 announces a further 128-bit bitmap"));
             }
             match f.length {
                 Length::Fixed(0) => return Err(bad("a fixed length of 0")),
@@ -506,7 +515,7 @@ impl LayoutDef {
     /// Turns the definition into a `'static` layout without checking it (see
     /// [`LayoutDef::build`]).
     pub fn into_static(self) -> &'static MessageSpec<'static> {
-        let size = usize::from(self.bitmap.max_bitmaps).clamp(1, 3) * 64 + 1;
+        let size = self.bitmap.max_field().max(64) + 1;
         let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
         table.resize(size, None);
         for (n, f) in self.fields {

@@ -4,15 +4,15 @@
 //! re-encoded to the same bytes.
 #![cfg(feature = "moov")]
 
-use iso8583_wire::layout_def::LayoutError;
+use iso8583_wire::layout_def::{LayoutDef, LayoutError};
 use iso8583_wire::loaders;
 use iso8583_wire::mti::MtiEncoding;
 use iso8583_wire::spec::{
-    Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
+    BitmapUnit, Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
 };
 use iso8583_wire::subfield::CompositeBuilder;
 use iso8583_wire::wire::hex;
-use iso8583_wire::{Message, MessageBuilder};
+use iso8583_wire::{Message, MessageBuilder, Mti, Part};
 
 fn layout(name: &str) -> &'static MessageSpec<'static> {
     let text = std::fs::read_to_string(format!(
@@ -222,5 +222,114 @@ fn what_moov_cannot_say_here_is_named() {
             field: 3,
             reason: "subfield 2: unsupported field type 'Float'".into()
         }
+    );
+}
+
+#[test]
+fn bitmaps_of_128_bit_units() {
+    let spec = layout("spec87ascii-style.json");
+    assert_eq!(spec.bitmap.unit, BitmapUnit::Bits128);
+    assert_eq!(spec.bitmap.max_bitmaps, 2);
+    // Field 65 is data; a definition of 129 is dropped (its bit announces a unit).
+    assert!(spec.field(65).is_some());
+    assert!(spec.field(129).is_none());
+    assert_eq!(spec.max_field(), 192);
+
+    // moov's own example: fields 2, 3, 4, 14 and 43, one unit of 32 hex characters.
+    let one: &[u8] =
+        b"0100700400000020000000000000000000001642424242424242420000000000000001002512ACME STORE";
+    let msg = spec.decode(one).unwrap();
+    assert_eq!(msg.bitmap_count(), 1);
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [2, 3, 4, 14, 43]
+    );
+    assert_eq!(value(&msg, "2"), "4242424242424242");
+    assert_eq!(value(&msg, "4"), "000000000100");
+    assert_eq!(value(&msg, "43"), "ACME STORE");
+    assert!(Message::decode_without_fast_path(spec, one).unwrap() == msg);
+    assert!(
+        msg.dump()
+            .to_string()
+            .contains("bitmap  70040000002000000000000000000000\n")
+    );
+    reencodes(&msg, one);
+
+    // Fields 65 and 70 in the first unit: bit 1 stays clear.
+    let upper: &[u8] = b"020020000000000000008400000000000000000000X301";
+    let msg = spec.decode(upper).unwrap();
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [3, 65, 70]
+    );
+    assert_eq!(value(&msg, "65"), "X");
+    assert_eq!(value(&msg, "70"), "301");
+    assert!(Message::decode_without_fast_path(spec, upper).unwrap() == msg);
+    reencodes(&msg, upper);
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(70, 301u32)
+        .unwrap()
+        .set(65, "X")
+        .unwrap()
+        .set(3, 0u32)
+        .unwrap();
+    assert_eq!(b.to_bytes().unwrap().as_ref(), upper);
+
+    // Bit 1 announces a second unit of 128 bits: field 130.
+    let two: &[u8] = b"0200C00000000000000000000000000000004000000000000000000000000000000016424242424242424205third";
+    let msg = spec.decode(two).unwrap();
+    assert_eq!(msg.bitmap_count(), 2);
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [2, 130]
+    );
+    assert_eq!(value(&msg, "130"), "third");
+    assert!(Message::decode_without_fast_path(spec, two).unwrap() == msg);
+    reencodes(&msg, two);
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(130, "third")
+        .unwrap()
+        .set(2, "4242424242424242")
+        .unwrap();
+    assert_eq!(b.to_bytes().unwrap().as_ref(), two);
+    // A second unit asked for without a field in it.
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(65, "X").unwrap().set_min_bitmaps(2);
+    assert_eq!(
+        b.to_bytes().unwrap().as_ref(),
+        format!("0200{0}{0}{1}X", "8000000000000000", "0".repeat(32)).as_bytes()
+    );
+    assert_eq!(
+        spec.decode(&b.to_bytes().unwrap()).unwrap().bitmap_count(),
+        2
+    );
+
+    // Bit 129 would announce a third unit.
+    let third: &[u8] =
+        b"0200C000000000000000000000000000000080000000000000000000000000000000164242424242424242";
+    let err = spec.decode(third).unwrap_err();
+    assert_eq!((err.part, err.offset), (Part::Bitmap(2), 36), "{err}");
+    // Bits 193-256 name fields this crate does not number.
+    let high: &[u8] = b"0200C0000000000000000000000000000000000000000000000001000000000000000016424242424242424205third";
+    let err = spec.decode(high).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(200), 36), "{err}");
+    // The first unit is always whole: 16 hex characters are not a bitmap.
+    let short: &[u8] = b"02002000000000000000000000";
+    let err = spec.decode(short).unwrap_err();
+    assert_eq!(err.part, Part::Bitmap(0), "{err}");
+    assert_eq!(
+        err,
+        Message::decode_without_fast_path(spec, short).unwrap_err()
+    );
+
+    // This crate's JSON form keeps the unit; without one a layout has 64-bit units.
+    let def = LayoutDef::from_spec(spec);
+    let json = def.to_json();
+    assert!(json.contains("\"unit\": \"bits128\""), "{json}");
+    assert_eq!(LayoutDef::from_json(&json).unwrap(), def);
+    let plain = json.replace(",\n    \"unit\": \"bits128\"", "");
+    assert_eq!(
+        LayoutDef::from_json(&plain).unwrap().bitmap.unit,
+        BitmapUnit::Bits64
     );
 }

@@ -742,10 +742,7 @@ pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
         description: "loaded from a jPOS GenericPackager XML file".into(),
         header: Vec::new(),
         mti: MtiEncoding::Ascii,
-        bitmap: BitmapSpec {
-            encoding: BitmapEncoding::HexAscii,
-            max_bitmaps: 2,
-        },
+        bitmap: BitmapSpec::new(BitmapEncoding::HexAscii, 2),
         fields: BTreeMap::new(),
     };
     let mut bitmap_len = 16;

@@ -26,6 +26,7 @@
 //! | `padding` `{"type": "Left", "pad": "0"}` | [`Padding::Left`] |
 //! | field 0 `enc` `HexToASCII` | the MTI as 8 hex characters ([`MtiEncoding::HexAscii`], `Spec87Hex`) |
 //! | field 1 `disableAutoExpand` | one bitmap only |
+//! | field 1 `length` 16 | 128-bit bitmap units ([`BitmapUnit::Bits128`], `Spec87ASCII`) |
 //! | composite `tag` `{"sort": ...}` without `enc` | subfields in order ([`CompositeDef::Sequence`]), each with its own encoding and prefix, nested composites included |
 //! | composite `bitmap` `{"length": 3, ...}` | a subfield bitmap of that many bytes; bit 1 is subfield 1 |
 //! | composite `tag.enc` `BerTLVTag` | EMV BER-TLV (constructed tags nest) |
@@ -39,9 +40,10 @@
 //!
 //! A spec that defines fields above 128 gets a tertiary bitmap announced by bit 65, and
 //! its definition of field 65 is dropped (moov never reads bit 65 as data). A message
-//! bitmap of 16-byte units (`"length": 16` on field 1, moov's `Spec87ASCII`) is read as
-//! the ISO primary and secondary bitmaps: moov writes all 128 bits even when no field
-//! above 64 is present, and such messages are not read correctly. Not
+//! bitmap of 16-byte units (`"length": 16` on field 1, moov's `Spec87ASCII`) is one
+//! 128-bit unit always written whole ([`BitmapUnit::Bits128`]): field 65 is data, and
+//! bit 1 announces a second unit (fields 130-192; a definition of field 129, whose bit
+//! would announce a third unit, is dropped). Not
 //! supported, with an error naming the field: other bitmap unit sizes, tags in EBCDIC
 //! or hex-ASCII, an unknown tag moov would skip without a `prefUnknownTLV` (unless the
 //! tags are BER-TLV), and the `BerTLV` prefix outside a BER-TLV composite. BER-TLV
@@ -58,8 +60,8 @@ use serde_json::Value;
 use crate::layout_def::{CompositeDef, FieldDef, LayoutDef, LayoutError};
 use crate::mti::MtiEncoding;
 use crate::spec::{
-    Align, BitmapEncoding, BitmapSpec, CodePage, Content, Counts, Encoding, Length, Padding,
-    Prefix, PrefixEncoding, Sensitivity, TlvForm, TlvPart,
+    Align, BitmapEncoding, BitmapSpec, BitmapUnit, CodePage, Content, Counts, Encoding, Length,
+    Padding, Prefix, PrefixEncoding, Sensitivity, TlvForm, TlvPart,
 };
 
 fn err(field: u16, reason: impl Into<String>) -> LayoutError {
@@ -506,10 +508,7 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
         description: "loaded from a moov-io/iso8583 JSON spec".into(),
         header: Vec::new(),
         mti: MtiEncoding::Ascii,
-        bitmap: BitmapSpec {
-            encoding: BitmapEncoding::HexAscii,
-            max_bitmaps: 2,
-        },
+        bitmap: BitmapSpec::new(BitmapEncoding::HexAscii, 2),
         fields: BTreeMap::new(),
     };
     let mut one_bitmap = false;
@@ -535,11 +534,11 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
                     Some("Binary" | "ASCIIToHex" | "ASCII") => BitmapEncoding::Binary,
                     other => return Err(err(1, format!("unsupported bitmap encoding {other:?}"))),
                 };
-                // A 16-byte unit is read as the ISO primary and secondary bitmaps: moov
-                // writes all 128 bits even when bit 1 is clear, which these layouts
-                // do not read.
-                match length_of(v) {
-                    0 | 8 | 16 => {}
+                // moov's unit: 8 bytes (the ISO bitmaps) or 16 (`Spec87ASCII`: 128 bits
+                // always written, bit 1 announcing a further 128-bit unit).
+                def.bitmap.unit = match length_of(v) {
+                    0 | 8 => BitmapUnit::Bits64,
+                    16 => BitmapUnit::Bits128,
                     l => {
                         return Err(err(
                             1,
@@ -548,7 +547,7 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
                             ),
                         ));
                     }
-                }
+                };
                 one_bitmap = v.get("disableAutoExpand").and_then(Value::as_bool) == Some(true);
             }
             193.. => return Err(err(n, "fields above 192 are not supported")),
@@ -563,6 +562,11 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
     // and then moov ignores a definition of field 65.
     def.bitmap.max_bitmaps = if one_bitmap {
         1
+    } else if def.bitmap.unit == BitmapUnit::Bits128 {
+        // Field 65 is data; bit 129 announces a third unit, so moov never reads a
+        // definition of field 129.
+        def.fields.remove(&129);
+        2
     } else if highest > 128 {
         def.fields.remove(&65);
         3
