@@ -150,6 +150,10 @@ const PACKED: usize = 32;
 /// own bytes (no padding, no conversion): the prefix is written once, here.
 fn ready<'v>(spec: &FieldSpec<'_>, source: Source<'v>) -> Option<Slot<'v>> {
     use crate::spec::Encoding;
+    if let Length::Filled(_) = spec.length {
+        // Written with its fill by the encoder.
+        return None;
+    }
     let (data, units) = match source {
         Source::Wire(data, units) => (data, units),
         Source::Bytes(data) => {
@@ -235,7 +239,7 @@ impl<'v> MessageBuilder<'v> {
             header: &[],
             order: [0; 3],
             min_bitmaps: 1,
-            wire: ([0; 3], 1),
+            wire: ([0; 3], spec.bitmap.unit_words()),
             slots: [Slot::Absent; MAX_FIELD + 1],
             lens: [0; MAX_FIELD + 1],
             fields_len: 0,
@@ -808,7 +812,7 @@ impl core::fmt::Debug for MessageBuilder<'_> {
 fn number_spec<'s>(spec: &FieldSpec<'s>) -> FieldSpec<'s> {
     match spec.length {
         Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
-        Length::Var(_) | Length::Rest { .. } => *spec,
+        Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => *spec,
     }
 }
 

@@ -477,7 +477,7 @@ impl LayoutDef {
             }
             match f.length {
                 Length::Fixed(0) => return Err(bad("a fixed length of 0")),
-                Length::Var(p) => {
+                Length::Var(p) | Length::Filled(p) => {
                     if p.digits == 0 || p.digits > p.max_digits() {
                         return Err(bad(
                             "a length prefix has 1 to 6 digits (1 to 4 bytes if binary or hex)",

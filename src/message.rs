@@ -594,6 +594,15 @@ impl<'a> Field<'a> {
         let (data, units) = match spec.length {
             Length::Fixed(n) => (wire, n as usize),
             Length::Rest { .. } => (wire, dec::units_for_wire(spec, wire.len()).unwrap_or(0)),
+            Length::Filled(p) => {
+                let (raw, rest) = wire.split_at(p.wire_len().min(wire.len()));
+                let count = dec::read_prefix(p, raw).unwrap_or(0);
+                let (len, units) = match p.counts {
+                    Counts::Units => (spec.wire_len_for_units(count), count),
+                    Counts::Bytes => (count, dec::units_for_wire(spec, count).unwrap_or(0)),
+                };
+                (rest.get(..len).unwrap_or(rest), units)
+            }
             Length::Var(p) => {
                 let (raw, data) = wire.split_at(p.wire_len().min(wire.len()));
                 let units = match (p.counts, spec.encoding) {

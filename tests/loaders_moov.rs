@@ -292,6 +292,12 @@ fn bitmaps_of_128_bit_units() {
         .set(2, "4242424242424242")
         .unwrap();
     assert_eq!(b.to_bytes().unwrap().as_ref(), two);
+    // An empty message still writes its whole first unit.
+    let empty = MessageBuilder::new(spec, Mti::new(800).unwrap());
+    assert_eq!(
+        empty.to_bytes().unwrap().as_ref(),
+        format!("0800{}", "0".repeat(32)).as_bytes()
+    );
     // A second unit asked for without a field in it.
     let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
     b.set(65, "X").unwrap().set_min_bitmaps(2);

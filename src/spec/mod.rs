@@ -484,6 +484,13 @@ pub enum Length {
         /// Largest length allowed.
         max: u16,
     },
+    /// A length prefix giving the value's length, then the value, then fill up to the
+    /// prefix's maximum: the field always takes the prefix and `max` units on the wire
+    /// (jPOS `IFA_FLLCHAR`, `IFA_FLLNUM`: two ASCII digits, the text, spaces up to the
+    /// declared length; `IFB_LLHFBINARY`: one binary byte, the bytes, zeros). The fill
+    /// is written with the field's [`Padding`] character (spaces, or zeros for binary
+    /// fields, when it has none) and not looked at when decoding.
+    Filled(Prefix),
 }
 
 /// What an encoder does with a value shorter than a fixed field.
@@ -627,7 +634,32 @@ impl<'s> FieldSpec<'s> {
     pub const fn fixed_wire_len(&self) -> Option<usize> {
         match self.length {
             Length::Fixed(n) => Some(self.wire_len_for_units(n as usize)),
-            Length::Var(_) | Length::Rest { .. } => None,
+            Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => None,
+        }
+    }
+
+    /// For a [`Length::Filled`] field, the bytes of its slot after the prefix (the
+    /// value and its fill); 0 for other lengths.
+    pub const fn filled_slot_len(&self) -> usize {
+        match self.length {
+            Length::Filled(p) => match p.counts {
+                Counts::Units => self.wire_len_for_units(p.max as usize),
+                Counts::Bytes => p.max as usize,
+            },
+            _ => 0,
+        }
+    }
+
+    /// The byte that fills a [`Length::Filled`] field's slot after its value.
+    pub(crate) fn fill_byte(&self) -> u8 {
+        let c = match (self.padding, self.encoding) {
+            (Padding::Left(c) | Padding::Right(c), _) => c,
+            (Padding::None, Encoding::Binary) => 0,
+            (Padding::None, _) => b' ',
+        };
+        match self.encoding {
+            Encoding::Ebcdic(page) => crate::wire::ebcdic::from_latin1(page, c),
+            _ => c,
         }
     }
 
@@ -636,7 +668,7 @@ impl<'s> FieldSpec<'s> {
         match self.length {
             Length::Fixed(n) => n as usize,
             Length::Rest { max } => max as usize,
-            Length::Var(p) => match p.counts {
+            Length::Var(p) | Length::Filled(p) => match p.counts {
                 Counts::Units => p.max as usize,
                 Counts::Bytes => match self.encoding {
                     Encoding::HexAscii => p.max as usize / 2,
@@ -682,7 +714,7 @@ impl core::fmt::Display for FormatNotation<'_, '_> {
             Length::Fixed(n) => {
                 core::fmt::write(&mut buf, format_args!("{}{}", spec.content.code(), n))?
             }
-            Length::Var(p) => {
+            Length::Var(p) | Length::Filled(p) => {
                 core::fmt::write(&mut buf, format_args!("{}..{}", spec.content.code(), p.max))?
             }
             Length::Rest { max } => {
@@ -1026,7 +1058,7 @@ impl FastField {
                 }
                 _ => (FastSize::General, 0, 0),
             },
-            Length::Var(_) | Length::Rest { .. } => (FastSize::General, 0, 0),
+            Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => (FastSize::General, 0, 0),
         };
         // Composites whose subfields are checked as the message is decoded go the
         // general way (no built-in layout has one).
@@ -1041,7 +1073,9 @@ impl FastField {
             (Encoding::Bcd { align, filler: 0 }, Content::N, length)
                 if match length {
                     Length::Fixed(n) => n % 2 == 1,
-                    Length::Var(_) | Length::Rest { .. } => matches!(size, FastSize::BcdDigits),
+                    Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => {
+                        matches!(size, FastSize::BcdDigits)
+                    }
                 } =>
             {
                 match align {
