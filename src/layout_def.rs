@@ -366,7 +366,12 @@ fn check_composite(c: &CompositeDef, depth: usize) -> Result<(), String> {
             }
         }
         CompositeDef::Tagged { tag, fields, .. } => {
-            if !(1..=4).contains(&tag.len()) {
+            let fits = match tag {
+                TlvPart::Ber => true,
+                TlvPart::HexAscii(n) => (1..=4).contains(n),
+                _ => (1..=4).contains(&tag.len()),
+            };
+            if !fits {
                 return Err("tags take 1 to 4 bytes".into());
             }
             for (t, f) in fields {

@@ -9,6 +9,7 @@ use iso8583_wire::loaders;
 use iso8583_wire::mti::MtiEncoding;
 use iso8583_wire::spec::{
     BitmapUnit, Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
+    TlvPart,
 };
 use iso8583_wire::subfield::CompositeBuilder;
 use iso8583_wire::wire::hex;
@@ -109,8 +110,8 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
         ("63.11.1", "YZ"),
         // A one-byte binary tag holding BER-TLV; an unknown tag skipped with the
         // prefix moov is told to use for it.
-        ("64.01.9A", "323130373230"),
-        ("64.01.9F02", "303030303030303030353031"),
+        ("64.01.9A", "210720"),
+        ("64.01.9F02", "000000000501"),
         ("64.02", "BEEF"),
         ("70", "301"),
         ("130", "third"),
@@ -195,14 +196,14 @@ fn what_moov_cannot_say_here_is_named() {
         loaders::from_moov_json(ber_outside),
         Err(LayoutError::Field { field: 55, .. })
     ));
-    let ebcdic_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
-        "tag": {"length": 2, "enc": "EBCDIC", "sort": "StringsByInt"},
+    let bad_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
+        "tag": {"length": 2, "enc": "LBCDX", "sort": "StringsByInt"},
         "subfields": {"01": {"type": "String", "length": 9, "enc": "ASCII", "prefix": "ASCII.LL"}}}}}"#;
     assert_eq!(
-        loaders::from_moov_json(ebcdic_tags).unwrap_err(),
+        loaders::from_moov_json(bad_tags).unwrap_err(),
         LayoutError::Field {
             field: 62,
-            reason: "tag encoding 'EBCDIC' is not supported".into()
+            reason: "tag encoding 'LBCDX' is not supported".into()
         }
     );
     let bad_sort = r#"{"fields": {"3": {"type": "Composite", "length": 6, "prefix": "ASCII.Fixed",
@@ -338,4 +339,92 @@ fn bitmaps_of_128_bit_units() {
         LayoutDef::from_json(&plain).unwrap().bitmap.unit,
         BitmapUnit::Bits64
     );
+}
+
+const TAGS: &str = "3031303000000000000003063033319A032107205F2A04303937385004564953419F360201579F3B059F4502047F30359A032107203133F0F1F0F2C1C2F0F2F0F3F1F2F3313533303331303258593330333202BEEF";
+
+#[test]
+fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
+    let spec = layout("tags.json");
+    assert!(matches!(
+        spec.field(55).unwrap().subfields,
+        Some(Composite::Tagged {
+            tag: TlvPart::Ber,
+            ..
+        })
+    ));
+    let wire = hex::decode(TAGS).unwrap();
+    let msg = spec.decode(&wire).unwrap();
+    for (path, v) in [
+        // Declared BER-TLV subfields with their types: text, digits, hex.
+        ("55.9A", "210720"),
+        ("55.5F2A", "0978"),
+        ("55.50", "VISA"),
+        // A declared constructed tag, its own subfields declared.
+        ("55.9F3B.9F45", "047F"),
+        // An unknown tag moov skips (skipUnknownTLVTags): kept here as bytes.
+        ("55.9F36", "0157"),
+        ("56.9A", "210720"),
+        // EBCDIC 1047 tags named without their pad zeros; EBCDIC values.
+        ("62.1", "AB"),
+        ("62.2", "123"),
+        // Hex-ASCII tags: "3031" is tag 01.
+        ("63.01", "XY"),
+        ("63.02", "BEEF"),
+    ] {
+        assert_eq!(value(&msg, path), v, "{path}");
+    }
+    assert!(Message::decode_without_fast_path(spec, &wire).unwrap() == msg);
+    reencodes(&msg, &wire);
+
+    // Built from subfield values, tags travel in their encodings.
+    let data = |n: usize| msg.field(n).unwrap().data().to_vec();
+    let mut c62 = CompositeBuilder::new(spec.field(62).unwrap()).unwrap();
+    c62.set("2", "123").unwrap().set("1", "AB").unwrap();
+    assert_eq!(c62.finish().unwrap(), data(62));
+    let mut c63 = CompositeBuilder::new(spec.field(63).unwrap()).unwrap();
+    c63.set("02", "BEEF").unwrap().set("01", "XY").unwrap();
+    assert_eq!(c63.finish().unwrap(), data(63));
+    let mut c55 = CompositeBuilder::new(spec.field(55).unwrap()).unwrap();
+    c55.set("9A", "210720").unwrap().set("50", "VISA").unwrap();
+    assert_eq!(
+        hex::encode(&c55.finish().unwrap()),
+        "500456495341".to_owned() + "9A03210720"
+    );
+
+    // Numeric BER-TLV subfields are checked when the message is decoded.
+    let mut bad = wire.clone();
+    let at = wire.windows(4).position(|w| w == b"0978").unwrap() + 1;
+    bad[at] = b'Q';
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(55), at), "{err}");
+    // Without skipUnknownTLVTags an unknown tag is an error.
+    let mut bad = wire.clone();
+    let at = wire
+        .windows(6)
+        .position(|w| w == b"\x30\x35\x9A\x03\x21\x07")
+        .unwrap()
+        + 2;
+    bad[at] = 0x9B;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(56), at), "{err}");
+    assert!(
+        err.to_string().contains("a tag the layout does not define"),
+        "{err}"
+    );
+    // A BER length past the end of the field.
+    let mut bad = wire.clone();
+    bad[at + 1] = 0x09;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(56), "{err}");
+    // A letter in a numeric subfield behind an EBCDIC tag.
+    let mut bad = wire.clone();
+    let at = wire
+        .windows(3)
+        .position(|w| w == [0xF1, 0xF2, 0xF3])
+        .unwrap()
+        + 1;
+    bad[at] = 0xC1;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(62), at), "{err}");
 }
