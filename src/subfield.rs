@@ -637,6 +637,9 @@ fn tagged_element<'f, 's>(
     Ok((label, &f.spec, raw.len(), None))
 }
 
+/// A failure inside a composite: the byte offset and the error.
+type Failure = (usize, crate::error::DecodeErrorKind);
+
 /// The subfield of a tagged element after its head: the bytes a BER length framed
 /// (which the subfield must use up), or what the subfield reads itself. The rest of
 /// the data after the element, and the subfield's wire bytes; on failure, the offset
@@ -645,7 +648,7 @@ fn tagged_value<'d>(
     spec: &crate::spec::FieldSpec<'_>,
     after: &'d [u8],
     framed: Option<usize>,
-) -> Result<(&'d [u8], &'d [u8]), (usize, crate::error::DecodeErrorKind)> {
+) -> Result<(&'d [u8], &'d [u8]), Failure> {
     let fault = |f: crate::wire::decode::Fault, len: usize| (len - f.remaining + f.pos, f.kind);
     let incomplete = || {
         (
