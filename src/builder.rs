@@ -39,8 +39,8 @@ use crate::error::{EncodeError, EncodeErrorKind, Part};
 use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
-    BitmapEncoding, BuildField, Content, ContentMode, Encoding, FieldSpec, Length, MessageSpec,
-    Padding, PrefixEncoding,
+    BitmapEncoding, BitmapUnit, BuildField, Content, ContentMode, Encoding, FieldSpec, Length,
+    MessageSpec, Padding, PrefixEncoding,
 };
 use crate::wire::encode::{self, Sink, Source};
 use crate::wire::{ebcdic, hex};
@@ -764,11 +764,23 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         Bitmap::from_words(self.present.map(u64::reverse_bits))
     }
 
-    /// The bitmap words to write (extension bits included) and how many.
+    /// The bitmap words to write (extension bits included) and how many 64-bit words
+    /// (past the three kept, the zero tail of a second 128-bit unit).
     #[inline]
     fn wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
         let [a, b, c] = self.present.map(u64::reverse_bits);
+        if self.spec.bitmap.unit == BitmapUnit::Bits128 {
+            // Bit 1 announces the second 128-bit unit (fields 130-192); the first is
+            // written whole.
+            let second = c != 0 || self.min_bitmaps >= 2;
+            let first = if second {
+                a | EXTENSION
+            } else {
+                a & !EXTENSION
+            };
+            return ([first, b, c], if second { 4 } else { 2 });
+        }
         let tertiary = self.spec.bitmap.has_tertiary();
         let mut words = [a & !EXTENSION, b, c];
         // In a tertiary layout, bit 65 is the third bitmap's presence bit, not data.
@@ -833,12 +845,14 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
                 out.put(&a);
             }
         }
-        for word in words.iter().take(count) {
+        for i in 0..count {
+            // Past the three words: the zero tail of a second 128-bit unit.
+            let word = words.get(i).copied().unwrap_or(0);
             match self.spec.bitmap.encoding {
                 BitmapEncoding::Binary => out.put_small(&word.to_be_bytes()),
-                BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(*word)),
+                BitmapEncoding::HexAscii => out.put_small(&hex::u64_upper(word)),
                 BitmapEncoding::EbcdicHex(page) => {
-                    out.put_small(&hex::u64_upper(*word).map(|c| ebcdic::from_latin1(page, c)))
+                    out.put_small(&hex::u64_upper(word).map(|c| ebcdic::from_latin1(page, c)))
                 }
             }
         }
@@ -1010,7 +1024,7 @@ fn write_value<S: FieldStore>(
             // A number is zero-padded on the left whatever the field's padding.
             let number_spec = match spec.length {
                 Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
-                Length::Var(_) | Length::Rest { .. } => *spec,
+                _ => *spec,
             };
             if fast_ascii(&number_spec, digits, store)? {
                 return Ok(());

@@ -27,8 +27,8 @@ use alloc::vec::Vec;
 use crate::bitmap::MAX_FIELD;
 use crate::mti::MtiEncoding;
 use crate::spec::{
-    BitmapSpec, Composite, Content, Encoding, FieldSpec, HeaderPart, Length, MessageSpec, Padding,
-    Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
+    BitmapSpec, BitmapUnit, Composite, Content, Encoding, FieldSpec, HeaderPart, Length,
+    MessageSpec, Padding, Part, PartLength, Sensitivity, SubBitmap, TaggedField, TlvForm, TlvPart,
 };
 
 /// Why a layout definition is not usable.
@@ -366,7 +366,12 @@ fn check_composite(c: &CompositeDef, depth: usize) -> Result<(), String> {
             }
         }
         CompositeDef::Tagged { tag, fields, .. } => {
-            if !(1..=4).contains(&tag.len()) {
+            let fits = match tag {
+                TlvPart::Ber => true,
+                TlvPart::HexAscii(n) => (1..=4).contains(n),
+                _ => (1..=4).contains(&tag.len()),
+            };
+            if !fits {
                 return Err("tags take 1 to 4 bytes".into());
             }
             for (t, f) in fields {
@@ -442,10 +447,16 @@ impl LayoutDef {
     /// Checks the definition: field numbers within the bitmaps, lengths that fit their
     /// prefixes.
     pub fn check(&self) -> Result<(), LayoutError> {
+        let wide = self.bitmap.unit == BitmapUnit::Bits128;
+        if wide && !(1..=2).contains(&self.bitmap.max_bitmaps) {
+            return Err(LayoutError::Layout(
+                "max_bitmaps must be 1 or 2 with 128-bit bitmaps".into(),
+            ));
+        }
         if !(1..=3).contains(&self.bitmap.max_bitmaps) {
             return Err(LayoutError::Layout("max_bitmaps must be 1, 2 or 3".into()));
         }
-        let max_field = usize::from(self.bitmap.max_bitmaps) * 64;
+        let max_field = self.bitmap.max_field();
         let mut header_len = 0usize;
         for h in &self.header {
             header_len = header_len.saturating_add(h.len);
@@ -466,9 +477,12 @@ impl LayoutDef {
             if n == 65 && self.bitmap.has_tertiary() {
                 return Err(bad("bit 65 announces the tertiary bitmap in this layout"));
             }
+            if n == 129 && wide {
+                return Err(bad("bit 129 announces a further 128-bit bitmap"));
+            }
             match f.length {
                 Length::Fixed(0) => return Err(bad("a fixed length of 0")),
-                Length::Var(p) => {
+                Length::Var(p) | Length::Filled(p) => {
                     if p.digits == 0 || p.digits > p.max_digits() {
                         return Err(bad(
                             "a length prefix has 1 to 6 digits (1 to 4 bytes if binary or hex)",
@@ -506,7 +520,7 @@ impl LayoutDef {
     /// Turns the definition into a `'static` layout without checking it (see
     /// [`LayoutDef::build`]).
     pub fn into_static(self) -> &'static MessageSpec<'static> {
-        let size = usize::from(self.bitmap.max_bitmaps).clamp(1, 3) * 64 + 1;
+        let size = self.bitmap.max_field().max(64) + 1;
         let mut table: Vec<Option<FieldSpec<'static>>> = Vec::new();
         table.resize(size, None);
         for (n, f) in self.fields {

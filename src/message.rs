@@ -22,7 +22,7 @@ use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{DecodeError, DecodeErrorKind, Part};
 use crate::mti::Mti;
 use crate::spec::{
-    Content, ContentMode, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity,
+    BitmapUnit, Content, ContentMode, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity,
 };
 use crate::wire::decode::{self as dec, Fault};
 use crate::wire::{Symbols, hex};
@@ -113,7 +113,7 @@ impl<'a> Message<'a> {
     pub(crate) fn check_classes(&self) -> Result<(), DecodeError> {
         // One walk over the present fields, their starts from the ends already found;
         // only the free-text ones are looked at.
-        let present = Bitmap::data_words(self.present_words(), self.spec.bitmap.has_tertiary());
+        let present = self.spec.bitmap.data_words(self.present_words());
         let mut start = usize::from(self.fields_start);
         for (w, (&word, &text)) in present.iter().zip(&self.spec.free_text).enumerate() {
             let mut bits = word;
@@ -244,10 +244,7 @@ impl<'a> Message<'a> {
         self.mti = found.mti;
         self.bitmap = Bitmap::from_words(found.words);
         // Derived here rather than passed back: the scanner returns less.
-        self.present = Bitmap::from_words(Bitmap::data_words(
-            found.words,
-            self.spec.bitmap.has_tertiary(),
-        ));
+        self.present = Bitmap::from_words(self.spec.bitmap.data_words(found.words));
         self.fields_start = found.fields_start as u16;
     }
 
@@ -292,31 +289,37 @@ impl<'a> Message<'a> {
             dec::take_exact(header_len)(input).map_err(|e| at(fault(e), Part::Header))?;
         let (rest, mti) = dec::mti(spec.mti)(rest).map_err(|e| at(fault(e), Part::Mti))?;
 
-        let mut words = [0u64; 3];
-        let (mut rest, primary) =
-            dec::bitmap(spec.bitmap.encoding)(rest).map_err(|e| at(fault(e), Part::Bitmap(0)))?;
-        words[0] = primary;
-        if primary >> 63 == 1 {
-            if spec.bitmap.max_bitmaps < 2 {
-                return Err(DecodeError {
-                    part: Part::Bitmap(1),
-                    offset: total - rest.len() - spec.bitmap.wire_len(),
-                    kind: DecodeErrorKind::UndefinedField,
-                });
+        let (mut rest, words) = match spec.bitmap.unit {
+            BitmapUnit::Bits64 => {
+                let mut words = [0u64; 3];
+                let (mut rest, primary) = dec::bitmap(spec.bitmap.encoding)(rest)
+                    .map_err(|e| at(fault(e), Part::Bitmap(0)))?;
+                words[0] = primary;
+                if primary >> 63 == 1 {
+                    if spec.bitmap.max_bitmaps < 2 {
+                        return Err(DecodeError {
+                            part: Part::Bitmap(1),
+                            offset: total - rest.len() - spec.bitmap.wire_len(),
+                            kind: DecodeErrorKind::UndefinedField,
+                        });
+                    }
+                    let (r, secondary) = dec::bitmap(spec.bitmap.encoding)(rest)
+                        .map_err(|e| at(fault(e), Part::Bitmap(1)))?;
+                    words[1] = secondary;
+                    rest = r;
+                    if spec.bitmap.has_tertiary() && secondary >> 63 == 1 {
+                        let (r, tertiary) = dec::bitmap(spec.bitmap.encoding)(rest)
+                            .map_err(|e| at(fault(e), Part::Bitmap(2)))?;
+                        words[2] = tertiary;
+                        rest = r;
+                    }
+                }
+                (rest, words)
             }
-            let (r, secondary) = dec::bitmap(spec.bitmap.encoding)(rest)
-                .map_err(|e| at(fault(e), Part::Bitmap(1)))?;
-            words[1] = secondary;
-            rest = r;
-            if spec.bitmap.has_tertiary() && secondary >> 63 == 1 {
-                let (r, tertiary) = dec::bitmap(spec.bitmap.encoding)(rest)
-                    .map_err(|e| at(fault(e), Part::Bitmap(2)))?;
-                words[2] = tertiary;
-                rest = r;
-            }
-        }
+            BitmapUnit::Bits128 => wide_bitmaps(spec, rest, total)?,
+        };
         let bitmap = Bitmap::from_words(words);
-        let present = Bitmap::from_words(Bitmap::data_words(words, spec.bitmap.has_tertiary()));
+        let present = Bitmap::from_words(spec.bitmap.data_words(words));
 
         let fields_start = (total - rest.len()) as u16;
         let mut ends = [0u16; MAX_FIELD];
@@ -389,15 +392,11 @@ impl<'a> Message<'a> {
         &self.bitmap
     }
 
-    /// How many bitmaps the message carried (1-3).
+    /// How many bitmaps the message carried (1-3; bitmap units of the layout's
+    /// [`BitmapSpec::unit`](crate::spec::BitmapSpec::unit) size, so 1 or 2 for 128-bit
+    /// units).
     pub fn bitmap_count(&self) -> usize {
-        if !self.bitmap.is_set(1) {
-            1
-        } else if self.spec.bitmap.has_tertiary() && self.bitmap.is_set(65) {
-            3
-        } else {
-            2
-        }
+        self.spec.bitmap.units_in(self.bitmap.words())
     }
 
     /// The whole input.
@@ -500,6 +499,54 @@ impl<'a> Message<'a> {
     }
 }
 
+/// The bitmaps of a layout with 128-bit units: the first unit always, a second when
+/// its bit 1 is set; the words read (bits 193-256 must be clear, bit 129 too: it would
+/// announce a third unit) and the input after them.
+#[cold]
+fn wide_bitmaps<'a>(
+    spec: &MessageSpec<'_>,
+    input: &'a [u8],
+    total: usize,
+) -> Result<(&'a [u8], [u64; 3]), DecodeError> {
+    let at = |f: Fault, part: Part| DecodeError {
+        part,
+        offset: total - f.remaining + f.pos,
+        kind: f.kind,
+    };
+    let word = dec::bitmap(spec.bitmap.encoding);
+    let (rest, first) = word(input).map_err(|e| at(fault(e), Part::Bitmap(0)))?;
+    let (rest, second) = word(rest).map_err(|e| at(fault(e), Part::Bitmap(0)))?;
+    if first >> 63 == 0 {
+        return Ok((rest, [first, second, 0]));
+    }
+    let unit_start = total - rest.len();
+    if spec.bitmap.max_bitmaps < 2 {
+        return Err(DecodeError {
+            part: Part::Bitmap(1),
+            offset: unit_start - spec.bitmap.unit_wire_len(),
+            kind: DecodeErrorKind::UndefinedField,
+        });
+    }
+    let (after, third) = word(rest).map_err(|e| at(fault(e), Part::Bitmap(1)))?;
+    let (after, fourth) = word(after).map_err(|e| at(fault(e), Part::Bitmap(1)))?;
+    if third >> 63 == 1 {
+        // Bit 129: a third 128-bit unit, beyond the fields this crate numbers.
+        return Err(DecodeError {
+            part: Part::Bitmap(2),
+            offset: unit_start,
+            kind: DecodeErrorKind::UndefinedField,
+        });
+    }
+    if fourth != 0 {
+        return Err(DecodeError {
+            part: Part::Field((MAX_FIELD + 1 + fourth.leading_zeros() as usize) as u16),
+            offset: unit_start,
+            kind: DecodeErrorKind::UndefinedField,
+        });
+    }
+    Ok((after, [first, second, third]))
+}
+
 fn fault(e: nom::Err<Fault>) -> Fault {
     match e {
         nom::Err::Error(f) | nom::Err::Failure(f) => f,
@@ -570,6 +617,15 @@ impl<'a> Field<'a> {
         let (data, units) = match spec.length {
             Length::Fixed(n) => (wire, n as usize),
             Length::Rest { .. } => (wire, dec::units_for_wire(spec, wire.len()).unwrap_or(0)),
+            Length::Filled(p) => {
+                let (raw, rest) = wire.split_at(p.wire_len().min(wire.len()));
+                let count = dec::read_prefix(p, raw).unwrap_or(0);
+                let (len, units) = match p.counts {
+                    Counts::Units => (spec.wire_len_for_units(count), count),
+                    Counts::Bytes => (count, dec::units_for_wire(spec, count).unwrap_or(0)),
+                };
+                (rest.get(..len).unwrap_or(rest), units)
+            }
             Length::Var(p) => {
                 let (raw, data) = wire.split_at(p.wire_len().min(wire.len()));
                 let units = match (p.counts, spec.encoding) {
@@ -836,7 +892,13 @@ impl fmt::Display for Dump<'_, '_> {
             start += part.len;
         }
         writeln!(f, "MTI     {}", msg.mti)?;
-        writeln!(f, "bitmap  {}", msg.bitmap)?;
+        f.write_str("bitmap  ")?;
+        let words = msg.bitmap.words();
+        let count = msg.bitmap_count() * msg.spec.bitmap.unit_words();
+        for i in 0..count {
+            write!(f, "{:016X}", words.get(i).copied().unwrap_or(0))?;
+        }
+        writeln!(f)?;
         for field in msg.fields() {
             let spec = field.spec;
             write!(

@@ -550,7 +550,20 @@ fn tag_text(tag: TlvPart, pad: Option<u8>, raw: &[u8]) -> ([u8; 8], u8) {
     };
     match tag {
         TlvPart::Ascii(_) => raw.iter().for_each(|&c| push(c)),
-        TlvPart::Binary(_) | TlvPart::Bcd(_) => raw.iter().for_each(|&b| {
+        TlvPart::Ebcdic(_, page) => raw
+            .iter()
+            .for_each(|&c| push(crate::wire::ebcdic::to_latin1(page, c))),
+        // The bytes the hex characters stand for (a character that is not hex names
+        // no tag).
+        TlvPart::HexAscii(_) => raw.chunks(2).for_each(|pair| {
+            let hi = pair.first().copied().and_then(hex::nibble);
+            let lo = pair.get(1).copied().and_then(hex::nibble);
+            push(match (hi, lo) {
+                (Some(h), Some(l)) => (h << 4) | l,
+                _ => 0,
+            });
+        }),
+        TlvPart::Binary(_) | TlvPart::Bcd(_) | TlvPart::Ber => raw.iter().for_each(|&b| {
             let pair = hex::byte_hex(b);
             push(pair[0]);
             push(pair[1]);
@@ -570,14 +583,33 @@ fn tag_text(tag: TlvPart, pad: Option<u8>, raw: &[u8]) -> ([u8; 8], u8) {
     (out, len as u8)
 }
 
-/// The label, definition and tag size of the tagged element at the start of `data`.
+/// The size of the BER-TLV tag at the start of `data` (1 to 4 bytes).
+fn ber_tag_len(data: &[u8]) -> Option<usize> {
+    let first = *data.first()?;
+    if first & 0x1F != 0x1F {
+        return Some(1);
+    }
+    let more = data.get(1..4)?.iter().position(|&b| b & 0x80 == 0)?;
+    Some(more + 2)
+}
+
+/// The tagged element at the start of `data`: its label, its definition, the bytes
+/// before the subfield (the tag, and a BER length when the element has one), and the
+/// size of the value that length gives (`None`: the subfield reads its own length).
+type TaggedHead<'f, 's> = (Label, &'f crate::spec::FieldSpec<'s>, usize, Option<usize>);
+
+/// See [`TaggedHead`].
 fn tagged_element<'f, 's>(
     tag: TlvPart,
     pad: Option<u8>,
     fields: &'f [crate::spec::TaggedField<'s>],
     data: &[u8],
-) -> Result<(Label, &'f crate::spec::FieldSpec<'s>, usize), &'static str> {
-    let raw = data.get(..tag.len()).ok_or("data ends inside a tag")?;
+) -> Result<TaggedHead<'f, 's>, &'static str> {
+    let tag_len = match tag {
+        TlvPart::Ber => ber_tag_len(data).ok_or("data ends inside a tag")?,
+        _ => tag.len(),
+    };
+    let raw = data.get(..tag_len).ok_or("data ends inside a tag")?;
     let (text, len) = tag_text(tag, pad, raw);
     let name = text.get(..usize::from(len)).unwrap_or(&[]);
     let f = fields
@@ -586,14 +618,64 @@ fn tagged_element<'f, 's>(
         .or_else(|| fields.iter().find(|f| f.tag == "*"))
         .ok_or("a tag the layout does not define")?;
     let label = match tag {
-        TlvPart::Ascii(_) => Label::Text(text, len),
+        TlvPart::Ascii(_) | TlvPart::Ebcdic(..) | TlvPart::HexAscii(_) => Label::Text(text, len),
         _ => Label::Tag(Tag::new(
             raw.iter()
                 .take(4)
                 .fold(0u32, |v, &b| (v << 8) | u32::from(b)),
         )),
     };
-    Ok((label, &f.spec, raw.len()))
+    if tag == TlvPart::Ber && matches!(f.spec.length, crate::spec::Length::Rest { .. }) {
+        // The BER length after the tag frames the value.
+        let element = crate::tlv::Tlvs::new(data)
+            .next()
+            .and_then(Result::ok)
+            .ok_or("a BER-TLV length is malformed or runs past the end of the field")?;
+        let head = element.value_offset - element.offset;
+        return Ok((label, &f.spec, head, Some(element.value.len())));
+    }
+    Ok((label, &f.spec, raw.len(), None))
+}
+
+/// A failure inside a composite: the byte offset and the error.
+type Failure = (usize, crate::error::DecodeErrorKind);
+
+/// The subfield of a tagged element after its head: the bytes a BER length framed
+/// (which the subfield must use up), or what the subfield reads itself. The rest of
+/// the data after the element, and the subfield's wire bytes; on failure, the offset
+/// in `after` and the error.
+fn tagged_value<'d>(
+    spec: &crate::spec::FieldSpec<'_>,
+    after: &'d [u8],
+    framed: Option<usize>,
+) -> Result<(&'d [u8], &'d [u8]), Failure> {
+    let fault = |f: crate::wire::decode::Fault, len: usize| (len - f.remaining + f.pos, f.kind);
+    let incomplete = || {
+        (
+            after.len(),
+            crate::error::DecodeErrorKind::Subfield {
+                reason: "incomplete",
+            },
+        )
+    };
+    match framed {
+        Some(n) => {
+            let value = after.get(..n).ok_or_else(incomplete)?;
+            match dec::field(spec)(value) {
+                Ok(_) => Ok((after.get(n..).unwrap_or(&[]), value)),
+                Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(fault(f, n)),
+                Err(nom::Err::Incomplete(_)) => Err(incomplete()),
+            }
+        }
+        None => match dec::field(spec)(after) {
+            Ok((rest, _)) => {
+                let used = after.len() - rest.len();
+                Ok((rest, after.get(..used).unwrap_or(&[])))
+            }
+            Err(nom::Err::Error(f) | nom::Err::Failure(f)) => Err(fault(f, after.len())),
+            Err(nom::Err::Incomplete(_)) => Err(incomplete()),
+        },
+    }
 }
 
 /// A subfield bitmap (after its header bytes): the subfields it announces and the bytes
@@ -671,10 +753,12 @@ pub(crate) fn walk(
         Composite::Tagged { tag, pad, fields } => {
             while !rest.is_empty() {
                 let at = total - rest.len();
-                let (_, spec, tag_len) =
+                let (_, spec, head, framed) =
                     tagged_element(*tag, *pad, fields, rest).map_err(|r| (at, sub(r)))?;
-                rest = rest.get(tag_len..).unwrap_or(&[]);
-                one(spec, &mut rest)?;
+                let after = rest.get(head..).unwrap_or(&[]);
+                let (r, _) =
+                    tagged_value(spec, after, framed).map_err(|(i, k)| (at + head + i, k))?;
+                rest = r;
             }
         }
         _ => return Ok(()),
@@ -712,6 +796,21 @@ fn read_number(part: TlvPart, raw: &[u8]) -> Option<usize> {
                     .checked_add(usize::from(b >> 4) * 10 + usize::from(b & 0xF))?;
             }
         }
+        TlvPart::Ebcdic(_, page) => {
+            for &c in raw {
+                let c = crate::wire::ebcdic::to_latin1(page, c);
+                if !c.is_ascii_digit() {
+                    return None;
+                }
+                v = v.checked_mul(10)?.checked_add(usize::from(c - b'0'))?;
+            }
+        }
+        TlvPart::HexAscii(_) => {
+            for &c in raw {
+                v = v.checked_mul(16)? | usize::from(hex::nibble(c)?);
+            }
+        }
+        TlvPart::Ber => return None,
     }
     Some(v)
 }
@@ -882,18 +981,17 @@ impl<'a> Iterator for Parts<'a> {
                     return None;
                 }
                 let (tag, pad, fields) = (*tag, *pad, *fields);
-                let (label, spec, tag_len) = match tagged_element(tag, pad, fields, input) {
+                let (label, spec, head, framed) = match tagged_element(tag, pad, fields, input) {
                     Ok(found) => found,
                     Err(reason) => return self.malformed(at, reason),
                 };
-                let after = input.get(tag_len..).unwrap_or(&[]);
-                match dec::field(spec)(after) {
-                    Ok((rest, _units)) => {
+                let after = input.get(head..).unwrap_or(&[]);
+                match tagged_value(spec, after, framed) {
+                    Ok((rest, wire)) => {
                         let used = after.len() - rest.len();
-                        let wire = after.get(..used).unwrap_or(&[]);
                         if let State::Tagged { data, offset, .. } = &mut self.state {
                             *data = rest;
-                            *offset += tag_len + used;
+                            *offset += head + used;
                         }
                         let f = Field::from_wire(0, spec, wire);
                         let mut e = Element::of_field(top, f);
@@ -1098,8 +1196,11 @@ impl<'s> CompositeBuilder<'s> {
                 encode_sub(&f.spec, value.as_bytes(), &mut out)?;
                 // The tag as it travels: padded to its size, hex for binary tags.
                 let width = match tag {
-                    TlvPart::Ascii(n) => usize::from(*n),
+                    TlvPart::Ascii(n) | TlvPart::Ebcdic(n, _) | TlvPart::HexAscii(n) => {
+                        usize::from(*n)
+                    }
                     TlvPart::Binary(n) | TlvPart::Bcd(n) => 2 * usize::from(*n),
+                    TlvPart::Ber => f.tag.len(),
                 };
                 let mut text = alloc::vec::Vec::new();
                 if let Some(p) = pad {
@@ -1108,15 +1209,31 @@ impl<'s> CompositeBuilder<'s> {
                 text.extend_from_slice(f.tag.as_bytes());
                 let raw = match tag {
                     TlvPart::Ascii(_) => text,
+                    TlvPart::Ebcdic(_, page) => text
+                        .iter()
+                        .map(|&c| crate::wire::ebcdic::from_latin1(*page, c))
+                        .collect(),
+                    TlvPart::HexAscii(_) => hex::encode(&text).into_bytes(),
                     _ => core::str::from_utf8(&text)
                         .ok()
                         .and_then(|t| hex::decode(t).ok())
                         .ok_or(bad("a binary tag must be hex"))?,
                 };
-                if raw.len() != tag.len() {
+                let size = match tag {
+                    TlvPart::Ber => ber_tag_len(&raw),
+                    _ => Some(tag.len()),
+                };
+                if size != Some(raw.len()) {
                     return Err(bad("a tag has the wrong size"));
                 }
                 let mut element = raw.clone();
+                if *tag == TlvPart::Ber && matches!(f.spec.length, crate::spec::Length::Rest { .. })
+                {
+                    // The value framed by its BER length.
+                    let mut head = [0u8; 9];
+                    let n = crate::tlv::write_header(Tag::new(0), out.len(), &mut head);
+                    element.extend_from_slice(head.get(1..n).unwrap_or(&[]));
+                }
                 element.extend_from_slice(&out);
                 (BuildKey::Tag(raw), element)
             }
@@ -1342,6 +1459,20 @@ fn encode_sub(
 fn write_number(part: TlvPart, n: usize, out: &mut alloc::vec::Vec<u8>) -> Option<()> {
     let width = part.len();
     match part {
+        TlvPart::Ebcdic(_, page) => {
+            let text = alloc::format!("{n:0width$}");
+            (text.len() == width).then(|| {
+                out.extend(
+                    text.bytes()
+                        .map(|c| crate::wire::ebcdic::from_latin1(page, c)),
+                )
+            })
+        }
+        TlvPart::HexAscii(_) => {
+            let text = alloc::format!("{n:0width$X}");
+            (text.len() == width).then(|| out.extend_from_slice(text.as_bytes()))
+        }
+        TlvPart::Ber => None,
         TlvPart::Ascii(_) => {
             let text = alloc::format!("{n:0width$}");
             (text.len() == width).then(|| out.extend_from_slice(text.as_bytes()))

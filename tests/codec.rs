@@ -81,10 +81,7 @@ static CUSTOM: MessageSpec<'static> = MessageSpec::new(
     "EBCDIC MTI, binary bitmaps with a tertiary bitmap",
     &HEADER,
     MtiEncoding::Ebcdic(CodePage::Cp037),
-    BitmapSpec {
-        encoding: BitmapEncoding::Binary,
-        max_bitmaps: 3,
-    },
+    BitmapSpec::new(BitmapEncoding::Binary, 3),
     &CUSTOM_FIELDS,
 );
 

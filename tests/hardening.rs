@@ -55,10 +55,7 @@ static ZERO: MessageSpec<'static> = MessageSpec::new(
     "zero-width TLV parts",
     &[],
     MtiEncoding::Ascii,
-    BitmapSpec {
-        encoding: BitmapEncoding::HexAscii,
-        max_bitmaps: 1,
-    },
+    BitmapSpec::new(BitmapEncoding::HexAscii, 1),
     &ZERO_FIELDS,
 );
 

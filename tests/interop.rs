@@ -291,7 +291,7 @@ fn moov_private_spec_covers_encodings_prefixes_and_composites() {
         .unwrap()
         .set(53, "00112233")
         .unwrap()
-        .set(55, "9F2701809F260811223344556677889A")
+        .set(55, "9F2701809F26081122334455667788")
         .unwrap()
         .set(60, &v60[..])
         .unwrap()

@@ -267,3 +267,67 @@ fn unsupported_classes_name_the_field_and_the_class() {
         3
     );
 }
+
+const FILLED: &str = "30323030343030303030303138303231303030343136343131313131313131313131313131312020200512345F00030123303441434D452020202020202020202020202020202002AABB0000000000003031303032414220202058595A";
+
+#[test]
+fn filled_length_classes_take_their_whole_slot() {
+    let spec = layout("filled.xml");
+    assert_eq!(
+        spec.field(2).unwrap().length,
+        Length::Filled(Prefix::ascii(2, 19))
+    );
+    assert_eq!(
+        spec.field(48).unwrap().length,
+        Length::Filled(Prefix::binary(1, 8))
+    );
+    // IFB_FLLNUM is an ordinary BCD LL field, its odd pad nibble F.
+    assert_eq!(
+        spec.field(32).unwrap().length,
+        Length::Var(Prefix::bcd(2, 11))
+    );
+
+    let wire = hex::decode(FILLED).unwrap();
+    let msg = spec.decode(&wire).unwrap();
+    for (path, v) in [
+        ("2", "4111111111111111"),
+        ("32", "12345"),
+        ("33", "123"),
+        ("43", "ACME"),
+        ("48", "AABB"),
+        ("62.0", "AB"),
+        ("62.1", "XYZ"),
+    ] {
+        assert_eq!(value(&msg, path), v, "{path}");
+    }
+    // The prefix and the whole declared length, whatever the value's length.
+    assert_eq!(msg.field(2).unwrap().wire().len(), 2 + 19);
+    assert_eq!(msg.field(43).unwrap().wire().len(), 2 + 20);
+    assert_eq!(msg.field(48).unwrap().wire().len(), 1 + 8);
+    assert!(Message::decode_without_fast_path(spec, &wire).unwrap() == msg);
+    reencodes(&msg, &wire);
+
+    // Built from values, the fill is written as jPOS writes it.
+    let (long, longest) = ("A".repeat(21), "A".repeat(20));
+    let mut b = MessageBuilder::new(spec, iso8583_wire::Mti::new(200).unwrap());
+    b.set(2, "4111111111111111").unwrap();
+    b.set(32, "12345").unwrap();
+    b.set(33, "123").unwrap();
+    b.set(43, "ACME").unwrap();
+    b.set(48, &[0xAA, 0xBB][..]).unwrap();
+    b.set(62, "02AB   XYZ").unwrap();
+    assert_eq!(hex::encode(&b.to_bytes().unwrap()), FILLED);
+    // The declared length is the most a value may have.
+    assert!(b.set(43, long.as_str()).is_err());
+    assert!(b.set(43, longest.as_str()).is_ok());
+
+    // A length above the declared one is refused at the prefix.
+    let mut bad = wire.clone();
+    bad[20..22].copy_from_slice(b"20");
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(2), 20), "{err}");
+    // A slot cut short, even inside the fill, is an error naming the field.
+    let at = wire.len() - 13 - 5;
+    let err = spec.decode(&wire[..at]).unwrap_err();
+    assert_eq!(err.field(), Some(48), "{err}");
+}

@@ -4,15 +4,16 @@
 //! re-encoded to the same bytes.
 #![cfg(feature = "moov")]
 
-use iso8583_wire::layout_def::LayoutError;
+use iso8583_wire::layout_def::{LayoutDef, LayoutError};
 use iso8583_wire::loaders;
 use iso8583_wire::mti::MtiEncoding;
 use iso8583_wire::spec::{
-    Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
+    BitmapUnit, Composite, Content, Counts, Length, MessageSpec, PrefixEncoding, Sensitivity,
+    TlvPart,
 };
 use iso8583_wire::subfield::CompositeBuilder;
 use iso8583_wire::wire::hex;
-use iso8583_wire::{Message, MessageBuilder};
+use iso8583_wire::{Message, MessageBuilder, Mti, Part};
 
 fn layout(name: &str) -> &'static MessageSpec<'static> {
     let text = std::fs::read_to_string(format!(
@@ -109,8 +110,8 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
         ("63.11.1", "YZ"),
         // A one-byte binary tag holding BER-TLV; an unknown tag skipped with the
         // prefix moov is told to use for it.
-        ("64.01.9A", "323130373230"),
-        ("64.01.9F02", "303030303030303030353031"),
+        ("64.01.9A", "210720"),
+        ("64.01.9F02", "000000000501"),
         ("64.02", "BEEF"),
         ("70", "301"),
         ("130", "third"),
@@ -195,14 +196,14 @@ fn what_moov_cannot_say_here_is_named() {
         loaders::from_moov_json(ber_outside),
         Err(LayoutError::Field { field: 55, .. })
     ));
-    let ebcdic_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
-        "tag": {"length": 2, "enc": "EBCDIC", "sort": "StringsByInt"},
+    let bad_tags = r#"{"fields": {"62": {"type": "Composite", "length": 99, "prefix": "ASCII.LL",
+        "tag": {"length": 2, "enc": "LBCDX", "sort": "StringsByInt"},
         "subfields": {"01": {"type": "String", "length": 9, "enc": "ASCII", "prefix": "ASCII.LL"}}}}}"#;
     assert_eq!(
-        loaders::from_moov_json(ebcdic_tags).unwrap_err(),
+        loaders::from_moov_json(bad_tags).unwrap_err(),
         LayoutError::Field {
             field: 62,
-            reason: "tag encoding 'EBCDIC' is not supported".into()
+            reason: "tag encoding 'LBCDX' is not supported".into()
         }
     );
     let bad_sort = r#"{"fields": {"3": {"type": "Composite", "length": 6, "prefix": "ASCII.Fixed",
@@ -223,4 +224,207 @@ fn what_moov_cannot_say_here_is_named() {
             reason: "subfield 2: unsupported field type 'Float'".into()
         }
     );
+}
+
+#[test]
+fn bitmaps_of_128_bit_units() {
+    let spec = layout("spec87ascii-style.json");
+    assert_eq!(spec.bitmap.unit, BitmapUnit::Bits128);
+    assert_eq!(spec.bitmap.max_bitmaps, 2);
+    // Field 65 is data; a definition of 129 is dropped (its bit announces a unit).
+    assert!(spec.field(65).is_some());
+    assert!(spec.field(129).is_none());
+    assert_eq!(spec.max_field(), 192);
+
+    // moov's own example: fields 2, 3, 4, 14 and 43, one unit of 32 hex characters.
+    let one: &[u8] =
+        b"0100700400000020000000000000000000001642424242424242420000000000000001002512ACME STORE";
+    let msg = spec.decode(one).unwrap();
+    assert_eq!(msg.bitmap_count(), 1);
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [2, 3, 4, 14, 43]
+    );
+    assert_eq!(value(&msg, "2"), "4242424242424242");
+    assert_eq!(value(&msg, "4"), "000000000100");
+    assert_eq!(value(&msg, "43"), "ACME STORE");
+    assert!(Message::decode_without_fast_path(spec, one).unwrap() == msg);
+    assert!(
+        msg.dump()
+            .to_string()
+            .contains("bitmap  70040000002000000000000000000000\n")
+    );
+    reencodes(&msg, one);
+
+    // Fields 65 and 70 in the first unit: bit 1 stays clear.
+    let upper: &[u8] = b"020020000000000000008400000000000000000000X301";
+    let msg = spec.decode(upper).unwrap();
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [3, 65, 70]
+    );
+    assert_eq!(value(&msg, "65"), "X");
+    assert_eq!(value(&msg, "70"), "301");
+    assert!(Message::decode_without_fast_path(spec, upper).unwrap() == msg);
+    reencodes(&msg, upper);
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(70, 301u32)
+        .unwrap()
+        .set(65, "X")
+        .unwrap()
+        .set(3, 0u32)
+        .unwrap();
+    assert_eq!(b.to_bytes().unwrap().as_ref(), upper);
+
+    // Bit 1 announces a second unit of 128 bits: field 130.
+    let two: &[u8] = b"0200C00000000000000000000000000000004000000000000000000000000000000016424242424242424205third";
+    let msg = spec.decode(two).unwrap();
+    assert_eq!(msg.bitmap_count(), 2);
+    assert_eq!(
+        msg.fields().map(|f| f.number()).collect::<Vec<_>>(),
+        [2, 130]
+    );
+    assert_eq!(value(&msg, "130"), "third");
+    assert!(Message::decode_without_fast_path(spec, two).unwrap() == msg);
+    reencodes(&msg, two);
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(130, "third")
+        .unwrap()
+        .set(2, "4242424242424242")
+        .unwrap();
+    assert_eq!(b.to_bytes().unwrap().as_ref(), two);
+    // An empty message still writes its whole first unit.
+    let empty = MessageBuilder::new(spec, Mti::new(800).unwrap());
+    assert_eq!(
+        empty.to_bytes().unwrap().as_ref(),
+        format!("0800{}", "0".repeat(32)).as_bytes()
+    );
+    // A second unit asked for without a field in it.
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    b.set(65, "X").unwrap().set_min_bitmaps(2);
+    assert_eq!(
+        b.to_bytes().unwrap().as_ref(),
+        format!("0200{0}{0}{1}X", "8000000000000000", "0".repeat(32)).as_bytes()
+    );
+    assert_eq!(
+        spec.decode(&b.to_bytes().unwrap()).unwrap().bitmap_count(),
+        2
+    );
+
+    // Bit 129 would announce a third unit.
+    let third: &[u8] =
+        b"0200C000000000000000000000000000000080000000000000000000000000000000164242424242424242";
+    let err = spec.decode(third).unwrap_err();
+    assert_eq!((err.part, err.offset), (Part::Bitmap(2), 36), "{err}");
+    // Bits 193-256 name fields this crate does not number.
+    let high: &[u8] = b"0200C0000000000000000000000000000000000000000000000001000000000000000016424242424242424205third";
+    let err = spec.decode(high).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(200), 36), "{err}");
+    // The first unit is always whole: 16 hex characters are not a bitmap.
+    let short: &[u8] = b"02002000000000000000000000";
+    let err = spec.decode(short).unwrap_err();
+    assert_eq!(err.part, Part::Bitmap(0), "{err}");
+    assert_eq!(
+        err,
+        Message::decode_without_fast_path(spec, short).unwrap_err()
+    );
+
+    // This crate's JSON form keeps the unit; without one a layout has 64-bit units.
+    let def = LayoutDef::from_spec(spec);
+    let json = def.to_json();
+    assert!(json.contains("\"unit\": \"bits128\""), "{json}");
+    assert_eq!(LayoutDef::from_json(&json).unwrap(), def);
+    let plain = json.replace(",\n    \"unit\": \"bits128\"", "");
+    assert_eq!(
+        LayoutDef::from_json(&plain).unwrap().bitmap.unit,
+        BitmapUnit::Bits64
+    );
+}
+
+const TAGS: &str = "3031303000000000000003063033319A032107205F2A04303937385004564953419F360201579F3B059F4502047F30359A032107203133F0F1F0F2C1C2F0F2F0F3F1F2F3313533303331303258593330333202BEEF";
+
+#[test]
+fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
+    let spec = layout("tags.json");
+    assert!(matches!(
+        spec.field(55).unwrap().subfields,
+        Some(Composite::Tagged {
+            tag: TlvPart::Ber,
+            ..
+        })
+    ));
+    let wire = hex::decode(TAGS).unwrap();
+    let msg = spec.decode(&wire).unwrap();
+    for (path, v) in [
+        // Declared BER-TLV subfields with their types: text, digits, hex.
+        ("55.9A", "210720"),
+        ("55.5F2A", "0978"),
+        ("55.50", "VISA"),
+        // A declared constructed tag, its own subfields declared.
+        ("55.9F3B.9F45", "047F"),
+        // An unknown tag moov skips (skipUnknownTLVTags): kept here as bytes.
+        ("55.9F36", "0157"),
+        ("56.9A", "210720"),
+        // EBCDIC 1047 tags named without their pad zeros; EBCDIC values.
+        ("62.1", "AB"),
+        ("62.2", "123"),
+        // Hex-ASCII tags: "3031" is tag 01.
+        ("63.01", "XY"),
+        ("63.02", "BEEF"),
+    ] {
+        assert_eq!(value(&msg, path), v, "{path}");
+    }
+    assert!(Message::decode_without_fast_path(spec, &wire).unwrap() == msg);
+    reencodes(&msg, &wire);
+
+    // Built from subfield values, tags travel in their encodings.
+    let data = |n: usize| msg.field(n).unwrap().data().to_vec();
+    let mut c62 = CompositeBuilder::new(spec.field(62).unwrap()).unwrap();
+    c62.set("2", "123").unwrap().set("1", "AB").unwrap();
+    assert_eq!(c62.finish().unwrap(), data(62));
+    let mut c63 = CompositeBuilder::new(spec.field(63).unwrap()).unwrap();
+    c63.set("02", "BEEF").unwrap().set("01", "XY").unwrap();
+    assert_eq!(c63.finish().unwrap(), data(63));
+    let mut c55 = CompositeBuilder::new(spec.field(55).unwrap()).unwrap();
+    c55.set("9A", "210720").unwrap().set("50", "VISA").unwrap();
+    assert_eq!(
+        hex::encode(&c55.finish().unwrap()),
+        "500456495341".to_owned() + "9A03210720"
+    );
+
+    // Numeric BER-TLV subfields are checked when the message is decoded.
+    let mut bad = wire.clone();
+    let at = wire.windows(4).position(|w| w == b"0978").unwrap() + 1;
+    bad[at] = b'Q';
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(55), at), "{err}");
+    // Without skipUnknownTLVTags an unknown tag is an error.
+    let mut bad = wire.clone();
+    let at = wire
+        .windows(6)
+        .position(|w| w == b"\x30\x35\x9A\x03\x21\x07")
+        .unwrap()
+        + 2;
+    bad[at] = 0x9B;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(56), at), "{err}");
+    assert!(
+        err.to_string().contains("a tag the layout does not define"),
+        "{err}"
+    );
+    // A BER length past the end of the field.
+    let mut bad = wire.clone();
+    bad[at + 1] = 0x09;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!(err.field(), Some(56), "{err}");
+    // A letter in a numeric subfield behind an EBCDIC tag.
+    let mut bad = wire.clone();
+    let at = wire
+        .windows(3)
+        .position(|w| w == [0xF1, 0xF2, 0xF3])
+        .unwrap()
+        + 1;
+    bad[at] = 0xC1;
+    let err = spec.decode(&bad).unwrap_err();
+    assert_eq!((err.field(), err.offset), (Some(62), at), "{err}");
 }

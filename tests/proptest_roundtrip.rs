@@ -35,7 +35,7 @@ fn value_strategy(spec: &'static MessageSpec<'static>, n: usize) -> BoxedStrateg
     let f = spec.field(n).unwrap();
     let len = match f.length {
         Length::Fixed(k) => (k as usize)..=(k as usize),
-        Length::Var(_) | Length::Rest { .. } => 0..=f.max_units().min(48),
+        Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => 0..=f.max_units().min(48),
     };
     let content = f.content;
     let chars = prop::collection::vec(prop::sample::select(charset(content)), len);

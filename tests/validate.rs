@@ -125,10 +125,7 @@ static LOOSE: MessageSpec<'static> = MessageSpec::new(
     "a layout whose trace fields the decoder cannot hold to shape",
     &[],
     MtiEncoding::Ascii,
-    BitmapSpec {
-        encoding: BitmapEncoding::HexAscii,
-        max_bitmaps: 1,
-    },
+    BitmapSpec::new(BitmapEncoding::HexAscii, 1),
     &LOOSE_FIELDS,
 );
 

@@ -325,10 +325,7 @@ static PRIVATE: MessageSpec<'static> = MessageSpec::new(
     "bitmapped and TLV subfields",
     &[],
     MtiEncoding::Bcd,
-    BitmapSpec {
-        encoding: BitmapEncoding::Binary,
-        max_bitmaps: 2,
-    },
+    BitmapSpec::new(BitmapEncoding::Binary, 2),
     &PRIVATE_FIELDS,
 );
 

@@ -180,7 +180,7 @@ def main():
         out.append(f"    {rust_str(desc)},")
         out.append(f"    {header},")
         out.append(f"    {mti},")
-        out.append(f"    BitmapSpec {{ encoding: {bmp}, max_bitmaps: {maxb} }},")
+        out.append(f"    BitmapSpec::new({bmp}, {maxb}),")
         out.append(f"    &{const}_FIELDS,")
         out.append(");")
         out.append("")

@@ -17,7 +17,9 @@
 //! |---|---|
 //! | `IFA_NUMERIC`, `IFA_AMOUNT2003` | n, ASCII, fixed, zero-padded |
 //! | `IFA_LNUM` .. `IFA_LLLLLLNUM` | n, ASCII, ASCII prefix |
-//! | `IFA_FLLNUM`, `IFA_FLLCHAR` | as LLNUM / LLCHAR with the length as maximum |
+//! | `IFA_FLLNUM`, `IFA_FLLCHAR` | n / ans, ASCII: two ASCII digits of the value's length, the value, spaces up to the declared length ([`Length::Filled`]: always 2 + length bytes) |
+//! | `IFB_LLHFBINARY` | b: one binary byte of length, the bytes, zeros up to the declared length (always 1 + length bytes) |
+//! | `IFB_FLLNUM`, `IFB_FLLLNUM` | n, packed BCD behind a BCD count of digits (2 / 3 digits); the odd pad nibble is F, last (`pad="true"`: 0, first) |
 //! | `IF_CHAR` | ans, ASCII, fixed, space-padded (`trim="true"`: up to the length, to the end of the parent) |
 //! | `IFA_LCHAR` .. `IFA_LLLLLLCHAR` | ans, ASCII, ASCII prefix |
 //! | `IFA_AMOUNT` | x+n, ASCII, fixed |
@@ -209,6 +211,14 @@ fn var(digits: u8, encoding: PrefixEncoding, len: u16) -> Length {
     })
 }
 
+/// A length prefix as a filled slot ([`Length::Filled`]).
+fn filled(l: Length) -> Length {
+    match l {
+        Length::Var(p) => Length::Filled(p),
+        other => other,
+    }
+}
+
 /// Digits of a length-prefixed class name's `L` run (`IFA_LLLCHAR` -> 3).
 fn ls(rest: &str) -> Option<(u8, &str)> {
     let n = rest.bytes().take_while(|&c| c == b'L').count();
@@ -232,16 +242,40 @@ fn class_form(class: &str, len: u16, pad: bool) -> Option<Form> {
         "IFA_NUMERIC" | "IFA_AMOUNT2003" => {
             (Content::N, Encoding::Ascii, fixed, Padding::Left(b'0'))
         }
+        // Two ASCII digits of the value's length, the value, spaces to the declared
+        // length: the field always takes 2 + length bytes.
         "IFA_FLLNUM" => (
             Content::N,
             Encoding::Ascii,
-            var(2, ascii, len),
-            Padding::None,
+            filled(var(2, ascii, len)),
+            Padding::Right(b' '),
         ),
         "IFA_FLLCHAR" => (
             Content::Ans,
             Encoding::Ascii,
-            var(2, ascii, len),
+            filled(var(2, ascii, len)),
+            Padding::Right(b' '),
+        ),
+        // One binary byte of length, the bytes, zeros to the declared length.
+        "IFB_LLHFBINARY" => (
+            Content::B,
+            Encoding::Binary,
+            filled(var(1, PrefixEncoding::Binary, len)),
+            Padding::Right(0),
+        ),
+        // Not filled: packed BCD behind a BCD count of digits, the odd pad nibble F
+        // last (`pad="true"`: 0 first).
+        "IFB_FLLNUM" | "IFB_FLLLNUM" => (
+            Content::N,
+            Encoding::Bcd {
+                align: if pad { Align::Right } else { Align::Left },
+                filler: if pad { 0 } else { 0xF },
+            },
+            var(
+                if class == "IFB_FLLNUM" { 2 } else { 3 },
+                PrefixEncoding::Bcd,
+                len,
+            ),
             Padding::None,
         ),
         "IF_CHAR" => (Content::Ans, Encoding::Ascii, fixed, Padding::Right(b' ')),
@@ -742,10 +776,7 @@ pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
         description: "loaded from a jPOS GenericPackager XML file".into(),
         header: Vec::new(),
         mti: MtiEncoding::Ascii,
-        bitmap: BitmapSpec {
-            encoding: BitmapEncoding::HexAscii,
-            max_bitmaps: 2,
-        },
+        bitmap: BitmapSpec::new(BitmapEncoding::HexAscii, 2),
         fields: BTreeMap::new(),
     };
     let mut bitmap_len = 16;

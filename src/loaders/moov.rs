@@ -26,11 +26,12 @@
 //! | `padding` `{"type": "Left", "pad": "0"}` | [`Padding::Left`] |
 //! | field 0 `enc` `HexToASCII` | the MTI as 8 hex characters ([`MtiEncoding::HexAscii`], `Spec87Hex`) |
 //! | field 1 `disableAutoExpand` | one bitmap only |
+//! | field 1 `length` 16 | 128-bit bitmap units ([`BitmapUnit::Bits128`], `Spec87ASCII`) |
 //! | composite `tag` `{"sort": ...}` without `enc` | subfields in order ([`CompositeDef::Sequence`]), each with its own encoding and prefix, nested composites included |
 //! | composite `bitmap` `{"length": 3, ...}` | a subfield bitmap of that many bytes; bit 1 is subfield 1 |
-//! | composite `tag.enc` `BerTLVTag` | EMV BER-TLV (constructed tags nest) |
-//! | composite `tag.enc` `ASCII`, `Binary`, `ASCIIToHex`, `BCD` with `tag.length` | tagged subfields ([`CompositeDef::Tagged`]): the tag, then the subfield with its own prefix as its length; any subfield type, nested composites included; `tag.padding` Left: tags named without their pad (`"1"` for `"01"`) |
-//! | `skipUnknownTLVTags` with `prefUnknownTLV` | unknown tags read as bytes with that prefix |
+//! | composite `tag.enc` `BerTLVTag` | tagged subfields behind EMV BER-TLV tags ([`TlvPart::Ber`]): a `BerTLV` subfield framed by the BER length, any other by its own prefix; each subfield read as declared (`Hex` as hex, `String` as text, `Numeric` checked, constructed tags as declared composites) |
+//! | composite `tag.enc` `ASCII`, `EBCDIC`, `EBCDIC1047`, `HexToASCII`, `Binary`, `ASCIIToHex`, `BCD` with `tag.length` | tagged subfields ([`CompositeDef::Tagged`]): the tag, then the subfield with its own prefix as its length; any subfield type, nested composites included; `tag.padding` Left: tags named without their pad (`"1"` for `"01"`); `HexToASCII` tags name the bytes their hex stands for (`3031` is `01`) |
+//! | `skipUnknownTLVTags` with `prefUnknownTLV` (or BER-TLV tags) | unknown tags read as bytes with that prefix (BER-TLV: their BER length); without it an unknown tag refuses the message, as in moov |
 //! | composite `prefix` | counts the bytes of the packed subfields, as moov |
 //!
 //! The subfields of positional, bitmapped and tagged composites are checked when a
@@ -39,14 +40,14 @@
 //!
 //! A spec that defines fields above 128 gets a tertiary bitmap announced by bit 65, and
 //! its definition of field 65 is dropped (moov never reads bit 65 as data). A message
-//! bitmap of 16-byte units (`"length": 16` on field 1, moov's `Spec87ASCII`) is read as
-//! the ISO primary and secondary bitmaps: moov writes all 128 bits even when no field
-//! above 64 is present, and such messages are not read correctly. Not
-//! supported, with an error naming the field: other bitmap unit sizes, tags in EBCDIC
-//! or hex-ASCII, an unknown tag moov would skip without a `prefUnknownTLV` (unless the
-//! tags are BER-TLV), and the `BerTLV` prefix outside a BER-TLV composite. BER-TLV
-//! composites are read as EMV BER-TLV whatever their subfield definitions say (values
-//! as bytes, constructed tags nested).
+//! bitmap of 16-byte units (`"length": 16` on field 1, moov's `Spec87ASCII`) is one
+//! 128-bit unit always written whole ([`BitmapUnit::Bits128`]): field 65 is data, and
+//! bit 1 announces a second unit (fields 130-192; a definition of field 129, whose bit
+//! would announce a third unit, is dropped). Not
+//! supported, with an error naming the field: other bitmap unit sizes, an unknown tag
+//! moov would skip without a `prefUnknownTLV` (unless the tags are BER-TLV), and the
+//! `BerTLV` prefix outside a BER-TLV composite. Unknown tags moov skips stay readable
+//! here, as bytes (moov keeps them only with `storeUnknownTLVTags`).
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -58,8 +59,8 @@ use serde_json::Value;
 use crate::layout_def::{CompositeDef, FieldDef, LayoutDef, LayoutError};
 use crate::mti::MtiEncoding;
 use crate::spec::{
-    Align, BitmapEncoding, BitmapSpec, CodePage, Content, Counts, Encoding, Length, Padding,
-    Prefix, PrefixEncoding, Sensitivity, TlvForm, TlvPart,
+    Align, BitmapEncoding, BitmapSpec, BitmapUnit, CodePage, Content, Counts, Encoding, Length,
+    Padding, Prefix, PrefixEncoding, Sensitivity, TlvPart,
 };
 
 fn err(field: u16, reason: impl Into<String>) -> LayoutError {
@@ -412,22 +413,24 @@ fn tlv(
     enc: &str,
     subs: &serde_json::Map<String, Value>,
 ) -> Result<CompositeDef, LayoutError> {
-    if enc == "BerTLVTag" {
-        // The subfields' definitions must hold together; BER-TLV is read as such.
-        for (k, s) in subs {
-            let i = u16::from_str_radix(k, 16).unwrap_or(0);
-            sub(n, i, s, Place::BerElement)?;
-        }
-        return Ok(CompositeDef::Tlv(TlvForm::Ber));
-    }
     let tag_len = tag.map_or(0, length_of);
     let tag_len =
         u8::try_from(tag_len).map_err(|_| err(n, format!("a tag of {tag_len} characters")))?;
     let tag_part = match enc {
+        // BER-TLV: the tag's size from its first bytes (`tag.length` ignored).
+        "BerTLVTag" => TlvPart::Ber,
         "ASCII" => TlvPart::Ascii(tag_len),
+        "EBCDIC" => TlvPart::Ebcdic(tag_len, CodePage::Cp037),
+        "EBCDIC1047" => TlvPart::Ebcdic(tag_len, CodePage::Cp1047),
+        "HexToASCII" => TlvPart::HexAscii(tag_len),
         "Binary" | "ASCIIToHex" => TlvPart::Binary(tag_len),
         "BCD" | "LBCD" => TlvPart::Bcd(tag_len.div_ceil(2)),
         _ => return Err(err(n, format!("tag encoding '{enc}' is not supported"))),
+    };
+    let place = if tag_part == TlvPart::Ber {
+        Place::BerElement
+    } else {
+        Place::Subfield
     };
     let pad =
         tag.and_then(|t| t.get("padding"))
@@ -438,14 +441,14 @@ fn tlv(
     // Each element: the tag, then the subfield with its own prefix as its length.
     let mut fields = BTreeMap::new();
     for (k, s) in subs {
-        let f = field(n, s, Place::Subfield).map_err(|e| match e {
+        let f = field(n, s, place).map_err(|e| match e {
             LayoutError::Field { field, reason } if field == n => {
                 err(n, format!("subfield {k}: {reason}"))
             }
             other => other,
         })?;
         let key = match (pad, tag_part) {
-            (Some(p), TlvPart::Ascii(_)) => {
+            (Some(p), TlvPart::Ascii(_) | TlvPart::Ebcdic(..) | TlvPart::HexAscii(_)) => {
                 let t = k.trim_start_matches(char::from(p));
                 // A tag of pad characters only ("00") keeps one.
                 if t.is_empty() {
@@ -463,16 +466,23 @@ fn tlv(
         .and_then(|t| t.get("skipUnknownTLVTags"))
         .and_then(Value::as_bool)
         == Some(true);
-    if let (true, Some(p)) = (skip, tag.and_then(|t| text(t, "prefUnknownTLV"))) {
-        let length = match prefix(n, p, u16::MAX)? {
-            Sized::Var(p) => Length::Var(p),
+    let unknown = match (skip, tag.and_then(|t| text(t, "prefUnknownTLV"))) {
+        (true, Some(p)) => match prefix(n, p, u16::MAX)? {
+            Sized::Var(p) => Some(Length::Var(p)),
+            // A BER length after a BER tag.
+            Sized::Ber if tag_part == TlvPart::Ber => Some(Length::Rest { max: u16::MAX }),
             _ => {
                 return Err(err(
                     n,
                     format!("prefUnknownTLV '{p}' is not a length prefix"),
                 ));
             }
-        };
+        },
+        // BER-TLV elements are skipped by their BER length.
+        (true, None) if tag_part == TlvPart::Ber => Some(Length::Rest { max: u16::MAX }),
+        _ => None,
+    };
+    if let Some(length) = unknown {
         fields.insert(
             "*".to_string(),
             FieldDef {
@@ -506,10 +516,7 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
         description: "loaded from a moov-io/iso8583 JSON spec".into(),
         header: Vec::new(),
         mti: MtiEncoding::Ascii,
-        bitmap: BitmapSpec {
-            encoding: BitmapEncoding::HexAscii,
-            max_bitmaps: 2,
-        },
+        bitmap: BitmapSpec::new(BitmapEncoding::HexAscii, 2),
         fields: BTreeMap::new(),
     };
     let mut one_bitmap = false;
@@ -535,11 +542,11 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
                     Some("Binary" | "ASCIIToHex" | "ASCII") => BitmapEncoding::Binary,
                     other => return Err(err(1, format!("unsupported bitmap encoding {other:?}"))),
                 };
-                // A 16-byte unit is read as the ISO primary and secondary bitmaps: moov
-                // writes all 128 bits even when bit 1 is clear, which these layouts
-                // do not read.
-                match length_of(v) {
-                    0 | 8 | 16 => {}
+                // moov's unit: 8 bytes (the ISO bitmaps) or 16 (`Spec87ASCII`: 128 bits
+                // always written, bit 1 announcing a further 128-bit unit).
+                def.bitmap.unit = match length_of(v) {
+                    0 | 8 => BitmapUnit::Bits64,
+                    16 => BitmapUnit::Bits128,
                     l => {
                         return Err(err(
                             1,
@@ -548,7 +555,7 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
                             ),
                         ));
                     }
-                }
+                };
                 one_bitmap = v.get("disableAutoExpand").and_then(Value::as_bool) == Some(true);
             }
             193.. => return Err(err(n, "fields above 192 are not supported")),
@@ -563,6 +570,11 @@ pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
     // and then moov ignores a definition of field 65.
     def.bitmap.max_bitmaps = if one_bitmap {
         1
+    } else if def.bitmap.unit == BitmapUnit::Bits128 {
+        // Field 65 is data; bit 129 announces a third unit, so moov never reads a
+        // definition of field 129.
+        def.fields.remove(&129);
+        2
     } else if highest > 128 {
         def.fields.remove(&65);
         3

@@ -24,7 +24,7 @@
 //! Subfields are read by path (`msg.get("60.2")`, `msg.get("55.9F26")`) without copying;
 //! see [`crate::subfield`].
 
-use super::{BitmapEncoding, Content, FieldSpec};
+use super::{BitmapEncoding, CodePage, Content, FieldSpec};
 
 /// How a positional part's length is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -96,13 +96,31 @@ pub enum TlvPart {
     Binary(u8),
     /// `n` packed-BCD bytes (a length as decimal digits).
     Bcd(u8),
+    /// `n` EBCDIC characters in a code page (a tag as text; a length as decimal
+    /// digits), as moov-io `EBCDIC` and `EBCDIC1047` tags.
+    Ebcdic(u8, CodePage),
+    /// `n` bytes written as `2n` hex-ASCII characters: a tag is the text of those
+    /// bytes (moov-io `HexToASCII` tags: `3031` is tag `01`), a length their
+    /// big-endian number.
+    HexAscii(u8),
+    /// An EMV BER-TLV tag, 1 to 4 bytes as its first bytes say (tags of
+    /// [`Composite::Tagged`] only; named as uppercase hex). A subfield whose length is
+    /// [`super::Length::Rest`] is framed by a BER length after the tag (moov-io
+    /// `BerTLVTag` with `BerTLV` subfield prefixes); any other subfield reads its own
+    /// length prefix after the tag.
+    Ber,
 }
 
 impl TlvPart {
-    /// Bytes the part takes.
+    /// Bytes the part takes (0 for [`TlvPart::Ber`], whose size the data gives).
     pub const fn len(self) -> usize {
         match self {
-            TlvPart::Ascii(n) | TlvPart::Binary(n) | TlvPart::Bcd(n) => n as usize,
+            TlvPart::Ascii(n) | TlvPart::Binary(n) | TlvPart::Bcd(n) | TlvPart::Ebcdic(n, _) => {
+                n as usize
+            }
+            TlvPart::HexAscii(n) => 2 * n as usize,
+            // Variable: read from the data.
+            TlvPart::Ber => 0,
         }
     }
     /// Whether the part takes no bytes.

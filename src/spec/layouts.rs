@@ -207,7 +207,7 @@ pub static ISO87_ASCII: MessageSpec<'static> = MessageSpec::new(
     "ISO 8583:1987, ASCII MTI, hex-ASCII bitmaps, ASCII numerics and LL/LLL prefixes (jPOS iso87ascii).",
     &[],
     MtiEncoding::Ascii,
-    BitmapSpec { encoding: BitmapEncoding::HexAscii, max_bitmaps: 2 },
+    BitmapSpec::new(BitmapEncoding::HexAscii, 2),
     &ISO87_ASCII_FIELDS,
 );
 
@@ -479,7 +479,7 @@ pub static ISO87_BINARY: MessageSpec<'static> = MessageSpec::new(
     "ISO 8583:1987, BCD MTI and numerics, binary bitmaps, BCD prefixes, ASCII text (jPOS iso87binary).",
     &[],
     MtiEncoding::Bcd,
-    BitmapSpec { encoding: BitmapEncoding::Binary, max_bitmaps: 2 },
+    BitmapSpec::new(BitmapEncoding::Binary, 2),
     &ISO87_BINARY_FIELDS,
 );
 
@@ -751,7 +751,7 @@ pub static ISO93_ASCII: MessageSpec<'static> = MessageSpec::new(
     "ISO 8583:1993, ASCII MTI, hex-ASCII bitmaps, ASCII numerics and prefixes (jPOS iso93ascii).",
     &[],
     MtiEncoding::Ascii,
-    BitmapSpec { encoding: BitmapEncoding::HexAscii, max_bitmaps: 2 },
+    BitmapSpec::new(BitmapEncoding::HexAscii, 2),
     &ISO93_ASCII_FIELDS,
 );
 
@@ -930,7 +930,7 @@ pub static CUP: MessageSpec<'static> = MessageSpec::new(
     "China UnionPay POS terminal format: TPDU + 6-byte header, BCD MTI, binary primary bitmap, BCD numerics and BCD prefixes.",
     &CUP_HEADER,
     MtiEncoding::Bcd,
-    BitmapSpec { encoding: BitmapEncoding::Binary, max_bitmaps: 1 },
+    BitmapSpec::new(BitmapEncoding::Binary, 1),
     &CUP_FIELDS,
 );
 

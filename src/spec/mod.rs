@@ -484,6 +484,13 @@ pub enum Length {
         /// Largest length allowed.
         max: u16,
     },
+    /// A length prefix giving the value's length, then the value, then fill up to the
+    /// prefix's maximum: the field always takes the prefix and `max` units on the wire
+    /// (jPOS `IFA_FLLCHAR`, `IFA_FLLNUM`: two ASCII digits, the text, spaces up to the
+    /// declared length; `IFB_LLHFBINARY`: one binary byte, the bytes, zeros). The fill
+    /// is written with the field's [`Padding`] character (spaces, or zeros for binary
+    /// fields, when it has none) and not looked at when decoding.
+    Filled(Prefix),
 }
 
 /// What an encoder does with a value shorter than a fixed field.
@@ -627,7 +634,32 @@ impl<'s> FieldSpec<'s> {
     pub const fn fixed_wire_len(&self) -> Option<usize> {
         match self.length {
             Length::Fixed(n) => Some(self.wire_len_for_units(n as usize)),
-            Length::Var(_) | Length::Rest { .. } => None,
+            Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => None,
+        }
+    }
+
+    /// For a [`Length::Filled`] field, the bytes of its slot after the prefix (the
+    /// value and its fill); 0 for other lengths.
+    pub const fn filled_slot_len(&self) -> usize {
+        match self.length {
+            Length::Filled(p) => match p.counts {
+                Counts::Units => self.wire_len_for_units(p.max as usize),
+                Counts::Bytes => p.max as usize,
+            },
+            _ => 0,
+        }
+    }
+
+    /// The byte that fills a [`Length::Filled`] field's slot after its value.
+    pub(crate) fn fill_byte(&self) -> u8 {
+        let c = match (self.padding, self.encoding) {
+            (Padding::Left(c) | Padding::Right(c), _) => c,
+            (Padding::None, Encoding::Binary) => 0,
+            (Padding::None, _) => b' ',
+        };
+        match self.encoding {
+            Encoding::Ebcdic(page) => crate::wire::ebcdic::from_latin1(page, c),
+            _ => c,
         }
     }
 
@@ -636,7 +668,7 @@ impl<'s> FieldSpec<'s> {
         match self.length {
             Length::Fixed(n) => n as usize,
             Length::Rest { max } => max as usize,
-            Length::Var(p) => match p.counts {
+            Length::Var(p) | Length::Filled(p) => match p.counts {
                 Counts::Units => p.max as usize,
                 Counts::Bytes => match self.encoding {
                     Encoding::HexAscii => p.max as usize / 2,
@@ -682,7 +714,7 @@ impl core::fmt::Display for FormatNotation<'_, '_> {
             Length::Fixed(n) => {
                 core::fmt::write(&mut buf, format_args!("{}{}", spec.content.code(), n))?
             }
-            Length::Var(p) => {
+            Length::Var(p) | Length::Filled(p) => {
                 core::fmt::write(&mut buf, format_args!("{}..{}", spec.content.code(), p.max))?
             }
             Length::Rest { max } => {
@@ -720,29 +752,116 @@ pub enum BitmapEncoding {
     EbcdicHex(CodePage),
 }
 
+/// The size of one message bitmap unit.
+///
+/// The ISO form is [`BitmapUnit::Bits64`]: bit 1 announces a secondary bitmap of 64
+/// bits, and in tertiary layouts bit 65 a third. moov-io's `"length": 16` bitmap
+/// (`Spec87ASCII`) is [`BitmapUnit::Bits128`]: the first unit of 128 bits is always
+/// written whole, field 65 is an ordinary data field, and bit 1 announces a second
+/// 128-bit unit (fields 130-192 here; its bit 129 would announce a third unit, and
+/// its bits 193-256 name fields above 192: both are decode errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
+pub enum BitmapUnit {
+    /// 64-bit bitmaps (8 bytes, 16 hex characters).
+    #[default]
+    Bits64,
+    /// 128-bit bitmaps (16 bytes, 32 hex characters).
+    Bits128,
+}
+
 /// The bitmap part of a layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub struct BitmapSpec {
-    /// How each 64-bit bitmap is written.
+    /// How each 64-bit bitmap word is written.
     pub encoding: BitmapEncoding,
     /// How many bitmaps the layout allows: 1 (fields 2-64), 2 (bit 1 announces the
     /// secondary bitmap, fields 65-128) or 3 (bit 65 announces a tertiary bitmap,
-    /// fields 129-192; field 65 is then not a data field).
+    /// fields 129-192; field 65 is then not a data field). With
+    /// [`BitmapUnit::Bits128`], 1 (fields 2-128) or 2 (bit 1 announces a second unit,
+    /// fields 130-192).
     pub max_bitmaps: u8,
+    /// The size of one bitmap unit (64 bits when absent from a layout file).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub unit: BitmapUnit,
 }
 
 impl BitmapSpec {
-    /// Whether bit 65 announces a tertiary bitmap.
-    pub const fn has_tertiary(&self) -> bool {
-        self.max_bitmaps >= 3
+    /// Bitmaps of 64-bit units in `encoding`, at most `max_bitmaps` of them.
+    pub const fn new(encoding: BitmapEncoding, max_bitmaps: u8) -> Self {
+        BitmapSpec {
+            encoding,
+            max_bitmaps,
+            unit: BitmapUnit::Bits64,
+        }
     }
-    /// Bytes one bitmap takes on the wire.
+    /// The same bitmaps with units of another size.
+    pub const fn with_unit(self, unit: BitmapUnit) -> Self {
+        BitmapSpec { unit, ..self }
+    }
+    /// Whether bit 65 announces a tertiary bitmap (64-bit units only).
+    pub const fn has_tertiary(&self) -> bool {
+        matches!(self.unit, BitmapUnit::Bits64) && self.max_bitmaps >= 3
+    }
+    /// Bytes one 64-bit bitmap word takes on the wire.
     pub const fn wire_len(&self) -> usize {
         match self.encoding {
             BitmapEncoding::Binary => 8,
             BitmapEncoding::HexAscii | BitmapEncoding::EbcdicHex(_) => 16,
+        }
+    }
+    /// 64-bit words in one bitmap unit (1 or 2).
+    pub const fn unit_words(&self) -> usize {
+        match self.unit {
+            BitmapUnit::Bits64 => 1,
+            BitmapUnit::Bits128 => 2,
+        }
+    }
+    /// Bytes one bitmap unit takes on the wire.
+    pub const fn unit_wire_len(&self) -> usize {
+        self.unit_words() * self.wire_len()
+    }
+    /// Whether bit `n` announces a bitmap rather than a data field: bit 1, bit 65 in
+    /// tertiary layouts, bit 129 with 128-bit units.
+    pub const fn is_extension_bit(&self, n: usize) -> bool {
+        n == 1
+            || (n == 65 && self.has_tertiary())
+            || (n == 129 && matches!(self.unit, BitmapUnit::Bits128))
+    }
+    /// The highest field number a message of this layout can carry.
+    pub const fn max_field(&self) -> usize {
+        let bits = self.max_bitmaps as usize * 64 * self.unit_words();
+        if bits > crate::bitmap::MAX_FIELD {
+            crate::bitmap::MAX_FIELD
+        } else {
+            bits
+        }
+    }
+    /// `words` (the bitmap words as received) without their extension bits: what is
+    /// left announces data fields.
+    #[inline(always)]
+    pub(crate) const fn data_words(&self, mut words: [u64; 3]) -> [u64; 3] {
+        match self.unit {
+            BitmapUnit::Bits64 => crate::bitmap::Bitmap::data_words(words, self.has_tertiary()),
+            BitmapUnit::Bits128 => {
+                words[0] &= !(1u64 << 63);
+                words[2] &= !(1u64 << 63);
+                words
+            }
+        }
+    }
+    /// How many bitmap units a message with these bitmap words carried (1-3).
+    pub(crate) const fn units_in(&self, words: [u64; 3]) -> usize {
+        if words[0] >> 63 == 0 {
+            1
+        } else if self.has_tertiary() && words[1] >> 63 == 1 {
+            3
+        } else {
+            2
         }
     }
 }
@@ -894,10 +1013,10 @@ const fn build_table(
     bitmap: BitmapSpec,
 ) -> [BuildField; MAX_FIELD + 1] {
     let mut out = [BuildField::GENERAL; MAX_FIELD + 1];
-    let max = bitmap.max_bitmaps as usize * 64;
+    let max = bitmap.max_field();
     let mut n = 2;
     while n < fields.len() && n <= MAX_FIELD && n <= max {
-        if n == 65 && bitmap.has_tertiary() {
+        if bitmap.is_extension_bit(n) {
             n += 1;
             continue;
         }
@@ -1059,7 +1178,7 @@ impl FastField {
                 }
                 _ => (FastSize::General, 0, 0),
             },
-            Length::Var(_) | Length::Rest { .. } => (FastSize::General, 0, 0),
+            Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => (FastSize::General, 0, 0),
         };
         // Composites whose subfields are checked as the message is decoded go the
         // general way (no built-in layout has one).
@@ -1074,7 +1193,9 @@ impl FastField {
             (Encoding::Bcd { align, filler: 0 }, Content::N, length)
                 if match length {
                     Length::Fixed(n) => n % 2 == 1,
-                    Length::Var(_) | Length::Rest { .. } => matches!(size, FastSize::BcdDigits),
+                    Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => {
+                        matches!(size, FastSize::BcdDigits)
+                    }
                 } =>
             {
                 match align {
@@ -1213,7 +1334,7 @@ impl<'s> MessageSpec<'s> {
     /// The definition of field `n`, if the layout defines it as a data field.
     #[inline]
     pub fn field(&self, n: usize) -> Option<&FieldSpec<'s>> {
-        if n == 1 || n > MAX_FIELD || (n == 65 && self.bitmap.has_tertiary()) {
+        if n > MAX_FIELD || self.bitmap.is_extension_bit(n) {
             return None;
         }
         self.fields.get(n).and_then(Option::as_ref)
@@ -1226,7 +1347,7 @@ impl<'s> MessageSpec<'s> {
 
     /// The highest field number a message of this layout can carry.
     pub const fn max_field(&self) -> usize {
-        self.bitmap.max_bitmaps as usize * 64
+        self.bitmap.max_field()
     }
 
     /// Decodes `input` as a message of this layout. See [`crate::Message::decode`].

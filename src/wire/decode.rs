@@ -300,7 +300,7 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
                 }
                 (input, units, wire)
             }
-            Length::Var(p) => {
+            Length::Var(p) | Length::Filled(p) => {
                 let (rest, count) = length_prefix(p)(input)?;
                 match p.counts {
                     Counts::Units => (rest, count, spec.wire_len_for_units(count)),
@@ -319,6 +319,24 @@ pub(crate) fn field<'s>(spec: &'s FieldSpec<'s>) -> impl Fn(&[u8]) -> PResult<'_
             }
         };
         let (rest, data) = take_exact(wire)(rest)?;
+        // A filled field's slot runs on past its value; the fill is not looked at.
+        let (rest, _fill) = match spec.length {
+            Length::Filled(_) => {
+                let slot = spec.filled_slot_len();
+                if wire > slot {
+                    return fail(
+                        input,
+                        0,
+                        DecodeErrorKind::LengthAboveMax {
+                            length: wire,
+                            max: slot,
+                        },
+                    );
+                }
+                take_exact(slot - wire)(rest)?
+            }
+            _ => (rest, &[][..]),
+        };
         let checked = check_content(spec, data, units, ContentMode::Lenient)
             .and_then(|()| check_subfields(spec, data));
         if let Err((pos, kind)) = checked {

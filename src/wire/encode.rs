@@ -160,7 +160,7 @@ pub(crate) fn plan<'v>(
                 }
             }
         }
-        Length::Var(_) | Length::Rest { .. } => (0, 0, 0),
+        Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => (0, 0, 0),
     };
     if pad_left + pad_right > 0
         && matches!(spec.encoding, Encoding::Bcd { .. })
@@ -187,7 +187,7 @@ pub(crate) fn plan<'v>(
                 });
             }
         }
-        Length::Var(p) => {
+        Length::Var(p) | Length::Filled(p) => {
             let count = match p.counts {
                 Counts::Units => units,
                 Counts::Bytes => wire,
@@ -218,7 +218,7 @@ fn check_source(
     match source {
         Source::Wire(data, units) => {
             if spec.wire_len_for_units(units) != data.len()
-                && !matches!(spec.length, Length::Var(p) if p.counts == Counts::Bytes)
+                && !matches!(spec.length, Length::Var(p) | Length::Filled(p) if p.counts == Counts::Bytes)
             {
                 return Err(EncodeErrorKind::WrongValueKind {
                     expected: "wire data of the field's own encoding",
@@ -345,16 +345,27 @@ fn check_symbol(
     }
 }
 
+/// The fill after the `wire` bytes of a [`Length::Filled`] field's value (nothing for
+/// other lengths).
+#[inline]
+fn write_fill(spec: &FieldSpec<'_>, wire: usize, out: &mut impl Sink) {
+    if let Length::Filled(_) = spec.length {
+        let fill = spec.filled_slot_len().saturating_sub(wire);
+        put_repeat(out, spec.fill_byte(), fill);
+    }
+}
+
 /// Writes a planned value: prefix, then data.
 pub(crate) fn write(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
     write_prefix(spec, plan.units, plan.wire, out);
     write_data(spec, plan, out);
+    write_fill(spec, plan.wire, out);
 }
 
 /// Writes the length prefix of a value of `units` units taking `wire` bytes.
 #[inline]
 pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out: &mut impl Sink) {
-    if let Length::Var(p) = spec.length {
+    if let Length::Var(p) | Length::Filled(p) = spec.length {
         let count = match p.counts {
             Counts::Units => units,
             Counts::Bytes => wire,

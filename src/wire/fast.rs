@@ -257,7 +257,7 @@ pub(crate) fn field_len(fast: FastField, spec: &FieldSpec<'_>, input: &[u8]) -> 
     let units = match (units, spec.length) {
         (Some(u), _) => u,
         (None, Length::Fixed(n)) => usize::from(n),
-        (None, Length::Var(_) | Length::Rest { .. }) => return None,
+        (None, Length::Var(_) | Length::Rest { .. } | Length::Filled(_)) => return None,
     };
     check_content(spec, data, units, ContentMode::Lenient)
         .is_ok()
@@ -275,7 +275,7 @@ fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
             }
             (0, units, input.len())
         }
-        Length::Var(p) => {
+        Length::Var(p) | Length::Filled(p) => {
             let raw = input.get(..p.wire_len())?;
             let count = read_prefix(p, raw).ok()?;
             if count > p.max as usize {
@@ -288,9 +288,20 @@ fn general_len(spec: &FieldSpec<'_>, input: &[u8]) -> Option<usize> {
         }
     };
     let data = input.get(prefix..prefix + wire)?;
+    // A filled field takes its whole slot.
+    let used = match spec.length {
+        Length::Filled(_) => {
+            let slot = spec.filled_slot_len();
+            if wire > slot || input.len() < prefix + slot {
+                return None;
+            }
+            prefix + slot
+        }
+        _ => prefix + wire,
+    };
     (check_content(spec, data, units, ContentMode::Lenient).is_ok()
         && super::decode::check_subfields(spec, data).is_ok())
-    .then_some(prefix + wire)
+    .then_some(used)
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@
 use super::fast::{self, splat, word_at};
 use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::mti::{Mti, MtiEncoding};
-use crate::spec::{BitmapEncoding, FastCheck, FastField, FastSize, MessageSpec};
+use crate::spec::{BitmapEncoding, BitmapUnit, FastCheck, FastField, FastSize, MessageSpec};
 
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
@@ -99,6 +99,25 @@ fn bitmap_at(encoding: BitmapEncoding, input: &[u8], at: usize) -> Option<(u64, 
             Some((word, input.len() - after.len()))
         }
     }
+}
+
+/// The 128-bit bitmap units at `at` (see [`crate::spec::BitmapUnit::Bits128`]): the
+/// words and where the fields start. `None` for anything the detailed decoder must
+/// explain (a third unit, bits above 192).
+#[inline(never)]
+fn wide_bitmaps(spec: &MessageSpec<'_>, input: &[u8], at: usize) -> Option<([u64; 3], usize)> {
+    let encoding = spec.bitmap.encoding;
+    let (first, p) = bitmap_at(encoding, input, at)?;
+    let (second, p) = bitmap_at(encoding, input, p)?;
+    if first >> 63 == 0 {
+        return Some(([first, second, 0], p));
+    }
+    if spec.bitmap.max_bitmaps < 2 {
+        return None;
+    }
+    let (third, p) = bitmap_at(encoding, input, p)?;
+    let (fourth, p) = bitmap_at(encoding, input, p)?;
+    (third >> 63 == 0 && fourth == 0).then_some(([first, second, third], p))
 }
 
 /// The MTI at `at`.
@@ -290,26 +309,35 @@ pub(crate) fn scan(
     let (mti, mut pos) = mti_at(spec.mti, input, spec.header_len())?;
 
     let encoding = spec.bitmap.encoding;
-    let mut words = [0u64; 3];
-    let (primary, p) = bitmap_at(encoding, input, pos)?;
-    pos = p;
-    words[0] = primary;
-    let tertiary = spec.bitmap.has_tertiary();
-    if primary >> 63 == 1 {
-        if spec.bitmap.max_bitmaps < 2 {
-            return None;
-        }
-        let (secondary, p) = bitmap_at(encoding, input, pos)?;
-        pos = p;
-        words[1] = secondary;
-        if tertiary && secondary >> 63 == 1 {
-            let (third, p) = bitmap_at(encoding, input, pos)?;
+    let (words, present) = match spec.bitmap.unit {
+        BitmapUnit::Bits64 => {
+            let mut words = [0u64; 3];
+            let (primary, p) = bitmap_at(encoding, input, pos)?;
             pos = p;
-            words[2] = third;
+            words[0] = primary;
+            let tertiary = spec.bitmap.has_tertiary();
+            if primary >> 63 == 1 {
+                if spec.bitmap.max_bitmaps < 2 {
+                    return None;
+                }
+                let (secondary, p) = bitmap_at(encoding, input, pos)?;
+                pos = p;
+                words[1] = secondary;
+                if tertiary && secondary >> 63 == 1 {
+                    let (third, p) = bitmap_at(encoding, input, pos)?;
+                    pos = p;
+                    words[2] = third;
+                }
+            }
+            (words, Bitmap::data_words(words, tertiary))
         }
-    }
+        BitmapUnit::Bits128 => {
+            let (words, p) = wide_bitmaps(spec, input, pos)?;
+            pos = p;
+            (words, spec.bitmap.data_words(words))
+        }
+    };
     let fields_start = pos;
-    let present = Bitmap::data_words(words, tertiary);
 
     // The pending run: bytes `run.start..pos` all to be checked with `run.check`.
     // Positions may run past the end of the input for a while: every read goes

@@ -71,9 +71,9 @@ fn every_field_of_every_layout_takes_the_fast_path() {
             let Some(f) = spec.field(n) else { continue };
             let units = match f.length {
                 crate::spec::Length::Fixed(k) => usize::from(k),
-                crate::spec::Length::Var(_) | crate::spec::Length::Rest { .. } => {
-                    f.max_units().min(5)
-                }
+                crate::spec::Length::Var(_)
+                | crate::spec::Length::Rest { .. }
+                | crate::spec::Length::Filled(_) => f.max_units().min(5),
             };
             let value = sample_value(f.content, units);
             let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
