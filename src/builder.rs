@@ -255,9 +255,64 @@ impl<const N: usize> FieldStore for FixedStore<N> {
     }
 }
 
+/// A growable [`FieldStore`]: a buffer kept zero-filled past the bytes in use, so
+/// short values are stored with a couple of moves rather than a library call, and a
+/// reused store (see [`MessageBuilder::clear`]) never allocates again once grown.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Default)]
+pub struct VecStore {
+    buf: alloc::vec::Vec<u8>,
+    used: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl VecStore {
+    /// An empty store with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        VecStore {
+            buf: alloc::vec![0; capacity],
+            used: 0,
+        }
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl FieldStore for VecStore {
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        self.buf.get(..self.used).unwrap_or(&[])
+    }
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        self.used = self.used.min(len);
+    }
+    #[inline(always)]
+    fn append(&mut self, bytes: &[u8]) -> bool {
+        // Room for the bytes and a 16-byte block past them: short copies store whole
+        // blocks (see `encode::put_small_at`).
+        let need = self.used + bytes.len() + 16;
+        if need > self.buf.len() {
+            self.grow(need);
+        }
+        self.used = encode::put_small_at(&mut self.buf, self.used, bytes);
+        true
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl VecStore {
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, need: usize) {
+        // A typical message fits the first 256 bytes: one allocation.
+        let len = need.max(self.buf.len() * 2).max(256);
+        self.buf.resize(len, 0);
+    }
+}
+
 /// The store a builder uses unless told otherwise.
 #[cfg(feature = "alloc")]
-pub type DefaultStore = alloc::vec::Vec<u8>;
+pub type DefaultStore = VecStore;
 /// The store a builder uses unless told otherwise (no allocator: 2 KiB inline).
 #[cfg(not(feature = "alloc"))]
 pub type DefaultStore = FixedStore<2048>;
@@ -306,14 +361,10 @@ pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
 }
 
 impl<'s> MessageBuilder<'s> {
-    /// An empty message of layout `spec`, in the default store (with room for a
-    /// typical message, so that building one allocates once).
+    /// An empty message of layout `spec`, in the default store (it allocates room for
+    /// a typical message at the first value set).
     pub fn new(spec: &'s MessageSpec<'s>, mti: Mti) -> Self {
-        #[cfg(feature = "alloc")]
-        let store = alloc::vec::Vec::with_capacity(256);
-        #[cfg(not(feature = "alloc"))]
-        let store = DefaultStore::default();
-        Self::with_store(spec, mti, store)
+        Self::with_store(spec, mti, DefaultStore::default())
     }
 
     /// A builder holding the header, MTI and every field of `msg`, copied as wire data,
