@@ -121,6 +121,30 @@ pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, Jso
     encode_json_with(spec, value, spec.content_mode)
 }
 
+/// The builder a JSON object describes (the command-line shape), values checked as
+/// `mode` says: what `Deserialize` would give, with the layout it needs.
+///
+/// ```
+/// use iso8583_wire::{json, layouts::ISO87_ASCII, spec::ContentMode};
+///
+/// let value = serde_json::json!({"mti": "0800", "fields": {"11": 124, "70": "301"}});
+/// let mut b = json::to_builder(&ISO87_ASCII, &value, ContentMode::Lenient)?;
+/// b.set(7, "0315143015")?;
+/// assert_eq!(&b.to_bytes()?[..], b"0800822000000000000004000000000000000315143015000124301");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+///
+/// As [`encode_json`].
+pub fn to_builder<'s>(
+    spec: &'s MessageSpec<'s>,
+    value: &Value,
+    mode: crate::spec::ContentMode,
+) -> Result<MessageBuilder<'s>, JsonError> {
+    builder(spec, value, mode)
+}
+
 /// [`encode_json`] with free-text fields checked as `mode` says.
 ///
 /// ```
@@ -139,6 +163,14 @@ pub fn encode_json_with(
     value: &Value,
     mode: crate::spec::ContentMode,
 ) -> Result<Vec<u8>, JsonError> {
+    Ok(builder(spec, value, mode)?.to_bytes()?.to_vec())
+}
+
+fn builder<'s>(
+    spec: &'s MessageSpec<'s>,
+    value: &Value,
+    mode: crate::spec::ContentMode,
+) -> Result<MessageBuilder<'s>, JsonError> {
     let shape = |s: &str| JsonError::Shape(s.into());
     let mti: Mti = value
         .get("mti")
@@ -200,7 +232,7 @@ pub fn encode_json_with(
             Input::Number(v) => b.set(*n, *v)?,
         };
     }
-    Ok(b.to_bytes()?.to_vec())
+    Ok(b)
 }
 
 /// A field's value from the JSON.
@@ -209,3 +241,116 @@ enum Input<'j> {
     Hex(&'j String),
     Number(u64),
 }
+
+// Serde for the message types, as text (see `Unmasked`).
+mod serde_impls {
+    use alloc::string::{String, ToString};
+    use core::str::FromStr;
+
+    use serde::de::Error as _;
+    use serde::ser::{SerializeMap, SerializeStruct};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    use super::Unmasked;
+    use crate::fields::{Rrn, Stan};
+    use crate::message::Message;
+    use crate::mti::Mti;
+    use crate::wire::hex;
+
+    macro_rules! as_text {
+        ($($t:ty),*) => {$(
+            impl Serialize for $t {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    s.collect_str(self)
+                }
+            }
+            impl<'de> Deserialize<'de> for $t {
+                fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    let text = String::deserialize(d)?;
+                    <$t>::from_str(&text).map_err(D::Error::custom)
+                }
+            }
+        )*};
+    }
+    as_text!(Mti, Stan, Rrn);
+
+    /// The fields of a message, in order.
+    struct Fields<'m, 'a>(&'m Message<'a>, bool);
+
+    impl Serialize for Fields<'_, '_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(None)?;
+            for f in self.0.fields() {
+                let text = if self.1 {
+                    f.value().to_string()
+                } else {
+                    f.masked().to_string()
+                };
+                map.serialize_entry(&f.number().to_string(), &text)?;
+            }
+            map.end()
+        }
+    }
+
+    /// Header parts as hex.
+    struct Header<'m, 'a>(&'m Message<'a>);
+
+    impl Serialize for Header<'_, '_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut map = s.serialize_map(None)?;
+            for part in self.0.spec().header {
+                let bytes = self.0.header_part(part.name).unwrap_or(&[]);
+                map.serialize_entry(part.name, &hex::encode(bytes))?;
+            }
+            map.end()
+        }
+    }
+
+    fn message<S: Serializer>(msg: &Message<'_>, unmasked: bool, s: S) -> Result<S::Ok, S::Error> {
+        let with_header = !msg.spec().header.is_empty();
+        let mut st = s.serialize_struct("Message", 2 + usize::from(with_header))?;
+        st.serialize_field("mti", &msg.mti())?;
+        if with_header {
+            st.serialize_field("header", &Header(msg))?;
+        }
+        st.serialize_field("fields", &Fields(msg, unmasked))?;
+        st.end()
+    }
+
+    impl Serialize for Message<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            message(self, false, s)
+        }
+    }
+
+    impl Serialize for Unmasked<'_, '_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            message(self.0, true, s)
+        }
+    }
+}
+
+/// Serde for the message types, as text: `Mti` as `"0200"`, `Stan` as `"000123"`,
+/// `Rrn` as its 12 characters; a decoded [`Message`] serializes to the command-line
+/// JSON shape with sensitive fields masked (wrap it in [`Unmasked`] to show them).
+///
+/// ```
+/// use iso8583_wire::{Mti, fields::Stan, json::Unmasked, layouts::ISO87_ASCII};
+///
+/// assert_eq!(serde_json::to_string(&Mti::new(200)?)?, r#""0200""#);
+/// let stan: Stan = serde_json::from_str(r#""000123""#)?;
+/// assert_eq!(stan.value(), 123);
+///
+/// let msg = ISO87_ASCII.decode(b"02004000000000000000164111111111111111")?;
+/// assert_eq!(serde_json::to_string(&msg)?, r#"{"mti":"0200","fields":{"2":"411111******1111"}}"#);
+/// assert_eq!(
+///     serde_json::to_string(&Unmasked(&msg))?,
+///     r#"{"mti":"0200","fields":{"2":"4111111111111111"}}"#
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// `Unmasked` is a decoded message serialized with sensitive fields in full;
+/// `Message` itself serializes masked.
+#[derive(Debug, Clone, Copy)]
+pub struct Unmasked<'m, 'a>(pub &'m Message<'a>);
