@@ -43,6 +43,7 @@
 //! decline before any reversal settles the transaction, a late approval is reversed
 //! (or kept, per [`journal::AfterApproval`]), and a reversal already made stays.
 
+mod at_rest;
 pub mod host;
 pub mod journal;
 pub mod state;
@@ -51,7 +52,8 @@ pub mod transport;
 
 pub use host::{HostLedger, MemoryLedger};
 pub use journal::{
-    Action, Journal, JournalConfig, JournalError, LossReport, NotFoundPolicy, Record, State, TxnId,
+    Action, Journal, JournalConfig, JournalError, LossReport, NotFoundPolicy, PanAtRest, Record,
+    State, StoredPan, TxnId,
 };
 pub use state::{StateOptions, StateReport, open_state};
 pub use terminal::{Purchase, PurchaseOutcome, Terminal, TerminalError};
