@@ -40,9 +40,59 @@
 //! * A response arriving after the terminal gave up on it ([`Journal::response`] on an
 //!   unknown or inquiring transaction) counts as the inquiry's answer.
 //!
+//! # Card data at rest
+//!
+//! PCI DSS forbids keeping track data, card verification codes and PIN blocks after
+//! authorisation, even enciphered, and requires a stored PAN to be unreadable. The
+//! journal needs little of a transaction to settle it, so it keeps only that, from
+//! [`Journal::begin`] on (nothing is written first and stripped later):
+//!
+//! * **The request** ([`Record::request`]) is reduced to its MTI, header and the
+//!   fields of [`REQUEST_FIELDS_KEPT`] (3, 4, 7, 11, 12, 13, 32, 33, 41, 42, 49, 60):
+//!   what a last-transaction inquiry names the original by
+//!   ([`crate::exchange::inquiry_for`]), and what matches a late response (STAN,
+//!   field 41). No PAN, expiry, track data, PIN block or EMV data.
+//! * **The prepared reversal** ([`Record::reversal`]) keeps its fields (a reversal
+//!   built by [`crate::exchange::reversal_for`] has little else: 3, 4, 7, 11, 14, 22,
+//!   ..., the EMV subset of [`crate::exchange::REVERSAL_EMV_TAGS`]) less field 2, the
+//!   fields of [`FIELDS_NEVER_STORED`] (34 extended PAN, 35 and 36 track 2 and 3, 45
+//!   track 1, 52 PIN block) and, in field 55, the tags of [`EMV_TAGS_NEVER_STORED`]
+//!   (56, 57 track equivalents, 5A PAN, 5F20 name, 99 PIN data, 9F1F, 9F20, 9F6B
+//!   track data), at any depth. A field 55 that the layout does not declare BER-TLV,
+//!   or that does not parse, is left out whole. The expiry date (14) stays: the
+//!   reversal copies it, and PCI DSS allows it with a protected PAN.
+//! * **The PAN** of the reversal ([`Record::pan`]) is kept apart, as
+//!   [`JournalConfig::pan_at_rest`] says ([`PanAtRest`]): truncated to its first six
+//!   and last four digits (the default), not at all, or enciphered under a key the
+//!   application supplies (feature `crypto`: AES-GCM-SIV, RFC 8452, with a nonce per
+//!   record and the transaction number and field as associated data, so a stored PAN
+//!   cannot be moved to another record). Without a key the reversal goes out
+//!   without field 2: hosts find the original by its STAN, date and time, terminal
+//!   ids and original data elements. A host that requires field 2 in a reversal
+//!   needs the key: [`Journal::pending`] then deciphers the PAN and puts it back into
+//!   the 0400 it returns.
+//!
+//! A wrong key is never passed over: [`Journal::open`] compares the key check value
+//! stored with each enciphered PAN to the configured key's and fails with
+//! [`JournalError::PanKey`] (so does a journal holding enciphered PANs opened without
+//! a key); a PAN whose authentication fails makes [`Journal::pending`] fail with
+//! [`JournalError::PanUndecipherable`]. No reversal is sent without its PAN instead.
+//! The key is the application's to keep (a secure element, a key derived from the
+//! device's protected storage): the journal never writes it, only its check value.
+//!
+//! **Older journals.** Journals written before format 3 held the messages whole.
+//! [`Journal::open`] converts them: every record is stripped and its PAN kept as
+//! configured, then the file is rewritten atomically (a new file renamed over the
+//! old). The old file's blocks are freed, not overwritten: on storage where that
+//! matters, wipe the free space (or the device) after the first open.
+//!
 //! # File format and damage
 //!
-//! A fixed-size header line, then one event per line, `KIND ID ARGS... CRC32`. The
+//! A fixed-size header line (format 3), then one event per line,
+//! `KIND ID ARGS... CRC32`. A transaction begins with `B ID REQUEST REVERSAL PAN`
+//! (the messages in hex, as stored above; `PAN` is `-`, `T` and the truncated PAN, or
+//! `E` with the key check value, nonce and ciphertext); a compaction writes one
+//! snapshot per transaction, `X ID REQUEST REVERSAL PAN LATE STATE...`. The
 //! header holds the number of events ever recorded and the length of the file as it
 //! was last made durable; it is rewritten in place with every event, and the event and
 //! the header are made durable by the same `fdatasync`. So the journal tells a clean
