@@ -38,19 +38,25 @@ fn hex(bytes: &[u8]) -> String {
 /// data (9F1F), and tags a reversal keeps.
 fn emv() -> Vec<u8> {
     let mut t = TlvBuilder::new();
-    t.put(Tag::new(0x5A), &[0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19])
-        .put(
-            Tag::new(0x57),
-            &[
-                0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19, 0xD2, 0x51, 0x22, 0x01, 0x99,
-                0x88, 0x77, 0x66, 0x5F,
-            ],
-        )
-        .put(Tag::new(0x9F1F), TRACK1_DISCRETIONARY)
-        .put(Tag::new(0x9F26), &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88])
-        .put(Tag::new(0x95), &[0, 0, 0x80, 0, 0])
-        .put(Tag::new(0x9F36), &[0, 0x2A])
-        .put(Tag::new(0x9F10), &[6, 1, 0x0A, 0x03, 0xA0, 0, 0]);
+    t.put(
+        Tag::new(0x5A),
+        &[0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19],
+    )
+    .put(
+        Tag::new(0x57),
+        &[
+            0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19, 0xD2, 0x51, 0x22, 0x01, 0x99, 0x88,
+            0x77, 0x66, 0x5F,
+        ],
+    )
+    .put(Tag::new(0x9F1F), TRACK1_DISCRETIONARY)
+    .put(
+        Tag::new(0x9F26),
+        &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88],
+    )
+    .put(Tag::new(0x95), &[0, 0, 0x80, 0, 0])
+    .put(Tag::new(0x9F36), &[0, 0x2A])
+    .put(Tag::new(0x9F10), &[6, 1, 0x0A, 0x03, 0xA0, 0, 0]);
     t.finish()
 }
 
@@ -58,7 +64,11 @@ fn emv() -> Vec<u8> {
 /// as TLV) EMV data; and either its reversal as [`exchange::reversal_for`] builds it
 /// or a careless one that copies every field of the request.
 fn purchase(spec: &'static MessageSpec<'static>, stan: u32, careless: bool) -> (Vec<u8>, Vec<u8>) {
-    let v = if std::ptr::eq(spec, &ISO93_ASCII) { 1 } else { 0 };
+    let v = if std::ptr::eq(spec, &ISO93_ASCII) {
+        1
+    } else {
+        0
+    };
     let mut b = MessageBuilder::new(spec, Mti::new(v * 1000 + 200).unwrap());
     b.set(2, PAN).unwrap();
     b.set(3, "000000").unwrap();
@@ -323,7 +333,10 @@ fn a_pending_reversal_after_a_crash_carries_the_deciphered_pan() {
     assert_clean(&path, "after the repeat");
     // Debug output shows no card data.
     let shown = format!("{:?} {:?} {:?}", j.pending().unwrap(), j.last(), j.config());
-    assert!(!shown.contains(PAN) && !shown.contains(&hex(&PIN_BLOCK)), "{shown}");
+    assert!(
+        !shown.contains(PAN) && !shown.contains(&hex(&PIN_BLOCK)),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -476,11 +489,11 @@ fn an_old_format_journal_is_converted_on_open() {
     let r1 = line("R 1 00 500112000001 - R");
     let snapshot = line(&format!("X 2 {} {} 0 U", hex(&req2), hex(&rev2)));
     let body = format!("{b1}{s1}{r1}{snapshot}");
-    let v2 = format!(
-        "{}{body}",
-        header(2, 4, (95 + body.len()) as u64)
+    let v2 = format!("{}{body}", header(2, 4, (95 + body.len()) as u64));
+    assert!(
+        v2.to_uppercase().contains(PAN),
+        "the old format holds the PAN"
     );
-    assert!(v2.to_uppercase().contains(PAN), "the old format holds the PAN");
     let v1 = format!("{b1}{s1}");
     for (name, old) in [("v2", v2), ("v1", v1)] {
         #[allow(unused_mut)]
@@ -501,7 +514,10 @@ fn an_old_format_journal_is_converted_on_open() {
             assert_clean(&path, &format!("{name} converted"));
             let text = std::fs::read_to_string(&path).unwrap();
             assert!(text.starts_with("ISO8583-WIRE-JOURNAL 3 "), "{text}");
-            assert!(matches!(j.get(TxnId(1)).unwrap().state, State::Completed(_) | State::Unknown));
+            assert!(matches!(
+                j.get(TxnId(1)).unwrap().state,
+                State::Completed(_) | State::Unknown
+            ));
             // The pending transaction's reversal still goes out.
             let m = reversal_of(&j.pending().unwrap());
             let m = ISO87_BINARY.decode(&m).unwrap();
@@ -516,5 +532,38 @@ fn an_old_format_journal_is_converted_on_open() {
             let again = Journal::open(&path, c).unwrap();
             assert_eq!(again.records().count(), if name == "v2" { 2 } else { 1 });
         }
+    }
+}
+
+#[test]
+fn enciphered_pans_without_a_key_are_refused() {
+    // A journal written with a key, opened without one (or by a build without the
+    // `crypto` feature): refused, the file untouched.
+    let path = temp("no-key-for-enciphered.log");
+    let mut j = Journal::open(&path, config(&ISO87_ASCII, PanAtRest::Omit)).unwrap();
+    let (req, rev) = purchase(&ISO87_ASCII, 3, false);
+    let id = j.begin(&req, &rev).unwrap();
+    let r = j.get(id).unwrap().clone();
+    drop(j);
+    let token = format!("EABCDEF.{}.{}", "00".repeat(12), "11".repeat(32));
+    let body = line(&format!(
+        "B 1 {} {} {token}",
+        hex(&r.request),
+        hex(&r.reversal)
+    ));
+    let text = format!("{}{body}", header(3, 1, (95 + body.len()) as u64));
+    std::fs::write(&path, &text).unwrap();
+    for pan in [PanAtRest::Truncate, PanAtRest::Omit] {
+        match Journal::open(&path, config(&ISO87_ASCII, pan)) {
+            Err(e @ JournalError::PanKey { .. }) => {
+                let shown = e.to_string();
+                assert!(
+                    shown.contains("ABCDEF") && shown.contains("no key"),
+                    "{shown}"
+                );
+            }
+            other => panic!("expected a key error, got {other:?}"),
+        }
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 }

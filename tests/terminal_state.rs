@@ -275,7 +275,8 @@ fn lost_emptied_and_older_files_are_detected_through_each_other() {
         open_state(&journal, &stan, config.clone(), options),
         Err(TerminalError::Journal(JournalError::Missing { .. }))
     ));
-    let (j, s, report) = open_state(&journal, &stan, config.clone(), options.accepting_loss()).unwrap();
+    let (j, s, report) =
+        open_state(&journal, &stan, config.clone(), options.accepting_loss()).unwrap();
     assert!(report.loss.is_some_and(|l| l.is_loss()));
     drop((j, s));
 

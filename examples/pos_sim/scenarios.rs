@@ -654,13 +654,19 @@ pub fn card_data_needles() -> Vec<(&'static str, String)> {
     vec![
         ("PAN", CARD.pan.to_string()),
         ("PAN (hex of its characters)", hex(CARD.pan.as_bytes())),
-        ("track 2 discretionary data", TRACK2_DISCRETIONARY.to_string()),
+        (
+            "track 2 discretionary data",
+            TRACK2_DISCRETIONARY.to_string(),
+        ),
         (
             "track 2 discretionary data (hex of its characters)",
             hex(TRACK2_DISCRETIONARY.as_bytes()),
         ),
         ("PIN block", hex(&PIN_BLOCK)),
-        ("PIN block (hex of its hex)", hex(hex(&PIN_BLOCK).as_bytes())),
+        (
+            "PIN block (hex of its hex)",
+            hex(hex(&PIN_BLOCK).as_bytes()),
+        ),
     ]
 }
 

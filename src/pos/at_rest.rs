@@ -10,8 +10,8 @@ use std::{fmt, format};
 
 use crate::builder::MessageBuilder;
 use crate::message::Message;
-use crate::spec::composite::{Composite, TlvForm};
 use crate::spec::MessageSpec;
+use crate::spec::composite::{Composite, TlvForm};
 use crate::tlv::{MAX_DEPTH, Tag, TlvBuilder, Tlvs};
 use crate::wire::hex;
 
@@ -378,7 +378,9 @@ fn stored_request(spec: &MessageSpec<'_>, request: &[u8]) -> Result<Vec<u8>, Str
 /// The reversal as stored: without field 2 (kept apart), [`FIELDS_NEVER_STORED`] and
 /// the EMV tags of [`EMV_TAGS_NEVER_STORED`].
 fn stored_reversal(spec: &MessageSpec<'_>, reversal: &[u8]) -> Result<Vec<u8>, String> {
-    let m = spec.decode(reversal).map_err(|e| format!("reversal: {e}"))?;
+    let m = spec
+        .decode(reversal)
+        .map_err(|e| format!("reversal: {e}"))?;
     let mut b = MessageBuilder::from_message(&m);
     b.remove(2);
     for n in FIELDS_NEVER_STORED {
@@ -491,7 +493,15 @@ mod tests {
         ] {
             assert!(decode_pan(&encode_pan(&p)) == Some(p));
         }
-        for junk in ["", "T", "T4111111111111111", "E", "EABC", "E123456.00.00", "Tx"] {
+        for junk in [
+            "",
+            "T",
+            "T4111111111111111",
+            "E",
+            "EABC",
+            "E123456.00.00",
+            "Tx",
+        ] {
             assert!(decode_pan(junk).is_none(), "{junk}");
         }
     }

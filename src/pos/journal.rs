@@ -137,13 +137,13 @@ use std::vec::Vec;
 use std::{fmt, format};
 
 use crate::durable::{FileLock, LockError, Point, at, crc32, replace_file};
+use crate::exchange::{self, ExchangeError, ResponseCode, ReversalReason};
+use crate::fields::{Rrn, Stan};
 use crate::pos::at_rest::{self, RestoreError};
 pub use crate::pos::at_rest::{
     EMV_TAGS_NEVER_STORED, EncipheredPan, FIELDS_NEVER_STORED, PanAtRest, REQUEST_FIELDS_KEPT,
     StoredPan,
 };
-use crate::exchange::{self, ExchangeError, ResponseCode, ReversalReason};
-use crate::fields::{Rrn, Stan};
 use crate::spec::MessageSpec;
 use crate::wire::hex;
 
