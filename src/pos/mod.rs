@@ -6,7 +6,8 @@
 //!
 //! 1. [`Terminal::purchase`] first settles anything pending (a reversal or inquiry left
 //!    by a lost response or a crash), then journals the 0200 *and* its prepared 0400
-//!    before sending.
+//!    before sending: both without track data, PIN block or PAN in clear (see
+//!    [`journal`], "Card data at rest", and [`PanAtRest`]).
 //! 2. When the response does not come, the journal decides: inquire
 //!    ([`crate::exchange::inquiry_for`]) and, if the host approved or cannot be asked,
 //!    reverse.
