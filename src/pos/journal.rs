@@ -507,7 +507,8 @@ pub enum Action {
     SendReversal {
         /// The transaction.
         id: TxnId,
-        /// The encoded reversal.
+        /// The encoded reversal, ready to send: the stored one with its final reason
+        /// and MTI, and field 2 deciphered when the PAN was kept enciphered.
         message: Vec<u8>,
         /// Why.
         reason: ReversalReason,
@@ -518,7 +519,8 @@ pub enum Action {
     SendInquiry {
         /// The transaction.
         id: TxnId,
-        /// The original request.
+        /// The original request as stored ([`Record::request`]): what the inquiry
+        /// names it by, no card data.
         original: Vec<u8>,
     },
 }
@@ -1063,8 +1065,21 @@ fn protect_legacy(
     Ok(())
 }
 
-/// Checks the configured PAN key, and that it is the key of every PAN the journal
-/// holds enciphered.
+/// Checks that the configured PAN key, if any, is one AES-GCM-SIV takes.
+fn check_key_kind(path: &Path, config: &JournalConfig) -> Result<(), JournalError> {
+    #[cfg(feature = "crypto")]
+    if let PanAtRest::Encrypt(key) = &config.pan_at_rest {
+        crate::security::aead::check_key(key).map_err(|e| JournalError::PanKey {
+            path: path.to_path_buf(),
+            reason: format!("the key for PANs at rest must be AES-128 or AES-256: {e}"),
+        })?;
+    }
+    let _ = (path, config);
+    Ok(())
+}
+
+/// Checks that the configured PAN key is the key of every PAN the journal holds
+/// enciphered.
 fn check_pan_key<'r>(
     path: &Path,
     config: &JournalConfig,
@@ -1074,14 +1089,6 @@ fn check_pan_key<'r>(
         path: path.to_path_buf(),
         reason,
     };
-    #[cfg(feature = "crypto")]
-    if let PanAtRest::Encrypt(key) = &config.pan_at_rest {
-        crate::security::aead::check_key(key).map_err(|e| {
-            refuse(format!(
-                "the key for PANs at rest must be AES-128 or AES-256: {e}"
-            ))
-        })?;
-    }
     let configured = at_rest::configured_kcv(&config.pan_at_rest);
     for r in records {
         let StoredPan::Enciphered(e) = &r.pan else {
@@ -1195,6 +1202,7 @@ impl Journal {
             loss.emptied = true;
             bytes = Header::EMPTY.encode().into_bytes();
         }
+        check_key_kind(&path, &config)?;
         let mut replayed =
             replay(&bytes, &config).map_err(|(line, reason)| JournalError::Corrupt {
                 path: path.clone(),
