@@ -52,7 +52,9 @@
 //! * `cli`: the `iso8583` command-line binary.
 //! * `fault-injection`: tests only; fails chosen durable writes and syncs.
 //! * `crypto`: [`security`]: keys, MACs (ISO 9797-1, X9.19, UnionPay, AES-CMAC) and the
-//!   MAC of a message, ISO 9564 PIN blocks, TDES and AES DUKPT, UnionPay working keys.
+//!   MAC of a message, ISO 9564 PIN blocks, TDES and AES DUKPT, UnionPay working keys,
+//!   AES-GCM-SIV; with `std`, the journal's PAN enciphered at rest
+//!   (`pos::PanAtRest::Encrypt`).
 //!   Works without `std`. `getrandom` adds the operating system's random source.
 //!
 //! With `--no-default-features` the crate is `#![no_std]` and still decodes and encodes

@@ -284,7 +284,7 @@ fn corrupt_journal_is_an_error_and_nothing_is_discarded() {
         (text.replacen("S 1", "S 2", 1), 3), // checksum no longer matches
         (text.replacen("B 1 ", "B 1 ZZ", 1), 2), // checksum no longer matches
         (format!("{text}garbage line\n"), 4), // unknown content
-        (text.replacen("JOURNAL 2 0", "JOURNAL 2 1", 1), 1), // header checksum
+        (text.replacen("JOURNAL 3 0", "JOURNAL 3 1", 1), 1), // header checksum
     ] {
         std::fs::write(&path, &bad).unwrap();
         match Journal::open(&path, config()) {
@@ -304,7 +304,7 @@ fn compaction_keeps_the_journal_bounded() {
     let path = temp("compact.log");
     let mut cfg = config();
     cfg.max_records = 5;
-    let mut j = Journal::open(&path, cfg).unwrap();
+    let mut j = Journal::open(&path, cfg.clone()).unwrap();
     for stan in 1..=40 {
         let (req, rev) = purchase(stan);
         let id = j.begin(&req, &rev).unwrap();
@@ -432,7 +432,7 @@ fn not_found_reinquires_up_to_max_then_reverses() {
         after: Duration::from_millis(5),
         max: 2,
     };
-    let mut j = Journal::open(temp("nf-reinquire.log"), cfg).unwrap();
+    let mut j = Journal::open(temp("nf-reinquire.log"), cfg.clone()).unwrap();
     let id = not_found_after_timeout(&mut j, 32);
     // First 25: ask again.
     assert_eq!(

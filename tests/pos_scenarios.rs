@@ -65,6 +65,30 @@ fn mac_tampered_response_reversed_a0() {
 }
 
 #[test]
+fn card_data_at_rest() {
+    check(scenarios::card_data_at_rest());
+}
+
+/// The journal of a run holds no card data, and the scanner does find it where it
+/// is (so a clean result means something).
+#[test]
+fn card_data_scanner_finds_what_it_looks_for() {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let raw = format!(
+        "B 1 {} {} -",
+        hex(scenarios::TRACK2.as_bytes()),
+        hex(&scenarios::PIN_BLOCK)
+    );
+    let found = scenarios::card_data_in(raw.as_bytes());
+    assert!(found.contains(&"PAN (hex of its characters)"), "{found:?}");
+    assert!(found.contains(&"PIN block"), "{found:?}");
+    assert!(
+        found.contains(&"track 2 discretionary data (hex of its characters)"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn masked_logs() {
     let v = scenarios::normal_purchase();
     assert!(

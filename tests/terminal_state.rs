@@ -186,7 +186,7 @@ fn a_journal_cut_at_any_offset_is_reported_never_opened_silently() {
     for len in 0..full.len() {
         std::fs::write(&path, &full[..len]).unwrap();
         let config = JournalConfig::new(&ISO87_ASCII);
-        match Journal::open(&path, config) {
+        match Journal::open(&path, config.clone()) {
             // A cut inside a line loses that line; at a line end, the lines after it.
             Err(JournalError::Truncated { lost_events, .. }) => {
                 assert!(lost_events >= 1, "cut at {len}: no event counted as lost")
@@ -203,7 +203,7 @@ fn a_journal_cut_at_any_offset_is_reported_never_opened_silently() {
         );
         // The documented way on: accepted, reported, and every transaction that
         // was settled but now reads otherwise is named in the report.
-        let (j, report) = Journal::open_after_loss(&path, config).unwrap();
+        let (j, report) = Journal::open_after_loss(&path, config.clone()).unwrap();
         assert!(report.is_loss(), "cut at {len}");
         for r in j.records() {
             let was = complete
@@ -234,7 +234,7 @@ fn lost_emptied_and_older_files_are_detected_through_each_other() {
     let (journal, stan) = (d.join("journal.log"), d.join("stan.state"));
     populated(&d);
     let last = {
-        let j = Journal::open(&journal, config).unwrap();
+        let j = Journal::open(&journal, config.clone()).unwrap();
         j.last_stan().unwrap()
     };
 
@@ -250,7 +250,7 @@ fn lost_emptied_and_older_files_are_detected_through_each_other() {
                 std::fs::write(&stan, format!("{body} {crc:08x}\n")).unwrap();
             }
         }
-        let (j, s, report) = open_state(&journal, &stan, config, options).unwrap();
+        let (j, s, report) = open_state(&journal, &stan, config.clone(), options).unwrap();
         assert!(
             matches!(
                 report.stan,
@@ -272,24 +272,25 @@ fn lost_emptied_and_older_files_are_detected_through_each_other() {
     let saved = std::fs::read(&journal).unwrap();
     std::fs::remove_file(&journal).unwrap();
     assert!(matches!(
-        open_state(&journal, &stan, config, options),
+        open_state(&journal, &stan, config.clone(), options),
         Err(TerminalError::Journal(JournalError::Missing { .. }))
     ));
-    let (j, s, report) = open_state(&journal, &stan, config, options.accepting_loss()).unwrap();
+    let (j, s, report) =
+        open_state(&journal, &stan, config.clone(), options.accepting_loss()).unwrap();
     assert!(report.loss.is_some_and(|l| l.is_loss()));
     drop((j, s));
 
     // Journal emptied: refused.
     std::fs::write(&journal, "").unwrap();
     assert!(matches!(
-        open_state(&journal, &stan, config, options),
+        open_state(&journal, &stan, config.clone(), options),
         Err(TerminalError::Journal(JournalError::Emptied { .. }))
     ));
 
     // Journal restored from an older copy (fewer events than the STAN state noted).
     std::fs::write(&journal, &saved).unwrap();
     {
-        let (j, s, _) = open_state(&journal, &stan, config, options).unwrap();
+        let (j, s, _) = open_state(&journal, &stan, config.clone(), options).unwrap();
         s.note_journal(j.seq() + 50);
         // Force a reservation so the position is written.
         s.skip(10).unwrap();

@@ -21,6 +21,9 @@
 //! * `late_response_on_kept_connection`: one connection kept across exchanges; the
 //!   0210 comes after the terminal gave up, while the inquiry is out; it is recorded as
 //!   late and the approval it carries is reversed.
+//! * `card_data_at_rest`: a purchase with track 2 and a PIN block, a crash, a lost
+//!   response: the journal file never holds the PAN, the track data or the PIN block
+//!   (with the `crypto` feature the PAN is kept enciphered and reversals carry it).
 //!
 //! Exits non-zero if any scenario fails.
 

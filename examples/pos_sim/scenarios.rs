@@ -496,13 +496,28 @@ pub fn crash_after_sending() -> Verdict {
     verdict(name, Some(&t), r)
 }
 
-/// Journals and sends a purchase by hand, then "crashes" (drops everything) before the
-/// answer is recorded. The host processes and answers it.
+/// Track 2 of the card the hand-made purchase is read from (magnetic stripe).
+pub const TRACK2: &str = "4111111111111111=27122017531902468";
+/// Its discretionary data: must never reach the journal.
+pub const TRACK2_DISCRETIONARY: &str = "7531902468";
+/// The enciphered PIN block of the hand-made purchase.
+pub const PIN_BLOCK: [u8; 8] = [0x5C, 0x1E, 0x9A, 0x47, 0x20, 0xB3, 0x6D, 0x81];
+
+/// Journals and sends a purchase by hand (with track 2 and a PIN block), then
+/// "crashes" (drops everything) before the answer is recorded. The host processes
+/// and answers it.
 fn crash_midway(host: &SimHost, files: &TermFiles) -> Result<iso8583_wire::pos::TxnId, String> {
+    crash_midway_with(host, files, JournalConfig::new(&ISO87_ASCII))
+}
+
+fn crash_midway_with(
+    host: &SimHost,
+    files: &TermFiles,
+    config: JournalConfig,
+) -> Result<iso8583_wire::pos::TxnId, String> {
     use iso8583_wire::exchange::{self, ReversalKind, ReversalReason};
     use iso8583_wire::pos::Transport;
-    let mut journal = Journal::open(files.journal(), JournalConfig::new(&ISO87_ASCII))
-        .map_err(|e| e.to_string())?;
+    let mut journal = Journal::open(files.journal(), config).map_err(|e| e.to_string())?;
     let stans = FileStanSequence::open_or_create(files.stan(), 10).map_err(|e| e.to_string())?;
     let stan = stans.next_stan().map_err(|e| e.to_string())?;
     let mut b = iso8583_wire::MessageBuilder::new(
@@ -514,9 +529,12 @@ fn crash_midway(host: &SimHost, files: &TermFiles) -> Result<iso8583_wire::pos::
         .and_then(|b| b.set(4, CARD.amount))
         .and_then(|b| b.set_stan(stan))
         .and_then(|b| b.set(7, 315_143_015u64))
+        .and_then(|b| b.set(14, CARD.expiry))
+        .and_then(|b| b.set(35, TRACK2))
         .and_then(|b| b.set(41, "TERM0001"))
         .and_then(|b| b.set(42, "MERCHANT0000001"))
         .and_then(|b| b.set(49, "840"))
+        .and_then(|b| b.set(52, &PIN_BLOCK))
         .map_err(|e| e.to_string())?;
     let request = b.to_bytes().map_err(|e| e.to_string())?.to_vec();
     let decoded = ISO87_ASCII.decode(&request).map_err(|e| e.to_string())?;
@@ -698,6 +716,125 @@ pub fn late_response_persistent() -> Verdict {
     verdict(name, Some(&t), r)
 }
 
+/// The journal settings of [`card_data_at_rest`]: with the `crypto` feature, the PAN
+/// is kept enciphered under a key (a demo key here: a terminal loads its own from
+/// protected storage, never from its code); without it, truncated.
+pub fn at_rest_config() -> JournalConfig {
+    #[allow(unused_mut)]
+    let mut config = JournalConfig::new(&ISO87_ASCII);
+    #[cfg(feature = "crypto")]
+    if let Ok(key) = iso8583_wire::security::Key::aes_from_hex(
+        "2B7E151628AED2A6ABF7158809CF4F3C762E7160F38B4DA56A784D9045190CFE",
+    ) {
+        config.pan_at_rest = iso8583_wire::pos::PanAtRest::Encrypt(key);
+    }
+    config
+}
+
+/// What of the card must never be found in a journal file, in every form it could
+/// take there (the messages are stored as hex): a description and the text.
+pub fn card_data_needles() -> Vec<(&'static str, String)> {
+    let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02X}")).collect::<String>();
+    vec![
+        ("PAN", CARD.pan.to_string()),
+        ("PAN (hex of its characters)", hex(CARD.pan.as_bytes())),
+        (
+            "track 2 discretionary data",
+            TRACK2_DISCRETIONARY.to_string(),
+        ),
+        (
+            "track 2 discretionary data (hex of its characters)",
+            hex(TRACK2_DISCRETIONARY.as_bytes()),
+        ),
+        ("PIN block", hex(&PIN_BLOCK)),
+        (
+            "PIN block (hex of its hex)",
+            hex(hex(&PIN_BLOCK).as_bytes()),
+        ),
+    ]
+}
+
+/// The card data found in `bytes`, by description.
+pub fn card_data_in(bytes: &[u8]) -> Vec<&'static str> {
+    let text = String::from_utf8_lossy(bytes).to_uppercase();
+    card_data_needles()
+        .into_iter()
+        .filter(|(_, needle)| text.contains(&needle.to_uppercase()))
+        .map(|(what, _)| what)
+        .collect()
+}
+
+/// Scenario 8: card data at rest. A purchase with track 2 and a PIN block is sent and
+/// the terminal crashes; after the restart its inquiry and reversal go out, then a
+/// purchase is approved and another loses its response (inquired, reversed). The
+/// journal file never holds the PAN, the track data or the PIN block. With the
+/// `crypto` feature the PAN is kept enciphered and the reversals carry field 2; without,
+/// it is kept truncated and the reversals go without it.
+pub fn card_data_at_rest() -> Verdict {
+    let name = "card_data_at_rest";
+    let (host, files) = match SimHost::start() {
+        Ok(h) => (h, TermFiles::new(name)),
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e.to_string())),
+    };
+    if let Err(e) = crash_midway_with(&host, &files, at_rest_config()) {
+        return verdict::<TcpTransport>(name, None, Err(e));
+    }
+    let mut found = card_data_in(&std::fs::read(files.journal()).unwrap_or_default());
+    let mut t = match terminal(&host, &files, at_rest_config()) {
+        Ok(t) => t,
+        Err(e) => return verdict::<TcpTransport>(name, None, Err(e)),
+    };
+    let r = t
+        .purchase(&CARD)
+        .and_then(|_| {
+            host.expect(&[Directive::DropResponse]);
+            t.purchase(&CARD)
+        })
+        .map_err(|e| e.to_string())
+        .map(|_| {
+            found.extend(card_data_in(
+                &std::fs::read(files.journal()).unwrap_or_default(),
+            ));
+            found.sort_unstable();
+            found.dedup();
+            let reversals: Vec<bool> = t
+                .trace
+                .iter()
+                .filter(|(out, _)| *out)
+                .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+                .filter(|m| m.mti().is_reversal())
+                .map(|m| {
+                    m.field(2)
+                        .is_some_and(|f| f.value().to_string() == CARD.pan)
+                })
+                .collect();
+            let with_key = cfg!(feature = "crypto");
+            let pass = found.is_empty()
+                && reversals.len() == 2
+                && reversals.iter().all(|&has_pan| has_pan == with_key)
+                && mtis(&t) == ["0200", "0400", "0200", "0200", "0200", "0400"];
+            (
+                pass,
+                format!(
+                    "journal holds {}; sent {}; PAN {} ({} reversal(s) with field 2)",
+                    if found.is_empty() {
+                        "no PAN, track or PIN data".to_string()
+                    } else {
+                        found.join(", ")
+                    },
+                    mtis(&t).join(" "),
+                    if with_key {
+                        "enciphered at rest"
+                    } else {
+                        "truncated at rest"
+                    },
+                    reversals.iter().filter(|&&p| p).count()
+                ),
+            )
+        });
+    verdict(name, Some(&t), r)
+}
+
 /// Every scenario, in order.
 pub fn all() -> Vec<Verdict> {
     vec![
@@ -711,5 +848,6 @@ pub fn all() -> Vec<Verdict> {
         bad_mac_reversed(),
         tampered_response_reversed(),
         late_response_persistent(),
+        card_data_at_rest(),
     ]
 }

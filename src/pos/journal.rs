@@ -40,9 +40,59 @@
 //! * A response arriving after the terminal gave up on it ([`Journal::response`] on an
 //!   unknown or inquiring transaction) counts as the inquiry's answer.
 //!
+//! # Card data at rest
+//!
+//! PCI DSS forbids keeping track data, card verification codes and PIN blocks after
+//! authorisation, even enciphered, and requires a stored PAN to be unreadable. The
+//! journal needs little of a transaction to settle it, so it keeps only that, from
+//! [`Journal::begin`] on (nothing is written first and stripped later):
+//!
+//! * **The request** ([`Record::request`]) is reduced to its MTI, header and the
+//!   fields of [`REQUEST_FIELDS_KEPT`] (3, 4, 7, 11, 12, 13, 32, 33, 41, 42, 49, 60):
+//!   what a last-transaction inquiry names the original by
+//!   ([`crate::exchange::inquiry_for`]), and what matches a late response (STAN,
+//!   field 41). No PAN, expiry, track data, PIN block or EMV data.
+//! * **The prepared reversal** ([`Record::reversal`]) keeps its fields (a reversal
+//!   built by [`crate::exchange::reversal_for`] has little else: 3, 4, 7, 11, 14, 22,
+//!   ..., the EMV subset of [`crate::exchange::REVERSAL_EMV_TAGS`]) less field 2, the
+//!   fields of [`FIELDS_NEVER_STORED`] (34 extended PAN, 35 and 36 track 2 and 3, 45
+//!   track 1, 52 PIN block) and, in field 55, the tags of [`EMV_TAGS_NEVER_STORED`]
+//!   (56, 57 track equivalents, 5A PAN, 5F20 name, 99 PIN data, 9F1F, 9F20, 9F6B
+//!   track data), at any depth. A field 55 that the layout does not declare BER-TLV,
+//!   or that does not parse, is left out whole. The expiry date (14) stays: the
+//!   reversal copies it, and PCI DSS allows it with a protected PAN.
+//! * **The PAN** of the reversal ([`Record::pan`]) is kept apart, as
+//!   [`JournalConfig::pan_at_rest`] says ([`PanAtRest`]): truncated to its first six
+//!   and last four digits (the default), not at all, or enciphered under a key the
+//!   application supplies (feature `crypto`: AES-GCM-SIV, RFC 8452, with a nonce per
+//!   record and the transaction number and field as associated data, so a stored PAN
+//!   cannot be moved to another record). Without a key the reversal goes out
+//!   without field 2: hosts find the original by its STAN, date and time, terminal
+//!   ids and original data elements. A host that requires field 2 in a reversal
+//!   needs the key: [`Journal::pending`] then deciphers the PAN and puts it back into
+//!   the 0400 it returns.
+//!
+//! A wrong key is never passed over: [`Journal::open`] compares the key check value
+//! stored with each enciphered PAN to the configured key's and fails with
+//! [`JournalError::PanKey`] (so does a journal holding enciphered PANs opened without
+//! a key); a PAN whose authentication fails makes [`Journal::pending`] fail with
+//! [`JournalError::PanUndecipherable`]. No reversal is sent without its PAN instead.
+//! The key is the application's to keep (a secure element, a key derived from the
+//! device's protected storage): the journal never writes it, only its check value.
+//!
+//! **Older journals.** Journals written before format 3 held the messages whole.
+//! [`Journal::open`] converts them: every record is stripped and its PAN kept as
+//! configured, then the file is rewritten atomically (a new file renamed over the
+//! old). The old file's blocks are freed, not overwritten: on storage where that
+//! matters, wipe the free space (or the device) after the first open.
+//!
 //! # File format and damage
 //!
-//! A fixed-size header line, then one event per line, `KIND ID ARGS... CRC32`. The
+//! A fixed-size header line (format 3), then one event per line,
+//! `KIND ID ARGS... CRC32`. A transaction begins with `B ID REQUEST REVERSAL PAN`
+//! (the messages in hex, as stored above; `PAN` is `-`, `T` and the truncated PAN, or
+//! `E` with the key check value, nonce and ciphertext); a compaction writes one
+//! snapshot per transaction, `X ID REQUEST REVERSAL PAN LATE STATE...`. The
 //! header holds the number of events ever recorded and the length of the file as it
 //! was last made durable; it is rewritten in place with every event, and the event and
 //! the header are made durable by the same `fdatasync`. So the journal tells a clean
@@ -89,6 +139,11 @@ use std::{fmt, format};
 use crate::durable::{FileLock, LockError, Point, at, crc32, replace_file};
 use crate::exchange::{self, ExchangeError, ResponseCode, ReversalReason};
 use crate::fields::{Rrn, Stan};
+use crate::pos::at_rest::{self, RestoreError};
+pub use crate::pos::at_rest::{
+    EMV_TAGS_NEVER_STORED, EncipheredPan, FIELDS_NEVER_STORED, PanAtRest, REQUEST_FIELDS_KEPT,
+    StoredPan,
+};
 use crate::spec::MessageSpec;
 use crate::wire::hex;
 
@@ -184,6 +239,24 @@ pub enum JournalError {
         /// Its state.
         state: &'static str,
     },
+    /// The key for the PANs kept at rest does not fit the journal: it is not an
+    /// AES-128 or AES-256 key, or the journal holds PANs enciphered under another key
+    /// (or under a key while none is configured). Nothing was changed.
+    #[error("journal {path}: {reason}")]
+    PanKey {
+        /// The journal file.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        reason: String,
+    },
+    /// A stored PAN did not decipher (its authentication failed): the record was
+    /// altered, or enciphered under another key. The reversal is not sent, neither
+    /// with nor without its PAN.
+    #[error(
+        "transaction {0}: its stored PAN does not decipher under the configured key \
+         (altered record or another key); the reversal was not sent"
+    )]
+    PanUndecipherable(TxnId),
     /// A stored or received message could not be decoded or built.
     #[error("transaction {id}: {reason}")]
     Message {
@@ -264,7 +337,7 @@ pub enum NotFoundPolicy {
 }
 
 /// Journal settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct JournalConfig {
     /// The layout of the stored messages.
     pub layout: &'static MessageSpec<'static>,
@@ -278,11 +351,16 @@ pub struct JournalConfig {
     pub not_found: NotFoundPolicy,
     /// Unanswered inquiries before the terminal reverses instead.
     pub max_inquiries: u32,
+    /// How the PAN of a prepared reversal is kept (see [`PanAtRest`] and the module
+    /// documentation, "Card data at rest"). Default: truncated; reversals then go out
+    /// without field 2.
+    pub pan_at_rest: PanAtRest,
 }
 
 impl JournalConfig {
     /// Defaults: keep 1000 transactions, inquire first, reverse approvals that were
-    /// lost, reverse what the host says it never saw, three inquiries at most.
+    /// lost, reverse what the host says it never saw, three inquiries at most, keep
+    /// the PAN truncated only.
     pub fn new(layout: &'static MessageSpec<'static>) -> Self {
         JournalConfig {
             layout,
@@ -291,6 +369,7 @@ impl JournalConfig {
             after_approval: AfterApproval::Reverse,
             not_found: NotFoundPolicy::Reverse,
             max_inquiries: 3,
+            pan_at_rest: PanAtRest::Truncate,
         }
     }
 }
@@ -373,15 +452,21 @@ impl fmt::Display for State {
     }
 }
 
-/// One transaction in the journal.
+/// One transaction in the journal, as stored: no track data, PIN block or PAN in
+/// clear (see the module documentation, "Card data at rest").
 #[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// Its number.
     pub id: TxnId,
-    /// The encoded request as sent.
+    /// The request, reduced to what an inquiry about it needs: its MTI, header and
+    /// the fields of [`REQUEST_FIELDS_KEPT`].
     pub request: Vec<u8>,
-    /// The encoded reversal prepared with it.
+    /// The reversal prepared with it, without field 2 (see [`Record::pan`]), the
+    /// fields of [`FIELDS_NEVER_STORED`] and the EMV tags of
+    /// [`EMV_TAGS_NEVER_STORED`]. [`Journal::pending`] gives it ready to send.
     pub reversal: Vec<u8>,
+    /// What is kept of the reversal's PAN (per [`JournalConfig::pan_at_rest`]).
+    pub pan: StoredPan,
     /// Where it stands.
     pub state: State,
     /// Whether a response arrived after the terminal had given up waiting.
@@ -396,6 +481,7 @@ impl fmt::Debug for Record {
             .field("state", &self.state)
             .field("request_len", &self.request.len())
             .field("reversal_len", &self.reversal.len())
+            .field("pan", &self.pan)
             .field("late_response", &self.late_response)
             .finish()
     }
@@ -421,7 +507,8 @@ pub enum Action {
     SendReversal {
         /// The transaction.
         id: TxnId,
-        /// The encoded reversal.
+        /// The encoded reversal, ready to send: the stored one with its final reason
+        /// and MTI, and field 2 deciphered when the PAN was kept enciphered.
         message: Vec<u8>,
         /// Why.
         reason: ReversalReason,
@@ -432,7 +519,8 @@ pub enum Action {
     SendInquiry {
         /// The transaction.
         id: TxnId,
-        /// The original request.
+        /// The original request as stored ([`Record::request`]): what the inquiry
+        /// names it by, no card data.
         original: Vec<u8>,
     },
 }
@@ -529,9 +617,13 @@ struct Header {
 }
 
 const HEADER_MAGIC: &str = "ISO8583-WIRE-JOURNAL";
-/// `MAGIC 2 SEQ BASE LEN CRC\n` with 20-digit numbers: always this long, so it is
+/// `MAGIC 3 SEQ BASE LEN CRC\n` with 20-digit numbers: always this long, so it is
 /// rewritten in place.
 const HEADER_LEN: usize = 95;
+/// The format written: 3 keeps no card data in clear (`B` and `X` events carry the
+/// stored PAN token). Format 2 (and the first, without a header) stored the messages
+/// whole; such journals are converted when opened.
+const FORMAT: u8 = 3;
 
 impl Header {
     const EMPTY: Header = Header {
@@ -542,22 +634,28 @@ impl Header {
 
     fn encode(&self) -> String {
         let body = format!(
-            "{HEADER_MAGIC} 2 {:020} {:020} {:020}",
+            "{HEADER_MAGIC} {FORMAT} {:020} {:020} {:020}",
             self.seq, self.base, self.len
         );
         format!("{body} {:08x}\n", crc32(body.as_bytes()))
     }
 
-    fn parse(line: &str) -> Result<Header, &'static str> {
+    /// The header and the format it announces.
+    fn parse(line: &str) -> Result<(Header, u8), &'static str> {
         let (body, crc) = line.rsplit_once(' ').ok_or("header without checksum")?;
         let crc = u32::from_str_radix(crc, 16).map_err(|_| "header checksum is not hex")?;
         if crc != crc32(body.as_bytes()) {
             return Err("header checksum mismatch");
         }
         let mut parts = body.split(' ');
-        if parts.next() != Some(HEADER_MAGIC) || parts.next() != Some("2") {
-            return Err("not a journal header of a known version");
+        if parts.next() != Some(HEADER_MAGIC) {
+            return Err("not a journal header");
         }
+        let format = match parts.next() {
+            Some("2") => 2,
+            Some("3") => FORMAT,
+            _ => return Err("not a journal header of a known version"),
+        };
         let mut num = || {
             parts
                 .next()
@@ -572,7 +670,7 @@ impl Header {
         if header.base > header.seq || header.len < HEADER_LEN as u64 {
             return Err("header numbers are inconsistent");
         }
-        Ok(header)
+        Ok((header, format))
     }
 }
 
@@ -590,7 +688,8 @@ impl fmt::Debug for Journal {
 /// One journal event.
 #[derive(Debug, Clone)]
 enum Event {
-    Begin(Vec<u8>, Vec<u8>),
+    /// Request and reversal as stored, and the PAN kept apart.
+    Begin(Vec<u8>, Vec<u8>, StoredPan),
     Sent,
     NotSent,
     Response(HostResult, AfterApproval),
@@ -721,7 +820,13 @@ fn parse_reason(s: &str) -> Option<ReversalReason> {
 
 fn encode_event(id: TxnId, e: &Event) -> String {
     let body = match e {
-        Event::Begin(req, rev) => format!("B {} {} {}", id.0, hex::encode(req), hex::encode(rev)),
+        Event::Begin(req, rev, pan) => format!(
+            "B {} {} {} {}",
+            id.0,
+            hex::encode(req),
+            hex::encode(rev),
+            at_rest::encode_pan(pan)
+        ),
         Event::Sent => format!("S {}", id.0),
         Event::NotSent => format!("N {}", id.0),
         Event::Response(r, p) => format!("R {} {} {}", id.0, result_fields(r), approval_token(*p)),
@@ -762,10 +867,11 @@ fn encode_event(id: TxnId, e: &Event) -> String {
                 State::Reversed(c) => format!("W {c}"),
             };
             format!(
-                "X {} {} {} {} {}",
+                "X {} {} {} {} {} {}",
                 id.0,
                 hex::encode(&r.request),
                 hex::encode(&r.reversal),
+                at_rest::encode_pan(&r.pan),
                 u8::from(r.late_response),
                 state
             )
@@ -774,7 +880,9 @@ fn encode_event(id: TxnId, e: &Event) -> String {
     format!("{body} {:08x}\n", crc32(body.as_bytes()))
 }
 
-fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
+/// Decodes one event line; `legacy` for the formats before 3, whose `B` and `X`
+/// events carry the messages whole and no PAN token.
+fn decode_event(line: &str, legacy: bool) -> Result<(TxnId, Event), &'static str> {
     let (body, crc) = line.rsplit_once(' ').ok_or("no checksum")?;
     let crc = u32::from_str_radix(crc, 16).map_err(|_| "checksum is not hex")?;
     if crc != crc32(body.as_bytes()) {
@@ -790,8 +898,19 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
     );
     let bad = "malformed event";
     let hex_part = |p: Option<&str>| p.and_then(|h| hex::decode(h).ok()).ok_or(bad);
+    let pan_part = |parts: &mut std::str::Split<'_, char>| {
+        if legacy {
+            Ok(StoredPan::None)
+        } else {
+            parts.next().and_then(at_rest::decode_pan).ok_or(bad)
+        }
+    };
     let event = match kind {
-        "B" => Event::Begin(hex_part(parts.next())?, hex_part(parts.next())?),
+        "B" => Event::Begin(
+            hex_part(parts.next())?,
+            hex_part(parts.next())?,
+            pan_part(&mut parts)?,
+        ),
         "S" => Event::Sent,
         "N" => Event::NotSent,
         "R" => {
@@ -828,6 +947,7 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
         "X" => {
             let request = hex_part(parts.next())?;
             let reversal = hex_part(parts.next())?;
+            let pan = pan_part(&mut parts)?;
             let late_response = parts.next() == Some("1");
             let state = match parts.next() {
                 Some("P") => State::Prepared,
@@ -849,6 +969,7 @@ fn decode_event(line: &str) -> Result<(TxnId, Event), &'static str> {
                 id,
                 request,
                 reversal,
+                pan,
                 state,
                 late_response,
             }))
@@ -871,6 +992,9 @@ struct Replayed {
     complete: usize,
     /// The header, `None` for a journal of the first format (no header).
     header: Option<Header>,
+    /// A format before 3: the records hold the messages whole, card data included,
+    /// and must be converted ([`protect_legacy`]).
+    legacy: bool,
 }
 
 /// Replays journal content: the header (if the file has one), then every complete line
@@ -884,16 +1008,18 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
     let mut next_id = 1;
     let mut lines = 0;
     let mut all = text.lines();
-    let header = if bytes.starts_with(HEADER_MAGIC.as_bytes()) {
+    let (header, format) = if bytes.starts_with(HEADER_MAGIC.as_bytes()) {
         let first = all.next().ok_or((1, "header without line end"))?;
-        Some(Header::parse(first).map_err(|reason| (1, reason))?)
+        let (h, format) = Header::parse(first).map_err(|reason| (1, reason))?;
+        (Some(h), format)
     } else {
-        None
+        (None, 1)
     };
+    let legacy = format < FORMAT;
     let skip = usize::from(header.is_some());
     for (i, line) in all.enumerate() {
         let i = i + skip;
-        let (id, event) = decode_event(line).map_err(|reason| (i + 1, reason))?;
+        let (id, event) = decode_event(line, legacy).map_err(|reason| (i + 1, reason))?;
         let mut slot = records.remove(&id);
         let applied = Journal::transition(config, &mut slot, id, &event);
         if let Some(r) = slot {
@@ -912,14 +1038,98 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
         lines,
         complete,
         header,
+        legacy,
     })
+}
+
+/// Converts the records of a journal written before format 3: each request and
+/// reversal stripped as [`Journal::begin`] does now, the PAN kept as `config` says.
+/// Returns the transaction whose messages cannot be read, if one cannot.
+fn protect_legacy(
+    records: &mut BTreeMap<TxnId, Record>,
+    config: &JournalConfig,
+) -> Result<(), (TxnId, String)> {
+    for r in records.values_mut() {
+        let p = at_rest::protect(
+            config.layout,
+            &config.pan_at_rest,
+            r.id.0,
+            &r.request,
+            &r.reversal,
+        )
+        .map_err(|e| (r.id, e))?;
+        r.request = p.request;
+        r.reversal = p.reversal;
+        r.pan = p.pan;
+    }
+    Ok(())
+}
+
+/// Checks that the configured PAN key, if any, is one AES-GCM-SIV takes.
+fn check_key_kind(path: &Path, config: &JournalConfig) -> Result<(), JournalError> {
+    #[cfg(feature = "crypto")]
+    if let PanAtRest::Encrypt(key) = &config.pan_at_rest {
+        crate::security::aead::check_key(key).map_err(|e| JournalError::PanKey {
+            path: path.to_path_buf(),
+            reason: format!("the key for PANs at rest must be AES-128 or AES-256: {e}"),
+        })?;
+    }
+    let _ = (path, config);
+    Ok(())
+}
+
+/// Checks that the configured PAN key is the key of every PAN the journal holds
+/// enciphered.
+fn check_pan_key<'r>(
+    path: &Path,
+    config: &JournalConfig,
+    records: impl Iterator<Item = &'r Record>,
+) -> Result<(), JournalError> {
+    let refuse = |reason: String| JournalError::PanKey {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let configured = at_rest::configured_kcv(&config.pan_at_rest);
+    for r in records {
+        let StoredPan::Enciphered(e) = &r.pan else {
+            continue;
+        };
+        let stored = e.key_check_value();
+        match &configured {
+            Some(kcv) if kcv.eq_ignore_ascii_case(stored) => {}
+            Some(kcv) => {
+                return Err(refuse(format!(
+                    "transaction {} holds its PAN enciphered under the key with check \
+                     value {stored}, not under the configured key (check value {kcv}): \
+                     open the journal with the key it was written with",
+                    r.id
+                )));
+            }
+            None => {
+                return Err(refuse(format!(
+                    "transaction {} holds its PAN enciphered under the key with check \
+                     value {stored}, and no key is configured: open the journal with \
+                     PanAtRest::Encrypt and that key (feature crypto)",
+                    r.id
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads journal content without opening a file (for inspection tools): the
 /// transactions it holds, or the line and reason of the first damaged event. An
-/// unterminated last line is ignored, as [`Journal::open`] would cut it off.
+/// unterminated last line is ignored, as [`Journal::open`] would cut it off. The
+/// records of a journal of an older format are given as [`Journal::open`] would
+/// convert them, so no card data is returned in clear.
 pub fn inspect(bytes: &[u8], config: &JournalConfig) -> Result<Vec<Record>, (usize, &'static str)> {
-    replay(bytes, config).map(|r| r.records.into_values().collect())
+    let mut r = replay(bytes, config)?;
+    if r.legacy {
+        protect_legacy(&mut r.records, config)
+            .map_err(|_| (1, "a stored message cannot be decoded"))?;
+    }
+    Ok(r.records.into_values().collect())
 }
 
 impl Journal {
@@ -992,11 +1202,20 @@ impl Journal {
             loss.emptied = true;
             bytes = Header::EMPTY.encode().into_bytes();
         }
-        let replayed = replay(&bytes, &config).map_err(|(line, reason)| JournalError::Corrupt {
-            path: path.clone(),
-            line,
-            reason,
-        })?;
+        check_key_kind(&path, &config)?;
+        let mut replayed =
+            replay(&bytes, &config).map_err(|(line, reason)| JournalError::Corrupt {
+                path: path.clone(),
+                line,
+                reason,
+            })?;
+        if replayed.legacy {
+            // Written before card data was kept out: converted now, and rewritten
+            // below, so that the clear copies are gone from the file.
+            protect_legacy(&mut replayed.records, &config)
+                .map_err(|(id, reason)| JournalError::Message { id, reason })?;
+        }
+        check_pan_key(&path, &config, replayed.records.values())?;
         let complete = replayed.complete;
         let torn = bytes.len() - complete;
         let lines = replayed.lines as u64;
@@ -1054,9 +1273,9 @@ impl Journal {
             compaction_error: None,
             _lock: lock,
         };
-        if replayed.header.is_none() || loss.is_loss() {
-            // A fresh header (and the first format converted), so the loss is
-            // reported once and the file says where it ends.
+        if replayed.header.is_none() || replayed.legacy || loss.is_loss() {
+            // A fresh header (and an older format converted: no card data in clear),
+            // so the loss is reported once and the file says where it ends.
             journal.rewrite()?;
         } else if torn > 0 || unsynced > 0 {
             // An append the crash interrupted: never acted on, so it is cut off; and
@@ -1185,10 +1404,24 @@ impl Journal {
             id: r.id,
             reason: e.to_string(),
         };
+        // The PAN kept enciphered goes back into field 2; never a fallback without it.
+        let restored = at_rest::restore_pan(
+            self.config.layout,
+            &self.config.pan_at_rest,
+            r.id.0,
+            &r.pan,
+            &r.reversal,
+        )
+        .map_err(|e| match e {
+            RestoreError::Undecipherable | RestoreError::NoKey => {
+                JournalError::PanUndecipherable(r.id)
+            }
+            RestoreError::Message(reason) => JournalError::Message { id: r.id, reason },
+        })?;
         let prepared = self
             .config
             .layout
-            .decode(&r.reversal)
+            .decode(restored.as_deref().unwrap_or(&r.reversal))
             .map_err(|e| msg_err(&e))?;
         let message = exchange::finalize_reversal(&prepared, &reason, attempts > 0)
             .map_err(|e: ExchangeError| msg_err(&e))?;
@@ -1201,6 +1434,11 @@ impl Journal {
 
     /// Records a new transaction and its prepared reversal, durably, before the request
     /// is sent. Refused while a reversal or inquiry is pending.
+    ///
+    /// What is written is not the messages whole: the request is reduced to what an
+    /// inquiry needs, the reversal loses its track data, PIN block and sensitive EMV
+    /// tags, and its PAN is kept as [`JournalConfig::pan_at_rest`] says (see the
+    /// module documentation, "Card data at rest").
     pub fn begin(&mut self, request: &[u8], reversal: &[u8]) -> Result<TxnId, JournalError> {
         if let Some(r) = self.records.values().find(|r| !r.state.is_settled()) {
             return Err(JournalError::PendingAction(r.id));
@@ -1215,7 +1453,18 @@ impl Journal {
                 })?;
         }
         let id = TxnId(self.next_id);
-        self.record(id, Event::Begin(request.to_vec(), reversal.to_vec()))?;
+        let stored = at_rest::protect(
+            self.config.layout,
+            &self.config.pan_at_rest,
+            id.0,
+            request,
+            reversal,
+        )
+        .map_err(|reason| JournalError::Message { id, reason })?;
+        self.record(
+            id,
+            Event::Begin(stored.request, stored.reversal, stored.pan),
+        )?;
         self.in_flight = Some(id);
         // The transaction is durable: a failed compaction must not say otherwise. It
         // is tried again at the next transaction.
@@ -1438,7 +1687,7 @@ impl Journal {
         id: TxnId,
         event: &Event,
     ) -> Result<(), JournalError> {
-        if let Event::Begin(req, rev) = event {
+        if let Event::Begin(req, rev, pan) = event {
             if slot.is_some() {
                 return Err(JournalError::WrongState {
                     id,
@@ -1450,6 +1699,7 @@ impl Journal {
                 id,
                 request: req.clone(),
                 reversal: rev.clone(),
+                pan: pan.clone(),
                 state: State::Prepared,
                 late_response: false,
             });

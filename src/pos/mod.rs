@@ -6,7 +6,8 @@
 //!
 //! 1. [`Terminal::purchase`] first settles anything pending (a reversal or inquiry left
 //!    by a lost response or a crash), then journals the 0200 *and* its prepared 0400
-//!    before sending.
+//!    before sending: both without track data, PIN block or PAN in clear (see
+//!    [`journal`], "Card data at rest", and [`PanAtRest`]).
 //! 2. When the response does not come, the journal decides: inquire
 //!    ([`crate::exchange::inquiry_for`]) and, if the host approved or cannot be asked,
 //!    reverse.
@@ -43,6 +44,7 @@
 //! decline before any reversal settles the transaction, a late approval is reversed
 //! (or kept, per [`journal::AfterApproval`]), and a reversal already made stays.
 
+mod at_rest;
 pub mod host;
 pub mod journal;
 pub mod state;
@@ -51,7 +53,8 @@ pub mod transport;
 
 pub use host::{HostLedger, MemoryLedger};
 pub use journal::{
-    Action, Journal, JournalConfig, JournalError, LossReport, NotFoundPolicy, Record, State, TxnId,
+    Action, Journal, JournalConfig, JournalError, LossReport, NotFoundPolicy, PanAtRest, Record,
+    State, StoredPan, TxnId,
 };
 pub use state::{StateOptions, StateReport, open_state};
 pub use terminal::{Purchase, PurchaseOutcome, Terminal, TerminalError};

@@ -112,6 +112,10 @@ pub enum Error {
         /// The field's length.
         found: usize,
     },
+    /// Authenticated encryption failed: a tag that does not verify (another key, or
+    /// altered data), or data too long for the cipher.
+    #[error("AEAD: {0}")]
+    Aead(&'static str),
     /// A key check value did not match.
     #[error("{key} check value does not match")]
     CheckValue {

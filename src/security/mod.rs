@@ -2,7 +2,8 @@
 //! (feature `crypto`).
 //!
 //! The building blocks a terminal or an acquiring host needs around an ISO 8583
-//! message, written over the RustCrypto block ciphers (`des`, `aes`, `cmac`):
+//! message, written over the RustCrypto block ciphers (`des`, `aes`, `cmac`) and AEAD
+//! (`aes-gcm-siv`):
 //!
 //! | module | what | standard |
 //! |---|---|---|
@@ -11,6 +12,7 @@
 //! | [`pin`] | PIN blocks, formats 0, 1, 3 and 4, built, enciphered, deciphered and read | ISO 9564-1 |
 //! | [`dukpt`] | TDES DUKPT (terminal and host) and AES DUKPT (host) | ANSI X9.24-1, X9.24-3 |
 //! | [`unionpay`] | the working keys of a UnionPay sign-in response (0810 field 62) | UnionPay POS terminal specification |
+//! | [`aead`] | AES-GCM-SIV authenticated encryption (the journal's PAN at rest) | RFC 8452 |
 //!
 //! ## Entry points
 //!
@@ -46,6 +48,7 @@
 //! # Ok::<(), iso8583_wire::security::Error>(())
 //! ```
 
+pub mod aead;
 mod cipher;
 pub mod dukpt;
 mod error;
