@@ -64,6 +64,10 @@ impl Bitmap {
     }
 
     /// Sets bit `n`.
+    ///
+    /// # Errors
+    ///
+    /// [`FieldNumberError`] for a number outside 1..=192.
     pub fn set(&mut self, n: usize) -> Result<(), FieldNumberError> {
         if n == 0 || n > MAX_FIELD {
             return Err(FieldNumberError(n));

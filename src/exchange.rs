@@ -300,6 +300,11 @@ fn reply_header(request: &Message<'_>) -> Vec<u8> {
 /// The response to `request` (function digit + 1): echoes [`ECHOED_FIELDS`] (and field
 /// 56 in 1993 layouts), sets 39, and with an approval 37 and 38. A TPDU in the header
 /// is answered with its addresses swapped.
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the request lacks a field the response must echo, or a value does
+/// not fit the layout.
 pub fn response_to(
     request: &Message<'_>,
     code: ResponseCode,
@@ -382,6 +387,11 @@ impl fmt::Debug for FinancialRequest<'_> {
 /// assert_eq!((msg.mti().value(), msg.stan()?.value()), (200, 7));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Errors
+///
+/// [`ExchangeError`] when a value does not fit its field (a PAN that is not digits, an
+/// amount above the field's length, ids longer than 41/42).
 pub fn financial_request(
     spec: &MessageSpec<'_>,
     r: &FinancialRequest<'_>,
@@ -458,6 +468,11 @@ fn original_digits(
 /// [`REVERSAL_FIELDS`], the EMV tags of [`REVERSAL_EMV_TAGS`], original data elements
 /// in field 90 (1987) or 56 (1993) (a UnionPay reversal names its original by the same
 /// STAN and batch), and the reason in field 39 (1987, UnionPay) or 25 (1993).
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the original is not a financial request or authorization, lacks a
+/// field the reversal needs (3, 4, 11, 41), or the layout has no original-data field.
 pub fn reversal_for(
     original: &Message<'_>,
     reason: &ReversalReason,
@@ -519,6 +534,11 @@ fn set_reason(b: &mut MessageBuilder<'_>, reason: &ReversalReason) -> Result<(),
 
 /// The same message with its repeat MTI (0400 -> 0401, 0420 -> 0421): what a terminal
 /// sends when retrying.
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the message is not a request that has a repeat MTI (0200, 0400,
+/// 0420, ...).
 pub fn repeat_of(msg: &Message<'_>) -> Result<Vec<u8>, ExchangeError> {
     let mut b = MessageBuilder::from_message(msg);
     let mti = msg.mti();
@@ -527,6 +547,11 @@ pub fn repeat_of(msg: &Message<'_>) -> Result<Vec<u8>, ExchangeError> {
 }
 
 /// A prepared reversal with its final reason, as a repeat if `repeat`.
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the prepared reversal cannot be rebuilt with the reason (a
+/// response code the layout refuses).
 pub fn finalize_reversal(
     prepared: &Message<'_>,
     reason: &ReversalReason,
@@ -571,6 +596,10 @@ impl NetworkFunction {
 
 /// A network management request: 0800 with field 70 (1987), 1804 with field 24
 /// (1993), or 0800 with 60.3 (UnionPay); fields 7, 11 and, when given, 41.
+///
+/// # Errors
+///
+/// [`ExchangeError`] when a value does not fit the layout's network-management fields.
 pub fn network_request(
     spec: &MessageSpec<'_>,
     function: NetworkFunction,
@@ -631,6 +660,11 @@ impl Default for InquiryConfig {
 /// A last-transaction inquiry about `original`: a 0200 with the inquiry processing
 /// code, a new STAN, the original amount and currency, the same terminal ids, and the
 /// original data elements (90 / 56 / 61).
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the original lacks the fields an inquiry names it by (11, 41) or
+/// they do not fit the layout.
 pub fn inquiry_for(
     original: &Message<'_>,
     stan: Stan,
@@ -688,6 +722,11 @@ pub enum InquiryAnswer<'r> {
 }
 
 /// The 0210 answering an inquiry: the original's 39/37/38, or 25.
+///
+/// # Errors
+///
+/// [`ExchangeError`] when the inquiry is not one ([`is_inquiry`]) or the answer does not
+/// fit the layout.
 pub fn inquiry_response(
     inquiry: &Message<'_>,
     answer: &InquiryAnswer<'_>,

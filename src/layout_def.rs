@@ -446,6 +446,12 @@ impl LayoutDef {
 
     /// Checks the definition: field numbers within the bitmaps, lengths that fit their
     /// prefixes.
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError`] naming the field and what is wrong (a length above its prefix's
+    /// capacity, a field in a bitmap bit, a subfield that cannot be sized, a header part of
+    /// length 0, ...).
     pub fn check(&self) -> Result<(), LayoutError> {
         let wide = self.bitmap.unit == BitmapUnit::Bits128;
         if wide && !(1..=2).contains(&self.bitmap.max_bitmaps) {
@@ -512,6 +518,10 @@ impl LayoutDef {
 
     /// Checks the definition, then turns it into a layout that lives for the rest of the
     /// program (its memory is leaked on purpose: load layouts once, at start-up).
+    ///
+    /// # Errors
+    ///
+    /// As [`LayoutDef::check`].
     pub fn build(self) -> Result<&'static MessageSpec<'static>, LayoutError> {
         self.check()?;
         Ok(self.into_static())
@@ -556,6 +566,11 @@ impl LayoutDef {
 
     /// Reads this crate's JSON form. Fields 2 and 34 (PAN), 35, 36 and 45 (track data)
     /// and 52 (PIN block) are masked even when the file calls them public.
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError`] for JSON that is not a layout of this form, or one that does not
+    /// pass [`LayoutDef::check`].
     #[cfg(feature = "serde")]
     pub fn from_json(text: &str) -> Result<LayoutDef, LayoutError> {
         let mut def: LayoutDef =

@@ -146,6 +146,10 @@ pub struct Mti([u8; 4]);
 
 impl Mti {
     /// Builds an MTI from a number 0..=9999 (`Mti::new(200)` is `0200`).
+    ///
+    /// # Errors
+    ///
+    /// [`MtiError`] for a number above 9999.
     pub const fn new(value: u16) -> Result<Mti, MtiError> {
         if value > 9999 {
             return Err(MtiError::NotFourDigits);
@@ -159,6 +163,10 @@ impl Mti {
     }
 
     /// Parses four ASCII digits.
+    ///
+    /// # Errors
+    ///
+    /// [`MtiError`] when the bytes are not four ASCII digits.
     pub fn from_ascii(bytes: &[u8]) -> Result<Mti, MtiError> {
         match bytes {
             [a, b, c, d] if bytes.iter().all(u8::is_ascii_digit) => {
@@ -175,6 +183,10 @@ impl Mti {
     }
 
     /// Parses two packed-BCD bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`MtiError`] when the bytes are not two packed-BCD bytes of digits.
     pub fn from_bcd(bytes: &[u8]) -> Result<Mti, MtiError> {
         match bytes {
             [hi, lo] => {
@@ -270,6 +282,11 @@ impl Mti {
     /// The response MTI: function digit + 1 (`0200` -> `0210`, `0420` -> `0430`). The
     /// origin digit becomes its non-repeat form, since a response answers the original
     /// and its repeats alike (`0401` -> `0410`).
+    ///
+    /// # Errors
+    ///
+    /// [`MtiError::NoResponse`] when the function digit is odd (already a response) or
+    /// above 6.
     pub const fn response(self) -> Result<Mti, MtiError> {
         let [v, c, f, o] = self.0;
         if f % 2 != 0 || f > 6 {
@@ -279,6 +296,11 @@ impl Mti {
     }
 
     /// The repeat MTI: origin digit + 1 (`0400` -> `0401`, `0420` -> `0421`).
+    ///
+    /// # Errors
+    ///
+    /// [`MtiError::NoRepeat`] when the origin digit is odd (already a repeat) or above
+    /// 4.
     pub const fn repeat(self) -> Result<Mti, MtiError> {
         let [v, c, f, o] = self.0;
         if o % 2 != 0 || o > 4 {

@@ -109,17 +109,31 @@ impl Message<'_> {
     }
 
     /// Field 11, the STAN.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when field 11 is absent or is not a valid STAN (six digits, not
+    /// 000000).
     pub fn stan(&self) -> Result<Stan, TraceError> {
         Stan::from_field(&self.required(11)?)
     }
 
     /// Field 37, the RRN.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when field 37 is absent or is not 12 letters or digits.
     pub fn rrn(&self) -> Result<Rrn, TraceError> {
         Rrn::from_field(&self.required(37)?)
     }
 
     /// Field 7, transmission date and time (`MMDDhhmmss`, UTC), with the year inferred
     /// next to `reference` (see [`infer_year`]).
+    ///
+    /// # Errors
+    ///
+    /// [`DateTimeError`] when field 7 is absent, not ten digits, or not a valid date and
+    /// time in any of the three candidate years.
     pub fn transmission_date_time(
         &self,
         reference: NaiveDateTime,
@@ -140,6 +154,10 @@ impl Message<'_> {
 
     /// Field 12, local transaction time: `hhmmss` (1987), or the time part of
     /// `YYMMDDhhmmss` in layouts where field 12 is n12 (1993).
+    ///
+    /// # Errors
+    ///
+    /// [`DateTimeError`] when field 12 is absent, not six digits, or not a valid time.
     pub fn local_time(&self) -> Result<NaiveTime, DateTimeError> {
         let f = self.field(12).ok_or(DateTimeError::Missing(12))?;
         if f.len() == 12 {
@@ -154,6 +172,11 @@ impl Message<'_> {
     /// Local transaction date and time: field 12 `YYMMDDhhmmss` where it is n12 (1993);
     /// otherwise field 13 `MMDD` with the year inferred next to `reference`, and field
     /// 12 `hhmmss`.
+    ///
+    /// # Errors
+    ///
+    /// [`DateTimeError`] when field 12 or 13 is absent, malformed, or not a valid date and
+    /// time.
     pub fn local_date_time(&self, reference: NaiveDate) -> Result<NaiveDateTime, DateTimeError> {
         let f12 = self.field(12).ok_or(DateTimeError::Missing(12))?;
         if f12.len() == 12 {
@@ -182,16 +205,28 @@ fn hhmmss(t: &impl chrono::Timelike) -> u64 {
 
 impl MessageBuilder<'_> {
     /// Sets field 11.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] when the layout does not define field 11 as six digits.
     pub fn set_stan(&mut self, stan: Stan) -> Result<&mut Self, EncodeError> {
         self.set(11, stan.value())
     }
 
     /// Sets field 37.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] when the layout does not define field 37 for 12 characters.
     pub fn set_rrn(&mut self, rrn: Rrn) -> Result<&mut Self, EncodeError> {
         self.set_copied(37, &rrn.as_bytes()[..])
     }
 
     /// Sets field 7 (`MMDDhhmmss`; give UTC).
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] when the layout does not define field 7 for ten digits.
     pub fn set_transmission_date_time(
         &mut self,
         at: NaiveDateTime,
@@ -201,6 +236,10 @@ impl MessageBuilder<'_> {
 
     /// Sets the local transaction date and time: field 12 as `YYMMDDhhmmss` in layouts
     /// where it is n12 (1993), else field 12 `hhmmss` and field 13 `MMDD`.
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError`] when the layout does not define fields 12 and 13 for their digits.
     pub fn set_local_date_time(&mut self, at: NaiveDateTime) -> Result<&mut Self, EncodeError> {
         let wide = matches!(
             self.spec().field(12).map(|f| f.length),

@@ -147,6 +147,10 @@ fn digits_of(field: &Field<'_>, buf: &mut [u8; 48]) -> usize {
 
 impl OriginalData {
     /// Parses 1987 field 90: MTI 4 + STAN 6 + field 7 10 + acquirer 11 + forwarding 11.
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when the data is not 42 digits or its original STAN is 000000.
     pub fn parse_field90(digits: &[u8]) -> Result<Self, OriginalDataError> {
         if digits.len() != 42 {
             return Err(OriginalDataError::Length {
@@ -166,6 +170,11 @@ impl OriginalData {
     }
 
     /// Writes 1987 field 90 (42 digits).
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when a part does not fit its digits (an MTI, STAN or date too
+    /// long).
     pub fn to_field90(&self) -> Result<[u8; 42], OriginalDataError> {
         let mut out = [b'0'; 42];
         let (mti, rest) = out.split_at_mut(4);
@@ -181,6 +190,11 @@ impl OriginalData {
     }
 
     /// Parses 1993 field 56: MTI 4 + STAN 6 + date-time 12 + LLVAR acquirer id.
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when the data is not the 1993 layout (MTI, STAN, 12-digit
+    /// date-time, LLVAR acquirer) or its STAN is 000000.
     pub fn parse_field56(digits: &[u8]) -> Result<Self, OriginalDataError> {
         if digits.len() < 22 {
             return Err(OriginalDataError::Length {
@@ -212,6 +226,10 @@ impl OriginalData {
     }
 
     /// Writes 1993 field 56; returns the buffer and how many digits are used.
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when a part does not fit (an acquirer id above 11 digits).
     pub fn to_field56(&self) -> Result<([u8; 35], usize), OriginalDataError> {
         let mut out = [b'0'; 35];
         let (mti, rest) = out.split_at_mut(4);
@@ -239,6 +257,11 @@ impl OriginalData {
 
     /// Parses UnionPay field 61: original batch 6 + original POS trace 6 + original date
     /// `MMDD` 4 (further digits are ignored).
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when the data is not 16 digits (batch, trace, date) or its
+    /// trace is 000000.
     pub fn parse_field61(digits: &[u8]) -> Result<Self, OriginalDataError> {
         if digits.len() < 12 {
             return Err(OriginalDataError::Length {
@@ -258,6 +281,10 @@ impl OriginalData {
     }
 
     /// Writes UnionPay field 61 (16 digits).
+    ///
+    /// # Errors
+    ///
+    /// [`OriginalDataError`] when a part does not fit its digits.
     pub fn to_field61(&self) -> Result<[u8; 16], OriginalDataError> {
         let mut out = [b'0'; 16];
         let (batch, rest) = out.split_at_mut(6);

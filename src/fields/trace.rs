@@ -50,6 +50,10 @@ impl Stan {
     pub const FIRST: Stan = Stan(1);
 
     /// A STAN from its number, 1..=999999.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] for 0 or a number above 999999.
     pub const fn new(value: u32) -> Result<Stan, TraceError> {
         match value {
             0 => Err(TraceError::StanZero),
@@ -105,6 +109,11 @@ impl Stan {
     }
 
     /// Parses six ASCII digits.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when the bytes are not the code's form (a STAN: six digits, not
+    /// 000000; an RRN: 12 letters or digits).
     pub fn from_ascii(bytes: &[u8]) -> Result<Stan, TraceError> {
         if bytes.len() != 6 || !bytes.iter().all(u8::is_ascii_digit) {
             return Err(TraceError::StanNotSixDigits);
@@ -116,6 +125,10 @@ impl Stan {
     }
 
     /// Reads a STAN from a decoded field (ASCII, BCD or EBCDIC).
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when the field's characters are not the code's form.
     pub fn from_field(field: &Field<'_>) -> Result<Stan, TraceError> {
         let mut buf = [0u8; 6];
         let mut n = 0;
@@ -191,6 +204,11 @@ pub struct Rrn([u8; 12]);
 
 impl Rrn {
     /// Parses 12 ASCII letters or digits.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when the bytes are not the code's form (a STAN: six digits, not
+    /// 000000; an RRN: 12 letters or digits).
     pub fn from_ascii(bytes: &[u8]) -> Result<Rrn, TraceError> {
         let arr: [u8; 12] = bytes.try_into().map_err(|_| TraceError::RrnMalformed)?;
         if arr.iter().all(u8::is_ascii_alphanumeric) {
@@ -206,6 +224,10 @@ impl Rrn {
     }
 
     /// Reads an RRN from a decoded field.
+    ///
+    /// # Errors
+    ///
+    /// [`TraceError`] when the field's characters are not the code's form.
     pub fn from_field(field: &Field<'_>) -> Result<Rrn, TraceError> {
         let mut buf = [0u8; 12];
         let mut n = 0;

@@ -722,6 +722,11 @@ fn tagged_sequence(e: &Element, n: u16) -> Result<CompositeDef, LayoutError> {
 }
 
 /// Reads a jPOS GenericPackager XML file.
+///
+/// # Errors
+///
+/// [`LayoutError`] for XML that is not a GenericPackager, or a field class or subfield
+/// packager that is not supported (the error names the field and the class).
 pub fn from_jpos_xml(xml: &str) -> Result<LayoutDef, LayoutError> {
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<Element> = Vec::new();

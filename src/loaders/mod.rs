@@ -48,6 +48,11 @@ pub fn detect(text: &str) -> Option<LayoutFormat> {
 
 /// Loads a layout in any supported form (see [`detect`]); forms whose feature is off
 /// are refused with a clear error.
+///
+/// # Errors
+///
+/// [`LayoutError`] when the text is none of the three forms, or names a class, type or
+/// feature the loaders do not support (the error names the field and the class).
 pub fn load(text: &str) -> Result<LayoutDef, LayoutError> {
     match detect(text) {
         #[cfg(feature = "jpos")]

@@ -504,6 +504,11 @@ fn tlv(
 }
 
 /// Reads a moov-io/iso8583 JSON spec.
+///
+/// # Errors
+///
+/// [`LayoutError`] for JSON that is not a moov-io spec, or a type, encoding or prefix that
+/// is not supported (the error names the field).
 pub fn from_moov_json(text_in: &str) -> Result<LayoutDef, LayoutError> {
     let root: Value =
         serde_json::from_str(text_in).map_err(|e| LayoutError::Syntax(format!("{e}")))?;

@@ -1123,6 +1123,10 @@ fn check_pan_key<'r>(
 /// unterminated last line is ignored, as [`Journal::open`] would cut it off. The
 /// records of a journal of an older format are given as [`Journal::open`] would
 /// convert them, so no card data is returned in clear.
+///
+/// # Errors
+///
+/// The line number and reason of the first damaged event.
 pub fn inspect(bytes: &[u8], config: &JournalConfig) -> Result<Vec<Record>, (usize, &'static str)> {
     let mut r = replay(bytes, config)?;
     if r.legacy {
@@ -1365,6 +1369,12 @@ impl Journal {
     }
 
     /// What must happen next (for the oldest unsettled transaction).
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::Message`] when the stored reversal cannot be rebuilt,
+    /// [`JournalError::PanKey`] or [`JournalError::PanUndecipherable`] when its PAN cannot
+    /// be deciphered.
     pub fn pending(&self) -> Result<Action, JournalError> {
         let Some(r) = self.records.values().find(|r| !r.state.is_settled()) else {
             return Ok(Action::Nothing);
@@ -1439,6 +1449,13 @@ impl Journal {
     /// inquiry needs, the reversal loses its track data, PIN block and sensitive EMV
     /// tags, and its PAN is kept as [`JournalConfig::pan_at_rest`] says (see the
     /// module documentation, "Card data at rest").
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::PendingAction`] while a reversal or inquiry is pending,
+    /// [`JournalError::Message`] when the request or reversal does not decode,
+    /// [`JournalError::Io`] when the record could not be made durable (then nothing was
+    /// recorded).
     pub fn begin(&mut self, request: &[u8], reversal: &[u8]) -> Result<TxnId, JournalError> {
         if let Some(r) = self.records.values().find(|r| !r.state.is_settled()) {
             return Err(JournalError::PendingAction(r.id));
@@ -1475,33 +1492,58 @@ impl Journal {
     /// The request went on the wire. Written without an `fdatasync` of its own (a
     /// purchase costs two: `begin` and its outcome): after a crash a transaction that
     /// was prepared and one that was sent are settled the same way.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::WrongState`] or [`JournalError::UnknownTransaction`] when the step
+    /// does not fit; [`JournalError::Io`] when it could not be written.
     pub fn sent(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.record(id, Event::Sent)
     }
 
     /// The connection was never made: the request did not leave; the reversal is
     /// dropped.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn not_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.record(id, Event::NotSent)
     }
 
     /// The response arrived. Returns the new state.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn response(&mut self, id: TxnId, result: HostResult) -> Result<&State, JournalError> {
         self.record(id, Event::Response(result, self.config.after_approval))?;
         self.state(id)
     }
 
     /// No response in time.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.record(id, Event::Timeout(self.config.unknown_outcome))
     }
 
     /// The response failed its MAC check: reverse with reason A0.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn mac_failure(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.record(id, Event::MacFailure)
     }
 
     /// An inquiry about `id` is about to be sent.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn inquiry_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.give_up_waiting(id)?;
         self.record(id, Event::InquirySent)
@@ -1522,6 +1564,10 @@ impl Journal {
 
     /// The inquiry was answered: `None` when the host never saw the original (25),
     /// which [`JournalConfig::not_found`] decides (see [`NotFoundPolicy`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn inquiry_answer(
         &mut self,
         id: TxnId,
@@ -1533,17 +1579,29 @@ impl Journal {
     }
 
     /// The inquiry went unanswered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn inquiry_timeout(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.record(id, Event::InquiryTimeout(self.config.max_inquiries))
     }
 
     /// A reversal for `id` is about to be sent.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn reversal_sent(&mut self, id: TxnId) -> Result<(), JournalError> {
         self.give_up_waiting(id)?;
         self.record(id, Event::ReversalSent)
     }
 
     /// The reversal was answered.
+    ///
+    /// # Errors
+    ///
+    /// As [`Journal::sent`].
     pub fn reversal_response(
         &mut self,
         id: TxnId,

@@ -364,6 +364,12 @@ impl<T: Transport> Terminal<T> {
 
     /// Runs every pending action (inquiries, reversals) until nothing is pending or the
     /// host stops answering. Returns the steps taken.
+    ///
+    /// # Errors
+    ///
+    /// [`TerminalError::StillPending`] when the host does not answer an inquiry or
+    /// reversal, [`TerminalError::Journal`] or [`TerminalError::Stan`] when the durable
+    /// state fails, [`TerminalError::Build`] when a message cannot be built.
     pub fn settle_pending(&mut self) -> Result<Vec<Step>, TerminalError> {
         let mut steps = Vec::new();
         let layout = self.journal.config().layout;
@@ -443,6 +449,12 @@ impl<T: Transport> Terminal<T> {
     /// Makes a purchase: settles anything pending first, journals the request and its
     /// reversal, sends, and records the outcome. A lost response is settled at once
     /// (inquiry, then reversal if need be) when the host answers.
+    ///
+    /// # Errors
+    ///
+    /// As [`Terminal::settle_pending`] for what was pending, then the same errors for the
+    /// purchase itself; a purchase the host did not answer is not an error but
+    /// [`PurchaseOutcome::Unresolved`].
     pub fn purchase(
         &mut self,
         p: &Purchase<'_>,

@@ -1351,6 +1351,10 @@ impl<'s> MessageSpec<'s> {
     }
 
     /// Decodes `input` as a message of this layout. See [`crate::Message::decode`].
+    ///
+    /// # Errors
+    ///
+    /// As [`crate::Message::decode`].
     pub fn decode<'a>(&'a self, input: &'a [u8]) -> Result<crate::Message<'a>, crate::DecodeError>
     where
         's: 'a,

@@ -219,6 +219,11 @@ impl FileStanSequence {
     /// Creates a new state file whose first STAN will be `first`, reserving `block`
     /// STANs at a time (at least 1). Fails if the file exists (atomically: two
     /// creators never both succeed) or another handle owns it.
+    ///
+    /// # Errors
+    ///
+    /// [`SequenceError::AlreadyExists`] when the file exists, [`SequenceError::Locked`]
+    /// when another handle owns it, [`SequenceError::Io`] when it cannot be written.
     pub fn create(path: impl AsRef<Path>, first: Stan, block: u32) -> Result<Self, SequenceError> {
         let path = path.as_ref().to_path_buf();
         let lock = Self::lock(&path, Duration::ZERO)?;
@@ -243,6 +248,12 @@ impl FileStanSequence {
     }
 
     /// Opens an existing state file. Every STAN up to its mark is treated as issued.
+    ///
+    /// # Errors
+    ///
+    /// [`SequenceError::Locked`] when another handle owns the file,
+    /// [`SequenceError::Corrupt`] when it is damaged or empty, [`SequenceError::Io`] when
+    /// it cannot be read (a missing file included).
     pub fn open(path: impl AsRef<Path>, block: u32) -> Result<Self, SequenceError> {
         let path = path.as_ref().to_path_buf();
         let lock = Self::lock(&path, Duration::ZERO)?;
@@ -253,6 +264,10 @@ impl FileStanSequence {
     /// Opens the state file, or creates it (first STAN 000001) if there is none. A file
     /// that exists but cannot be read or parsed is an error, never a fresh start. Use
     /// [`FileStanSequence::open_checked`] to cross-check with the journal.
+    ///
+    /// # Errors
+    ///
+    /// As [`FileStanSequence::open`], but for a missing file, which is created.
     pub fn open_or_create(path: impl AsRef<Path>, block: u32) -> Result<Self, SequenceError> {
         let path = path.as_ref().to_path_buf();
         let lock = Self::lock(&path, Duration::ZERO)?;

@@ -154,6 +154,10 @@ impl<C: Clock, S: StanSequence> RrnGenerator<C, S> {
     }
 
     /// The next RRN.
+    ///
+    /// # Errors
+    ///
+    /// The sequence's error when it cannot issue the next number.
     pub fn next_rrn(&self) -> Result<Rrn, S::Error> {
         let now = self.clock.now();
         let n = self.sequence.next_stan()?.value();

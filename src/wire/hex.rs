@@ -68,6 +68,11 @@ pub enum HexError {
 }
 
 /// Decodes hex text into `out`, returning the number of bytes written.
+///
+/// # Errors
+///
+/// [`HexError`] for a character that is not a hex digit, an odd number of digits, or output
+/// too small.
 pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, HexError> {
     if !text.len().is_multiple_of(2) {
         return Err(HexError::OddLength);
@@ -85,6 +90,10 @@ pub fn decode_into(text: &[u8], out: &mut [u8]) -> Result<usize, HexError> {
 
 /// Checks that `text` is hex (even length, hex digits), returning the index of the first
 /// bad character.
+///
+/// # Errors
+///
+/// [`HexError`] for a character that is not a hex digit or an odd number of digits.
 pub fn validate(text: &[u8]) -> Result<(), HexError> {
     if let Some(i) = text.iter().position(|&c| nibble(c).is_none()) {
         return Err(HexError::InvalidCharacter(i));
@@ -158,6 +167,10 @@ pub const fn u64_upper(v: u64) -> [u8; 16] {
 }
 
 /// Decodes hex text into a new vector.
+///
+/// # Errors
+///
+/// [`HexError`] for a character that is not a hex digit or an odd number of digits.
 #[cfg(feature = "alloc")]
 pub fn decode(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
     let t: alloc::vec::Vec<u8> = text.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
