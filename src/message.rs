@@ -750,14 +750,12 @@ impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let field = &self.0;
         let mut sensitivity = field.spec.sensitivity;
-        // EMV data (field 55) may carry the PAN or track 2 equivalent in its tags.
+        // EMV data (field 55, binary or as hex characters) and tagged composites may
+        // carry the PAN or track 2 equivalent in their tags, or, when a tag or length
+        // byte is damaged, under a harmless tag: hidden whole unless every element
+        // may be shown.
         if sensitivity == Sensitivity::Public
-            && matches!(
-                field.spec.subfields,
-                Some(crate::spec::Composite::Tlv(crate::spec::TlvForm::Ber))
-            )
-            && field.spec.encoding == Encoding::Binary
-            && crate::tlv::Tag::holds_sensitive(field.data)
+            && crate::subfield::field_verdict(field) != crate::tlv::Verdict::Shown
         {
             sensitivity = Sensitivity::Secret;
         }
