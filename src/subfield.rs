@@ -323,6 +323,13 @@ impl fmt::Display for ElementValue<'_> {
     }
 }
 
+impl fmt::Debug for ElementValue<'_> {
+    /// As `Display`, quoted: masked when made by [`Element::masked`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
 impl Message<'_> {
     /// The element at `path` (`"60"`, `"60.2"`, `"55.9F26"`): `Ok(None)` when absent,
     /// an error when the path is malformed or the composite content does not match its

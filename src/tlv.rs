@@ -225,11 +225,12 @@ pub struct Tlv<'a> {
 }
 
 impl fmt::Debug for Tlv<'_> {
-    /// The value is shown as hex, except for tags that carry cardholder data.
+    /// The value is shown as hex only when masked output may show it
+    /// ([`Tag::shown_masked`]); otherwise its length.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Tlv");
         d.field("tag", &self.tag).field("offset", &self.offset);
-        if self.tag.is_sensitive() || self.tag.is_constructed() {
+        if !self.tag.shown_masked(self.value) {
             d.field("value_len", &self.value.len());
         } else {
             d.field("value", &crate::wire::hex::Hex(self.value).to_display());
@@ -472,49 +473,11 @@ pub(crate) enum Verdict {
 
 /// The masking verdict on BER-TLV data (raw bytes or hex text).
 pub(crate) fn mask_verdict<S: ByteSource>(src: &S) -> Verdict {
-    /// The tag, value start and value end of the element at `pos`, within `end`.
-    fn element<S: ByteSource>(s: &S, pos: usize, end: usize) -> Option<(Tag, usize, usize)> {
-        let get = |i: usize| if i < end { s.byte(i) } else { None };
-        let first = get(pos)?;
-        let mut tag = u32::from(first);
-        let mut i = pos.checked_add(1)?;
-        if first & 0x1F == 0x1F {
-            loop {
-                let b = get(i)?;
-                i = i.checked_add(1)?;
-                if i - pos > 4 {
-                    return None;
-                }
-                tag = (tag << 8) | u32::from(b);
-                if b & 0x80 == 0 {
-                    break;
-                }
-            }
-        }
-        let lb = get(i)?;
-        i = i.checked_add(1)?;
-        let length = if lb < 0x80 {
-            usize::from(lb)
-        } else {
-            let n = usize::from(lb & 0x7F);
-            if n == 0 || n > 4 {
-                return None;
-            }
-            let mut v = 0usize;
-            for _ in 0..n {
-                v = v.checked_mul(256)?.checked_add(usize::from(get(i)?))?;
-                i = i.checked_add(1)?;
-            }
-            v
-        };
-        let value_end = i.checked_add(length)?;
-        (value_end <= end).then_some((Tag(tag), i, value_end))
-    }
     fn walk<S: ByteSource>(s: &S, start: usize, end: usize, depth: usize) -> Verdict {
         let mut verdict = Verdict::Shown;
         let mut pos = start;
         while pos < end {
-            let Some((tag, from, to)) = element(s, pos, end) else {
+            let Some((tag, from, to)) = element(&|i| s.byte(i), pos, end, true) else {
                 return Verdict::Malformed;
             };
             if tag.is_constructed() {
@@ -536,6 +499,54 @@ pub(crate) fn mask_verdict<S: ByteSource>(src: &S) -> Verdict {
         verdict
     }
     walk(src, 0, src.byte_len(), 0)
+}
+
+/// The tag, value start and value end of the BER-TLV element at `pos`, reading
+/// bytes through `byte` and nothing at or after `end`. With `whole`, the value must
+/// end by `end`; without, it need only start before it (a header seen in a value cut
+/// short).
+fn element(
+    byte: &impl Fn(usize) -> Option<u8>,
+    pos: usize,
+    end: usize,
+    whole: bool,
+) -> Option<(Tag, usize, usize)> {
+    let get = |i: usize| if i < end { byte(i) } else { None };
+    let first = get(pos)?;
+    let mut tag = u32::from(first);
+    let mut i = pos.checked_add(1)?;
+    if first & 0x1F == 0x1F {
+        loop {
+            let b = get(i)?;
+            i = i.checked_add(1)?;
+            if i - pos > 4 {
+                return None;
+            }
+            tag = (tag << 8) | u32::from(b);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let lb = get(i)?;
+    i = i.checked_add(1)?;
+    let length = if lb < 0x80 {
+        usize::from(lb)
+    } else {
+        let n = usize::from(lb & 0x7F);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut v = 0usize;
+        for _ in 0..n {
+            v = v.checked_mul(256)?.checked_add(usize::from(get(i)?))?;
+            i = i.checked_add(1)?;
+        }
+        v
+    };
+    let value_end = i.checked_add(length)?;
+    let fits = if whole { value_end <= end } else { i < end };
+    fits.then_some((Tag(tag), i, value_end))
 }
 
 /// The value forms of EMV (Book 3, annex A) that masking checks.
@@ -602,29 +613,63 @@ fn shown_masked_with(tag: Tag, len: usize, byte: impl Fn(usize) -> Option<u8>) -
             bytes().all(|b| b.is_some())
                 && byte(0).is_some_and(|b| b >> 4 == 0xA || b >> 4 == 0xD)
         }
-        Form::Binary => bytes().all(|b| b.is_some()) && !card_shaped(len, &byte),
+        // Only a tag of variable length can swallow a neighbour whole or in part.
+        Form::Binary => {
+            bytes().all(|b| b.is_some())
+                && !card_shaped(len, &byte)
+                && (min == max || !embeds_sensitive(len, &byte))
+        }
     }
 }
 
-/// Whether a binary value reads like a PAN or track 2 in BCD: at least 6 bytes (12
-/// digits, the shortest PAN) of decimal nibbles, `D` separators and `F` padding, with
-/// at least two different digits (so that a run of zeros is not card data).
+/// Whether a binary value holds a run that reads like a PAN or track 2 in BCD: 6
+/// bytes in a row (12 digits, the shortest PAN) of decimal nibbles, `D` separators and
+/// `F` padding, with at least four different digits (so that runs of zeros and the
+/// like in issuer data are not taken for card data).
 fn card_shaped(len: usize, byte: &impl Fn(usize) -> Option<u8>) -> bool {
-    if len < 6 {
-        return false;
-    }
-    let mut digits = 0u16;
-    for i in 0..len {
-        let Some(b) = byte(i) else { return true };
-        for n in [b >> 4, b & 0xF] {
-            match n {
-                0..=9 => digits |= 1 << n,
-                0xD | 0xF => {}
-                _ => return false,
+    const RUN: usize = 6;
+    let bcd = |b: u8| [b >> 4, b & 0xF].iter().all(|&n| n <= 9 || n == 0xD || n == 0xF);
+    let mut start = 0;
+    while start + RUN <= len {
+        let Some(bad) = (start..start + RUN).rev().find(|&i| !byte(i).is_some_and(bcd)) else {
+            let mut digits = 0u16;
+            for b in (start..start + RUN).filter_map(byte) {
+                for n in [b >> 4, b & 0xF] {
+                    if n <= 9 {
+                        digits |= 1 << n;
+                    }
+                }
             }
-        }
+            if digits.count_ones() >= 4 {
+                return true;
+            }
+            start += 1;
+            continue;
+        };
+        start = bad + 1;
     }
-    digits.count_ones() >= 2
+    false
+}
+
+/// Whether a value holds, at any offset, the start of an element of a sensitive tag
+/// announcing a value of a length that tag takes (4 bytes or more): what a length
+/// byte damaged upwards makes a harmless tag swallow, whole or in part
+/// (`9F10 0D 06010A03A00000 5A08 47617303`).
+fn embeds_sensitive(len: usize, byte: &impl Fn(usize) -> Option<u8>) -> bool {
+    let longest = |tag: Tag| match tag.0 {
+        0x5A => 10,
+        0x57 | 0x9F6B => 19,
+        0x99 | 0x91 | 0x9F20 => 16,
+        0x5F20 => 26,
+        0x5F53 => 34,
+        0x9F0B => 45,
+        _ => 255,
+    };
+    (0..len).any(|i| {
+        element(byte, i, len, false).is_some_and(|(tag, from, to)| {
+            tag.is_sensitive() && (4..=longest(tag)).contains(&(to - from))
+        })
+    })
 }
 
 /// Builds BER-TLV data, constructed tags included.
