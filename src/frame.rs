@@ -166,13 +166,12 @@ impl Framing {
                 for (i, &b) in raw.iter().enumerate() {
                     // Four bytes fill a 32-bit usize exactly; checked all the same,
                     // so that no width can wrap.
-                    n = n
-                        .checked_mul(256)
-                        .map(|v| v | usize::from(b))
-                        .ok_or(FrameError::BadHeader {
+                    n = n.checked_mul(256).map(|v| v | usize::from(b)).ok_or(
+                        FrameError::BadHeader {
                             position: i,
                             found: b,
-                        })?;
+                        },
+                    )?;
                 }
             }
             LengthHeader::Bcd2 => {

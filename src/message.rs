@@ -743,6 +743,12 @@ impl fmt::Debug for FieldValue<'_> {
 /// PAN: the first 6 and last 4 digits are kept (fewer for short numbers). Track data:
 /// the account number part as for a PAN, everything after the first separator hidden.
 /// Secrets (PIN block, keys): every character hidden. Masking keeps the length.
+///
+/// EMV data (field 55, binary BER-TLV or its hex characters in a text field 55) and
+/// tagged composites are shown only when they parse cleanly and every element may be
+/// shown ([`crate::tlv::Tag::shown_masked`]); otherwise the whole value is hidden, so
+/// that card data under a damaged tag or length byte stays hidden too. The unmasked
+/// value ([`Field::value`]) is never affected.
 #[derive(Clone, Copy)]
 pub struct Masked<'a>(Field<'a>);
 

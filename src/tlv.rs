@@ -490,7 +490,9 @@ pub(crate) fn mask_verdict<S: ByteSource>(src: &S) -> Verdict {
                     Verdict::Shown => {}
                 }
             } else if !shown_masked_with(tag, to - from, |i| {
-                from.checked_add(i).filter(|&j| j < to).and_then(|j| s.byte(j))
+                from.checked_add(i)
+                    .filter(|&j| j < to)
+                    .and_then(|j| s.byte(j))
             }) {
                 verdict = Verdict::Hidden;
             }
@@ -610,8 +612,7 @@ fn shown_masked_with(tag: Tag, len: usize, byte: impl Fn(usize) -> Option<u8>) -
         Form::Numeric => bytes().all(|b| b.is_some_and(|b| b >> 4 <= 9 && b & 0xF <= 9)),
         Form::Text => bytes().all(|b| b.is_some_and(|b| (0x20..=0x7E).contains(&b))),
         Form::Aid => {
-            bytes().all(|b| b.is_some())
-                && byte(0).is_some_and(|b| b >> 4 == 0xA || b >> 4 == 0xD)
+            bytes().all(|b| b.is_some()) && byte(0).is_some_and(|b| b >> 4 == 0xA || b >> 4 == 0xD)
         }
         // Only a tag of variable length can swallow a neighbour whole or in part.
         Form::Binary => {
@@ -628,10 +629,17 @@ fn shown_masked_with(tag: Tag, len: usize, byte: impl Fn(usize) -> Option<u8>) -
 /// like in issuer data are not taken for card data).
 fn card_shaped(len: usize, byte: &impl Fn(usize) -> Option<u8>) -> bool {
     const RUN: usize = 6;
-    let bcd = |b: u8| [b >> 4, b & 0xF].iter().all(|&n| n <= 9 || n == 0xD || n == 0xF);
+    let bcd = |b: u8| {
+        [b >> 4, b & 0xF]
+            .iter()
+            .all(|&n| n <= 9 || n == 0xD || n == 0xF)
+    };
     let mut start = 0;
     while start + RUN <= len {
-        let Some(bad) = (start..start + RUN).rev().find(|&i| !byte(i).is_some_and(bcd)) else {
+        let Some(bad) = (start..start + RUN)
+            .rev()
+            .find(|&i| !byte(i).is_some_and(bcd))
+        else {
             let mut digits = 0u16;
             for b in (start..start + RUN).filter_map(byte) {
                 for n in [b >> 4, b & 0xF] {
@@ -774,7 +782,11 @@ pub static EMV_TAGS: &[(u32, &str, bool)] = &[
     (0x95, "Terminal Verification Results", false),
     (0x9A, "Transaction Date", false),
     (0x9B, "Transaction Status Information", false),
-    (0x99, "Transaction Personal Identification Number (PIN) Data", true),
+    (
+        0x99,
+        "Transaction Personal Identification Number (PIN) Data",
+        true,
+    ),
     (0x9C, "Transaction Type", false),
     (0x9F01, "Acquirer Identifier", false),
     (0x9F02, "Amount, Authorised (Numeric)", false),

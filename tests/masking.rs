@@ -8,7 +8,11 @@ mod mutants;
 
 use std::fmt::Write as _;
 
-use iso8583_wire::spec::{ContentMode, MessageSpec};
+use iso8583_wire::mti::MtiEncoding;
+use iso8583_wire::spec::{
+    BitmapEncoding, BitmapSpec, Composite, Content, ContentMode, Encoding, FieldSpec, MessageSpec,
+    Prefix, TlvForm, TlvPart,
+};
 use iso8583_wire::subfield::{Element, SubfieldError};
 use iso8583_wire::validate::Validator;
 use iso8583_wire::{Message, json, layouts, tlv};
@@ -60,7 +64,9 @@ fn masked_views(spec: &'static MessageSpec<'static>, input: &[u8]) -> (String, b
             }
         }
     }
-    for path in ["55.5A", "55.57", "55.99", "55.9F10", "55.9F26", "2", "35", "52"] {
+    for path in [
+        "55.5A", "55.57", "55.99", "55.9F10", "55.9F26", "2", "35", "52",
+    ] {
         match msg.get(path) {
             Ok(Some(e)) => {
                 let _ = write!(out, "{e}|{e:?}|");
@@ -92,7 +98,11 @@ fn unmasked_output_shows_the_card_data_masked_output_does_not() {
         let msg = spec.decode(&wire).unwrap();
         let full = msg.dump().unmasked().to_string();
         for s in &secrets {
-            assert!(full.contains(s.as_str()), "{}: {s} missing in\n{full}", spec.name);
+            assert!(
+                full.contains(s.as_str()),
+                "{}: {s} missing in\n{full}",
+                spec.name
+            );
         }
         let value = json::to_json_string(&msg, true);
         assert!(value.contains(mutants::PAN), "{value}");
@@ -113,7 +123,12 @@ fn text_field_55_is_masked_like_binary_tlv() {
     assert!(!dump.contains("41111111"), "{dump}");
     let masked = json::to_json_string(&msg, false);
     assert!(!masked.contains("41111111"), "{masked}");
-    assert!(msg.dump().unmasked().to_string().contains("5A084111111111111111"));
+    assert!(
+        msg.dump()
+            .unmasked()
+            .to_string()
+            .contains("5A084111111111111111")
+    );
     assert_eq!(
         json::to_json(&msg, true)["fields"]["55"],
         "5A084111111111111111"
@@ -150,7 +165,8 @@ fn damaged_field_55_is_hidden_whole() {
             // A length one short: the rest no longer parses.
             icc.replacen("5A08", "5A07", 1),
         ] {
-            let mut b = iso8583_wire::MessageBuilder::new(spec, iso8583_wire::Mti::new(200).unwrap());
+            let mut b =
+                iso8583_wire::MessageBuilder::new(spec, iso8583_wire::Mti::new(200).unwrap());
             if spec.name == "cup" {
                 b.set_header(&[0x60, 0, 3, 0, 0, 0x60, 0x31, 0, 0x31, 1, 0])
                     .unwrap();
@@ -216,5 +232,118 @@ fn thousands_of_mutated_messages_leak_nothing() {
         }
     }
     eprintln!("{fed} mutated messages fed, {decoded} decoded, no card data shown");
-    assert!(fed > 15_000 && decoded > 5_000, "{fed} fed, {decoded} decoded");
+    assert!(
+        fed > 15_000 && decoded > 5_000,
+        "{fed} fed, {decoded} decoded"
+    );
+}
+
+/// moov-style TLV with ASCII tags ("005A" "016" "4761..."): a sensitive tag is masked
+/// in its part and hides the field; in field 55 an unknown tag is masked too; content
+/// that does not parse hides every part.
+static ASCII_TLV: Composite<'static> = Composite::Tlv(TlvForm::Simple {
+    tag: TlvPart::Ascii(4),
+    length: TlvPart::Ascii(3),
+});
+static ASCII_FIELDS: [Option<FieldSpec<'static>>; 65] = {
+    let mut f = [None; 65];
+    f[48] = Some(
+        FieldSpec::var(
+            "Private",
+            Content::Ans,
+            Encoding::Ascii,
+            Prefix::ascii(3, 999),
+        )
+        .with_subfields(&ASCII_TLV),
+    );
+    f[55] = Some(
+        FieldSpec::var(
+            "ICC data",
+            Content::Ans,
+            Encoding::Ascii,
+            Prefix::ascii(3, 999),
+        )
+        .with_subfields(&ASCII_TLV),
+    );
+    f
+};
+static ASCII_TAGS: MessageSpec<'static> = MessageSpec::new(
+    "ascii-tags",
+    "simple TLV with ASCII tags in 48 and 55",
+    &[],
+    MtiEncoding::Ascii,
+    BitmapSpec {
+        encoding: BitmapEncoding::HexAscii,
+        max_bitmaps: 1,
+    },
+    &ASCII_FIELDS,
+);
+
+#[test]
+fn ascii_tag_tlv_is_masked_like_binary_tlv() {
+    let secrets = secrets();
+    let pan = mutants::PAN;
+    let build = |f48: &str, f55: &str| {
+        let mut b =
+            iso8583_wire::MessageBuilder::new(&ASCII_TAGS, iso8583_wire::Mti::new(200).unwrap());
+        b.set(48, f48).unwrap();
+        b.set(55, f55).unwrap();
+        b.to_bytes().unwrap().to_vec()
+    };
+    let clean = build(
+        &format!("00AB005hello005A016{pan}"),
+        &format!("9F26016C2B6A1D0E43F7788005A016{pan}00DA004abcd"),
+    );
+    let msg = ASCII_TAGS.decode(&clean).unwrap();
+    let (views, _) = masked_views(&ASCII_TAGS, &clean);
+    assert_eq!(leak(&views, &secrets), None, "{views}");
+    assert_eq!(
+        msg.get("55.9F26").unwrap().unwrap().to_string(),
+        "C2B6A1D0E43F7788"
+    );
+    assert_eq!(msg.get("55.00DA").unwrap().unwrap().to_string(), "****");
+    assert_eq!(msg.get("48.00AB").unwrap().unwrap().to_string(), "hello");
+    assert!(msg.field(48).unwrap().to_string().starts_with("****"));
+    assert_eq!(
+        msg.get("55.005A").unwrap().unwrap().value().to_string(),
+        pan
+    );
+    // A length damaged: the PAN would land in the unknown tag's neighbour.
+    let damaged = build(
+        "00AB005hello",
+        &format!("9F26016C2B6A1D0E43F7788005A0x6{pan}"),
+    );
+    let (views, decoded) = masked_views(&ASCII_TAGS, &damaged);
+    assert!(decoded);
+    assert_eq!(leak(&views, &secrets), None, "{views}");
+    let msg = ASCII_TAGS.decode(&damaged).unwrap();
+    let shown: Vec<String> = msg
+        .field(55)
+        .unwrap()
+        .parts()
+        .flatten()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(shown, ["****************"]);
+}
+
+#[test]
+fn debug_of_byte_holding_types_shows_no_values() {
+    let mut b = tlv::TlvBuilder::new();
+    b.put(
+        tlv::Tag::new(0x5A),
+        &[0x47, 0x61, 0x73, 0x03, 0x58, 0x29, 0x17, 0x47],
+    );
+    let debug = format!("{b:?}");
+    assert!(
+        !debug.contains("71") && !debug.contains("47, 97"),
+        "{debug}"
+    );
+    let pan = [0x47u8, 0x61, 0x73, 0x03, 0x58, 0x29, 0x17, 0x47];
+    let debug = format!("{:?}", iso8583_wire::wire::hex::Hex(&pan));
+    assert_eq!(debug, "Hex(8 bytes)");
+    let wire = base(&layouts::ISO87_ASCII);
+    let msg = layouts::ISO87_ASCII.decode(&wire).unwrap();
+    let symbols = format!("{:?}", msg.field(2).unwrap().symbols());
+    assert_eq!(leak(&symbols, &secrets()), None, "{symbols}");
 }

@@ -95,7 +95,12 @@ fn largest_maxima_never_overflow() {
         assert_eq!(s.buffered(), 104);
         // The encoder refuses what no header can announce, without summing past the
         // end of the integer.
-        for len in [usize::MAX, usize::MAX - 1, usize::MAX - 4, u32::MAX as usize + 1] {
+        for len in [
+            usize::MAX,
+            usize::MAX - 1,
+            usize::MAX - 4,
+            u32::MAX as usize + 1,
+        ] {
             assert!(framing.header_for(len).is_err(), "{len}");
         }
         assert!(framing.header_for(announced).is_ok());
