@@ -442,7 +442,7 @@ pub(crate) fn field_verdict(f: &Field<'_>) -> Verdict {
         };
         return if !hex_text {
             crate::tlv::mask_verdict(&data)
-        } else if data.len() % 2 != 0 {
+        } else if !data.len().is_multiple_of(2) {
             Verdict::Malformed
         } else {
             crate::tlv::mask_verdict(&crate::tlv::HexText(data))

@@ -579,7 +579,7 @@ fn emv_form(tag: u32) -> Option<(usize, usize, Form)> {
         0x89 => (6, 6, Text),
         0x8A => (2, 2, Text),
         0x95 | 0x9F0D | 0x9F0E | 0x9F0F | 0x9F40 => (5, 5, Binary),
-        0x9F01 | 0x9F02 | 0x9F03 => (6, 6, Numeric),
+        0x9F01..=0x9F03 => (6, 6, Numeric),
         0x9F10 => (0, 32, Binary),
         0x9F16 => (15, 15, Text),
         0x9F1C | 0x9F1E => (8, 8, Text),
