@@ -163,8 +163,15 @@ impl Framing {
         let mut n = 0usize;
         match self.header {
             LengthHeader::Binary2 | LengthHeader::Binary4 => {
-                for &b in raw {
-                    n = (n << 8) | usize::from(b);
+                for (i, &b) in raw.iter().enumerate() {
+                    // Four bytes fill a 32-bit usize exactly; checked all the same,
+                    // so that no width can wrap.
+                    n = n.checked_mul(256).map(|v| v | usize::from(b)).ok_or(
+                        FrameError::BadHeader {
+                            position: i,
+                            found: b,
+                        },
+                    )?;
                 }
             }
             LengthHeader::Bcd2 => {
@@ -175,7 +182,10 @@ impl Framing {
                             found: b,
                         });
                     }
-                    n = n * 100 + usize::from(b >> 4) * 10 + usize::from(b & 0xF);
+                    // At most 9999: cannot overflow, but kept checked with the rest.
+                    n = n
+                        .saturating_mul(100)
+                        .saturating_add(usize::from(b >> 4) * 10 + usize::from(b & 0xF));
                 }
             }
             LengthHeader::Ascii4 => {
@@ -186,7 +196,7 @@ impl Framing {
                             found: b,
                         });
                     }
-                    n = n * 10 + usize::from(b - b'0');
+                    n = n.saturating_mul(10).saturating_add(usize::from(b - b'0'));
                 }
             }
         }
@@ -213,21 +223,25 @@ impl Framing {
             return Ok(None);
         };
         let start = self.header.len();
-        Ok(input
-            .get(start..start + len)
-            .map(|payload| (payload, start + len)))
+        let end = start.checked_add(len).ok_or(FrameError::TooLarge {
+            length: len,
+            max: self.max_payload,
+        })?;
+        Ok(input.get(start..end).map(|payload| (payload, end)))
     }
 
     /// The header for a payload of `len` bytes.
     pub fn header_for(&self, len: usize) -> Result<([u8; 4], usize), FrameError> {
         let h = self.header.len();
-        let value = if self.counts_itself { len + h } else { len };
+        let own = if self.counts_itself { h } else { 0 };
         let max = self
             .max_payload
-            .min(self.header.capacity() - if self.counts_itself { h } else { 0 });
-        if len > max {
-            return Err(FrameError::PayloadTooLong { length: len, max });
-        }
+            .min(self.header.capacity().saturating_sub(own));
+        // Checked before any sum: `len` may be anything the caller passes.
+        let value = match len.checked_add(own) {
+            Some(v) if len <= max => v,
+            _ => return Err(FrameError::PayloadTooLong { length: len, max }),
+        };
         let mut out = [0u8; 4];
         match self.header {
             LengthHeader::Binary2 => out[..2].copy_from_slice(&(value as u16).to_be_bytes()),
@@ -339,12 +353,18 @@ fn split_frame(
         return Ok(None);
     };
     let h = framing.header.len();
-    if buf.len() < h + len {
+    // Checked: with a raised maximum on a 32-bit target, a 4-byte header announcing
+    // close to `u32::MAX` would wrap `h + len`.
+    let total = h.checked_add(len).ok_or(FrameError::TooLarge {
+        length: len,
+        max: framing.max_payload,
+    })?;
+    if buf.len() < total {
         // Grow with the data, not with what a header announces.
-        buf.reserve((h + len - buf.len()).min(64 * 1024));
+        buf.reserve(total.saturating_sub(buf.len()).min(64 * 1024));
         return Ok(None);
     }
-    let mut frame = buf.split_to(h + len);
+    let mut frame = buf.split_to(total);
     Ok(Some(frame.split_off(h)))
 }
 

@@ -799,6 +799,12 @@ impl fmt::Debug for FieldValue<'_> {
 /// PAN: the first 6 and last 4 digits are kept (fewer for short numbers). Track data:
 /// the account number part as for a PAN, everything after the first separator hidden.
 /// Secrets (PIN block, keys): every character hidden. Masking keeps the length.
+///
+/// EMV data (field 55, binary BER-TLV or its hex characters in a text field 55) and
+/// tagged composites are shown only when they parse cleanly and every element may be
+/// shown ([`crate::tlv::Tag::shown_masked`]); otherwise the whole value is hidden, so
+/// that card data under a damaged tag or length byte stays hidden too. The unmasked
+/// value ([`Field::value`]) is never affected.
 #[derive(Clone, Copy)]
 pub struct Masked<'a>(Field<'a>);
 
@@ -806,14 +812,12 @@ impl fmt::Display for Masked<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let field = &self.0;
         let mut sensitivity = field.spec.sensitivity;
-        // EMV data (field 55) may carry the PAN or track 2 equivalent in its tags.
+        // EMV data (field 55, binary or as hex characters) and tagged composites may
+        // carry the PAN or track 2 equivalent in their tags, or, when a tag or length
+        // byte is damaged, under a harmless tag: hidden whole unless every element
+        // may be shown.
         if sensitivity == Sensitivity::Public
-            && matches!(
-                field.spec.subfields,
-                Some(crate::spec::Composite::Tlv(crate::spec::TlvForm::Ber))
-            )
-            && field.spec.encoding == Encoding::Binary
-            && crate::tlv::Tag::holds_sensitive(field.data)
+            && crate::subfield::field_verdict(field) != crate::tlv::Verdict::Shown
         {
             sensitivity = Sensitivity::Secret;
         }

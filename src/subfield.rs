@@ -25,7 +25,7 @@ use crate::message::{Field, Message, pan_window};
 use crate::spec::Content;
 use crate::spec::composite::{Composite, Part, PartLength, SubBitmap, TlvForm, TlvPart};
 use crate::spec::{BitmapEncoding, ContentMode, Encoding, Sensitivity};
-use crate::tlv::{Tag, Tlvs};
+use crate::tlv::{Tag, Tlvs, Verdict};
 use crate::wire::decode::{self as dec};
 use crate::wire::hex;
 
@@ -323,6 +323,13 @@ impl fmt::Display for ElementValue<'_> {
     }
 }
 
+impl fmt::Debug for ElementValue<'_> {
+    /// As `Display`, quoted: masked when made by [`Element::masked`].
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
 impl Message<'_> {
     /// The element at `path` (`"60"`, `"60.2"`, `"55.9F26"`): `Ok(None)` when absent,
     /// an error when the path is malformed or the composite content does not match its
@@ -405,8 +412,100 @@ enum State<'a> {
     },
 }
 
+/// How masked output treats a whole field whose content has structure: BER-TLV
+/// (binary, or hex characters in a text field 55) and tagged or bitmapped composites.
+///
+/// * [`Verdict::Malformed`]: the content does not parse cleanly; the field and all its
+///   parts are hidden, since a damaged tag or length byte may have put card data
+///   under a harmless tag.
+/// * [`Verdict::Hidden`]: well-formed, with an element that must be hidden; the field
+///   as a whole is hidden, its parts are masked one by one.
+/// * [`Verdict::Shown`]: nothing to hide.
+///
+/// Field 55 without a declared structure is read as BER-TLV (hex characters when the
+/// field is text): EMV data is what it carries in every layout this crate knows.
+pub(crate) fn field_verdict(f: &Field<'_>) -> Verdict {
+    let spec = f.spec();
+    let ber = match spec.subfields {
+        Some(Composite::Tlv(TlvForm::Ber)) => true,
+        None => f.number() == 55,
+        Some(Composite::Positional(_)) => return Verdict::Shown,
+        Some(_) => false,
+    };
+    if ber {
+        let data = f.data();
+        let hex_text = match (spec.content.is_text(), spec.encoding) {
+            (false, Encoding::Binary) => false,
+            (false, Encoding::HexAscii) | (true, Encoding::Ascii) => true,
+            // BER-TLV in BCD or EBCDIC: not read here, so not shown.
+            _ => return Verdict::Malformed,
+        };
+        return if !hex_text {
+            crate::tlv::mask_verdict(&data)
+        } else if !data.len().is_multiple_of(2) {
+            Verdict::Malformed
+        } else {
+            crate::tlv::mask_verdict(&crate::tlv::HexText(data))
+        };
+    }
+    fn walk(parts: Parts<'_>, depth: usize) -> Verdict {
+        let mut verdict = Verdict::Shown;
+        for part in parts {
+            let Ok(p) = part else {
+                return Verdict::Malformed;
+            };
+            if p.sensitive.is_sensitive() {
+                verdict = Verdict::Hidden;
+            }
+            if depth < 4 {
+                match walk(p.parts(), depth + 1) {
+                    Verdict::Malformed => return Verdict::Malformed,
+                    Verdict::Hidden => verdict = Verdict::Hidden,
+                    Verdict::Shown => {}
+                }
+            }
+        }
+        verdict
+    }
+    walk(Parts::raw(Element::of_field(f.number() as u16, *f)), 0)
+}
+
+/// Whether masked output hides an element labelled `label` under field `top`: a tag
+/// that is [sensitive](Tag::is_sensitive) (binary, or its hex text as moov writes
+/// ASCII tags); in field 55, any tag that is not a known, non-sensitive EMV tag.
+fn label_hidden(top: u16, label: Label) -> bool {
+    let tag = match label {
+        Label::Tag(t) => Some(t),
+        Label::Text(b, n) => b
+            .get(..usize::from(n))
+            .and_then(|t| core::str::from_utf8(t).ok())
+            .and_then(Tag::from_hex),
+        Label::Number(_) => return false,
+    };
+    match tag {
+        Some(t) if t.is_sensitive() => true,
+        Some(t) => top == 55 && t.name().is_none(),
+        None => top == 55,
+    }
+}
+
 impl<'a> Parts<'a> {
+    /// The parts of `e`, every one hidden in masked output when `e` is a field whose
+    /// content does not parse cleanly (see [`field_verdict`]).
     fn of(e: Element<'a>) -> Self {
+        let mut parts = Parts::raw(e);
+        if let Repr::Field(f) = e.repr
+            && !matches!(parts.state, State::Done)
+            && !parts.sensitive.is_sensitive()
+            && field_verdict(&f) == Verdict::Malformed
+        {
+            parts.sensitive = Sensitivity::Secret;
+        }
+        parts
+    }
+
+    /// The parts of `e`, with the sensitivity `e` has.
+    fn raw(e: Element<'a>) -> Self {
         let top = e.top;
         let done = Parts {
             top,
@@ -999,6 +1098,9 @@ impl<'a> Iterator for Parts<'a> {
                         if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
                             e.sensitive = sensitive;
                         }
+                        if label_hidden(top, label) && !e.sensitive.is_sensitive() {
+                            e.sensitive = Sensitivity::Secret;
+                        }
                         Some(Ok(e))
                     }
                     Err(_) => self.malformed(at, "a subfield does not match its definition"),
@@ -1009,7 +1111,7 @@ impl<'a> Iterator for Parts<'a> {
                     top,
                     label: Label::Tag(t.tag),
                     name: t.tag.name().unwrap_or(""),
-                    sensitive: if t.tag.is_sensitive()
+                    sensitive: if (!t.tag.is_constructed() && !t.tag.shown_masked(t.value))
                         || (t.tag.is_constructed() && Tag::holds_sensitive(t.value))
                     {
                         Sensitivity::Secret
@@ -1100,7 +1202,11 @@ impl<'a> Iterator for Parts<'a> {
                     top,
                     label,
                     name: "",
-                    sensitive,
+                    sensitive: if label_hidden(top, label) && !sensitive.is_sensitive() {
+                        Sensitivity::Secret
+                    } else {
+                        sensitive
+                    },
                     repr: Repr::Bytes { value, text },
                 }))
             }

@@ -82,8 +82,22 @@ impl Tag {
             .map(|(_, name, _)| *name)
     }
 
-    /// Whether the tag carries cardholder data that dumps mask (PAN, track data,
-    /// cardholder name).
+    /// Whether the tag carries data that masked output always hides: PAN (`5A`), track
+    /// data (`56`, `57`, `9F1F`, `9F20`, `9F6B`), PIN data (`99`), the cardholder's
+    /// name (`5F20`, `9F0B`) and account (`5F53` IBAN), and the issuer-to-card
+    /// cryptographic payloads `86` (script commands, which carry enciphered PINs for
+    /// PIN change) and `91` (issuer authentication data).
+    ///
+    /// The cardholder name is cardholder data (PCI DSS) and personal data, and no
+    /// operational reading of a dump needs it; `91` is masked because a single damaged
+    /// bit turns `99` (PIN data) into `91`, and the two cannot be told apart.
+    ///
+    /// ```
+    /// use iso8583_wire::tlv::Tag;
+    ///
+    /// assert!(Tag::new(0x5A).is_sensitive() && Tag::new(0x5F20).is_sensitive());
+    /// assert!(!Tag::new(0x9F26).is_sensitive());
+    /// ```
     pub fn is_sensitive(self) -> bool {
         EMV_TAGS
             .iter()
@@ -91,24 +105,40 @@ impl Tag {
             .is_some_and(|(_, _, s)| *s)
     }
 
-    /// Whether `value` (the value of a constructed tag) holds a sensitive tag at any
-    /// depth; malformed content counts as sensitive.
+    /// Whether masked output may show a primitive element of this tag holding
+    /// `value`: the tag is a known EMV tag, not [sensitive](Tag::is_sensitive), and
+    /// the value has the length and form EMV gives the tag (digits for numeric tags,
+    /// printable characters for text tags, and no run of BCD digits as long as a PAN
+    /// in a binary tag). Anything else may be card data under a damaged tag or length
+    /// byte, and is hidden.
+    ///
+    /// ```
+    /// use iso8583_wire::tlv::Tag;
+    ///
+    /// assert!(Tag::new(0x9F27).shown_masked(&[0x80]));
+    /// assert!(!Tag::new(0x5A).shown_masked(&[0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19]));
+    /// // A PAN under the Application Identifier's tag: not the form of an AID.
+    /// assert!(!Tag::new(0x4F).shown_masked(&[0x47, 0x61, 0x73, 0x90, 0x01, 0x01, 0x01, 0x19]));
+    /// // An unknown tag.
+    /// assert!(!Tag::new(0xDA).shown_masked(&[0x01]));
+    /// ```
+    pub fn shown_masked(self, value: &[u8]) -> bool {
+        shown_masked_with(self, value.len(), |i| value.get(i).copied())
+    }
+
+    /// Whether masked output must hide `value` (BER-TLV, the value of a constructed
+    /// tag or a whole field 55): it is malformed, nests deeper than [`MAX_DEPTH`], or
+    /// holds at any depth an element [`Tag::shown_masked`] refuses.
+    ///
+    /// ```
+    /// use iso8583_wire::tlv::Tag;
+    ///
+    /// assert!(!Tag::holds_sensitive(&[0x9F, 0x27, 0x01, 0x80]));
+    /// assert!(Tag::holds_sensitive(&[0x5A, 0x02, 0x47, 0x61]));
+    /// assert!(Tag::holds_sensitive(&[0x9F, 0x27, 0x05, 0x80])); // malformed
+    /// ```
     pub fn holds_sensitive(value: &[u8]) -> bool {
-        fn walk(items: Tlvs<'_>, depth: usize) -> bool {
-            for item in items {
-                let Ok(item) = item else { return true };
-                if item.tag.is_sensitive() {
-                    return true;
-                }
-                if item.tag.is_constructed()
-                    && (depth >= MAX_DEPTH || walk(item.children(), depth + 1))
-                {
-                    return true;
-                }
-            }
-            false
-        }
-        walk(Tlvs::new(value), 0)
+        mask_verdict(&value) != Verdict::Shown
     }
 
     /// Parses a tag from hex text (`"9F26"`).
@@ -195,11 +225,12 @@ pub struct Tlv<'a> {
 }
 
 impl fmt::Debug for Tlv<'_> {
-    /// The value is shown as hex, except for tags that carry cardholder data.
+    /// The value is shown as hex only when masked output may show it
+    /// ([`Tag::shown_masked`]); otherwise its length.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Tlv");
         d.field("tag", &self.tag).field("offset", &self.offset);
-        if self.tag.is_sensitive() || self.tag.is_constructed() {
+        if !self.tag.shown_masked(self.value) {
             d.field("value_len", &self.value.len());
         } else {
             d.field("value", &crate::wire::hex::Hex(self.value).to_display());
@@ -398,6 +429,257 @@ pub fn write_header(tag: Tag, length: usize, out: &mut [u8; 9]) -> usize {
     i
 }
 
+/// Random access to the bytes of BER-TLV data, raw or as hex characters.
+pub(crate) trait ByteSource {
+    /// Number of bytes.
+    fn byte_len(&self) -> usize;
+    /// Byte `i`, if it exists (and, for hex text, is made of two hex characters).
+    fn byte(&self, i: usize) -> Option<u8>;
+}
+
+impl ByteSource for &[u8] {
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+    fn byte(&self, i: usize) -> Option<u8> {
+        self.get(i).copied()
+    }
+}
+
+/// BER-TLV written as hex characters (text field 55, `"5A08..."`).
+pub(crate) struct HexText<'a>(pub &'a [u8]);
+
+impl ByteSource for HexText<'_> {
+    fn byte_len(&self) -> usize {
+        self.0.len() / 2
+    }
+    fn byte(&self, i: usize) -> Option<u8> {
+        let hi = crate::wire::hex::nibble(*self.0.get(i.checked_mul(2)?)?)?;
+        let lo = crate::wire::hex::nibble(*self.0.get(i.checked_mul(2)?.checked_add(1)?)?)?;
+        Some((hi << 4) | lo)
+    }
+}
+
+/// What masked output may do with BER-TLV data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Well-formed, and every element may be shown.
+    Shown,
+    /// Well-formed, with elements that must be hidden (their neighbours may be shown).
+    Hidden,
+    /// Not well-formed BER-TLV (or hex text that is not hex): everything hidden.
+    Malformed,
+}
+
+/// The masking verdict on BER-TLV data (raw bytes or hex text).
+pub(crate) fn mask_verdict<S: ByteSource>(src: &S) -> Verdict {
+    fn walk<S: ByteSource>(s: &S, start: usize, end: usize, depth: usize) -> Verdict {
+        let mut verdict = Verdict::Shown;
+        let mut pos = start;
+        while pos < end {
+            let Some((tag, from, to)) = element(&|i| s.byte(i), pos, end, true) else {
+                return Verdict::Malformed;
+            };
+            if tag.is_constructed() {
+                if depth >= MAX_DEPTH {
+                    return Verdict::Malformed;
+                }
+                match walk(s, from, to, depth + 1) {
+                    Verdict::Malformed => return Verdict::Malformed,
+                    Verdict::Hidden => verdict = Verdict::Hidden,
+                    Verdict::Shown => {}
+                }
+            } else if !shown_masked_with(tag, to - from, |i| {
+                from.checked_add(i)
+                    .filter(|&j| j < to)
+                    .and_then(|j| s.byte(j))
+            }) {
+                verdict = Verdict::Hidden;
+            }
+            pos = to;
+        }
+        verdict
+    }
+    walk(src, 0, src.byte_len(), 0)
+}
+
+/// The tag, value start and value end of the BER-TLV element at `pos`, reading
+/// bytes through `byte` and nothing at or after `end`. With `whole`, the value must
+/// end by `end`; without, it need only start before it (a header seen in a value cut
+/// short).
+fn element(
+    byte: &impl Fn(usize) -> Option<u8>,
+    pos: usize,
+    end: usize,
+    whole: bool,
+) -> Option<(Tag, usize, usize)> {
+    let get = |i: usize| if i < end { byte(i) } else { None };
+    let first = get(pos)?;
+    let mut tag = u32::from(first);
+    let mut i = pos.checked_add(1)?;
+    if first & 0x1F == 0x1F {
+        loop {
+            let b = get(i)?;
+            i = i.checked_add(1)?;
+            if i - pos > 4 {
+                return None;
+            }
+            tag = (tag << 8) | u32::from(b);
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    let lb = get(i)?;
+    i = i.checked_add(1)?;
+    let length = if lb < 0x80 {
+        usize::from(lb)
+    } else {
+        let n = usize::from(lb & 0x7F);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut v = 0usize;
+        for _ in 0..n {
+            v = v.checked_mul(256)?.checked_add(usize::from(get(i)?))?;
+            i = i.checked_add(1)?;
+        }
+        v
+    };
+    let value_end = i.checked_add(length)?;
+    let fits = if whole { value_end <= end } else { i < end };
+    fits.then_some((Tag(tag), i, value_end))
+}
+
+/// The value forms of EMV (Book 3, annex A) that masking checks.
+#[derive(Clone, Copy)]
+enum Form {
+    /// Packed BCD digits (`n`).
+    Numeric,
+    /// Printable ASCII (`a`, `an`, `ans`).
+    Text,
+    /// Binary with no further form (`b`).
+    Binary,
+    /// An application identifier: a registered (`A`) or national (`D`) RID first.
+    Aid,
+}
+
+/// Length bounds (bytes) and form of the known primitive tags, as EMV defines them.
+fn emv_form(tag: u32) -> Option<(usize, usize, Form)> {
+    use Form::{Aid, Binary, Numeric, Text};
+    Some(match tag {
+        0x42 => (3, 4, Numeric),
+        0x4F | 0x84 | 0x9F06 => (5, 16, Aid),
+        0x50 | 0x9F12 => (1, 16, Text),
+        0x5F24 | 0x5F25 | 0x9A | 0x9F21 => (3, 3, Numeric),
+        0x5F28 | 0x5F2A | 0x5F30 | 0x9F15 | 0x9F1A => (2, 2, Numeric),
+        0x5F2D => (2, 8, Text),
+        0x5F34 | 0x9C | 0x9F35 | 0x9F39 => (1, 1, Numeric),
+        0x82 | 0x9B | 0x9F07 | 0x9F09 | 0x9F36 => (2, 2, Binary),
+        0x89 => (6, 6, Text),
+        0x8A => (2, 2, Text),
+        0x95 | 0x9F0D | 0x9F0E | 0x9F0F | 0x9F40 => (5, 5, Binary),
+        0x9F01..=0x9F03 => (6, 6, Numeric),
+        0x9F10 => (0, 32, Binary),
+        0x9F16 => (15, 15, Text),
+        0x9F1C | 0x9F1E => (8, 8, Text),
+        0x9F26 => (8, 8, Binary),
+        0x9F27 | 0x9F53 => (1, 1, Binary),
+        0x9F33 | 0x9F34 => (3, 3, Binary),
+        0x9F37 | 0x9F66 => (4, 4, Binary),
+        0x9F41 => (2, 4, Numeric),
+        0x9F5B | 0xDF31 => (0, 255, Binary),
+        0x9F63 => (16, 16, Binary),
+        0x9F6E => (4, 32, Binary),
+        0x9F74 => (6, 6, Text),
+        _ => return None,
+    })
+}
+
+/// [`Tag::shown_masked`] over a value of `len` bytes read through `byte`.
+fn shown_masked_with(tag: Tag, len: usize, byte: impl Fn(usize) -> Option<u8>) -> bool {
+    if tag.is_sensitive() || tag.is_constructed() {
+        return false;
+    }
+    let Some((min, max, form)) = emv_form(tag.0) else {
+        return false;
+    };
+    if len < min || len > max {
+        return false;
+    }
+    let bytes = || (0..len).map(&byte);
+    match form {
+        Form::Numeric => bytes().all(|b| b.is_some_and(|b| b >> 4 <= 9 && b & 0xF <= 9)),
+        Form::Text => bytes().all(|b| b.is_some_and(|b| (0x20..=0x7E).contains(&b))),
+        Form::Aid => {
+            bytes().all(|b| b.is_some()) && byte(0).is_some_and(|b| b >> 4 == 0xA || b >> 4 == 0xD)
+        }
+        // Only a tag of variable length can swallow a neighbour whole or in part.
+        Form::Binary => {
+            bytes().all(|b| b.is_some())
+                && !card_shaped(len, &byte)
+                && (min == max || !embeds_sensitive(len, &byte))
+        }
+    }
+}
+
+/// Whether a binary value holds a run that reads like a PAN or track 2 in BCD: 6
+/// bytes in a row (12 digits, the shortest PAN) of decimal nibbles, `D` separators and
+/// `F` padding, with at least four different digits (so that runs of zeros and the
+/// like in issuer data are not taken for card data).
+fn card_shaped(len: usize, byte: &impl Fn(usize) -> Option<u8>) -> bool {
+    const RUN: usize = 6;
+    let bcd = |b: u8| {
+        [b >> 4, b & 0xF]
+            .iter()
+            .all(|&n| n <= 9 || n == 0xD || n == 0xF)
+    };
+    let mut start = 0;
+    while start + RUN <= len {
+        let Some(bad) = (start..start + RUN)
+            .rev()
+            .find(|&i| !byte(i).is_some_and(bcd))
+        else {
+            let mut digits = 0u16;
+            for b in (start..start + RUN).filter_map(byte) {
+                for n in [b >> 4, b & 0xF] {
+                    if n <= 9 {
+                        digits |= 1 << n;
+                    }
+                }
+            }
+            if digits.count_ones() >= 4 {
+                return true;
+            }
+            start += 1;
+            continue;
+        };
+        start = bad + 1;
+    }
+    false
+}
+
+/// Whether a value holds, at any offset, the start of an element of a sensitive tag
+/// announcing a value of a length that tag takes (4 bytes or more): what a length
+/// byte damaged upwards makes a harmless tag swallow, whole or in part
+/// (`9F10 0D 06010A03A00000 5A08 47617303`).
+fn embeds_sensitive(len: usize, byte: &impl Fn(usize) -> Option<u8>) -> bool {
+    let longest = |tag: Tag| match tag.0 {
+        0x5A => 10,
+        0x57 | 0x9F6B => 19,
+        0x99 | 0x91 | 0x9F20 => 16,
+        0x5F20 => 26,
+        0x5F53 => 34,
+        0x9F0B => 45,
+        _ => 255,
+    };
+    (0..len).any(|i| {
+        element(byte, i, len, false).is_some_and(|(tag, from, to)| {
+            tag.is_sensitive() && (4..=longest(tag)).contains(&(to - from))
+        })
+    })
+}
+
 /// Builds BER-TLV data, constructed tags included.
 ///
 /// ```
@@ -412,11 +694,23 @@ pub fn write_header(tag: Tag, length: usize, out: &mut [u8; 9]) -> usize {
 /// assert_eq!(data, [0x9F, 0x02, 6, 0, 0, 0, 0, 0x10, 0, 0x71, 4, 0x86, 2, 0x84, 0x24]);
 /// assert_eq!(Tlvs::new(&data).count(), 2);
 /// ```
+///
+/// `Debug` shows sizes only: the data may hold card data.
 #[cfg(feature = "alloc")]
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct TlvBuilder {
     out: alloc::vec::Vec<u8>,
     open: alloc::vec::Vec<(Tag, usize)>,
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for TlvBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlvBuilder")
+            .field("len", &self.out.len())
+            .field("open", &self.open.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -459,7 +753,8 @@ impl TlvBuilder {
     }
 }
 
-/// Common EMV tags: number, name, whether dumps mask the value.
+/// Common EMV tags: number, name, whether masked output always hides the value (see
+/// [`Tag::is_sensitive`]). Masked output also hides tags missing from this table.
 pub static EMV_TAGS: &[(u32, &str, bool)] = &[
     (0x42, "Issuer Identification Number", false),
     (0x4F, "Application Identifier (AID) - card", false),
@@ -468,6 +763,7 @@ pub static EMV_TAGS: &[(u32, &str, bool)] = &[
     (0x57, "Track 2 Equivalent Data", true),
     (0x5A, "Application Primary Account Number (PAN)", true),
     (0x5F20, "Cardholder Name", true),
+    (0x5F53, "International Bank Account Number (IBAN)", true),
     (0x5F24, "Application Expiration Date", false),
     (0x5F25, "Application Effective Date", false),
     (0x5F28, "Issuer Country Code", false),
@@ -479,13 +775,18 @@ pub static EMV_TAGS: &[(u32, &str, bool)] = &[
     (0x72, "Issuer Script Template 2", false),
     (0x82, "Application Interchange Profile", false),
     (0x84, "Dedicated File (DF) Name", false),
-    (0x86, "Issuer Script Command", false),
+    (0x86, "Issuer Script Command", true),
     (0x89, "Authorisation Code", false),
     (0x8A, "Authorisation Response Code", false),
-    (0x91, "Issuer Authentication Data", false),
+    (0x91, "Issuer Authentication Data", true),
     (0x95, "Terminal Verification Results", false),
     (0x9A, "Transaction Date", false),
     (0x9B, "Transaction Status Information", false),
+    (
+        0x99,
+        "Transaction Personal Identification Number (PIN) Data",
+        true,
+    ),
     (0x9C, "Transaction Type", false),
     (0x9F01, "Acquirer Identifier", false),
     (0x9F02, "Amount, Authorised (Numeric)", false),
@@ -493,6 +794,7 @@ pub static EMV_TAGS: &[(u32, &str, bool)] = &[
     (0x9F06, "Application Identifier (AID) - terminal", false),
     (0x9F07, "Application Usage Control", false),
     (0x9F09, "Application Version Number - terminal", false),
+    (0x9F0B, "Cardholder Name Extended", true),
     (0x9F0D, "Issuer Action Code - Default", false),
     (0x9F0E, "Issuer Action Code - Denial", false),
     (0x9F0F, "Issuer Action Code - Online", false),

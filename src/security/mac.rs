@@ -272,7 +272,10 @@ fn for_each_block(data: &[u8], padding: Padding, mut f: impl FnMut(&[u8; 8])) {
 /// assert_eq!(input.field_range, wire.len() - 8..wire.len());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the MAC block's length, not its bytes (they hold the PAN, track data
+/// and PIN block of the message).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MacInput<'a> {
     /// The MAC block: from the MTI through the last field before the MAC field.
@@ -286,6 +289,18 @@ pub struct MacInput<'a> {
     /// Whether the field carries the MAC as hex-ASCII (two characters a byte) rather
     /// than binary.
     pub hex: bool,
+}
+
+impl core::fmt::Debug for MacInput<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("MacInput")
+            .field("data_len", &self.data.len())
+            .field("field", &self.field)
+            .field("field_range", &self.field_range)
+            .field("mac_len", &self.mac_len)
+            .field("hex", &self.hex)
+            .finish()
+    }
 }
 
 /// Finds the MAC block and MAC field of `wire`, one encoded message of layout `spec`

@@ -105,8 +105,18 @@ pub fn validate(text: &[u8]) -> Result<(), HexError> {
 }
 
 /// Uppercase hex of `bytes`, written to a formatter.
-#[derive(Debug, Clone, Copy)]
+///
+/// `Display` writes the bytes (that is what the type is for); `Debug` writes only
+/// their count, so that a `Hex` caught in a `{:?}` of some larger value does not
+/// print card data.
+#[derive(Clone, Copy)]
 pub struct Hex<'a>(pub &'a [u8]);
+
+impl core::fmt::Debug for Hex<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Hex({} bytes)", self.0.len())
+    }
+}
 
 impl<'a> Hex<'a> {
     /// Itself, for use as a `Display` value in `Debug` output.

@@ -20,7 +20,9 @@ use crate::spec::{Content, Encoding, FieldSpec};
 /// as `=` for track data), EBCDIC as Latin-1, hex-ASCII as the decoded bytes. The
 /// iterator assumes the data was validated by the decoder or builder; anything else
 /// yields unspecified (but never panicking) output.
-#[derive(Debug, Clone)]
+///
+/// `Debug` shows the kind and position, never the data.
+#[derive(Clone)]
 pub struct Symbols<'a> {
     data: &'a [u8],
     kind: SymbolKind,
@@ -32,7 +34,25 @@ pub struct Symbols<'a> {
     sign: Option<u8>,
 }
 
-#[derive(Debug, Clone, Copy)]
+impl core::fmt::Debug for Symbols<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Symbols")
+            .field(
+                "kind",
+                &match self.kind {
+                    SymbolKind::Plain => "plain",
+                    SymbolKind::Ebcdic(_) => "ebcdic",
+                    SymbolKind::Hex => "hex",
+                    SymbolKind::Bcd => "bcd",
+                },
+            )
+            .field("pos", &self.pos)
+            .field("end", &self.end)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy)]
 enum SymbolKind {
     Plain,
     Ebcdic(&'static [u8; 256]),
