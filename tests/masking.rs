@@ -272,10 +272,7 @@ static ASCII_TAGS: MessageSpec<'static> = MessageSpec::new(
     "simple TLV with ASCII tags in 48 and 55",
     &[],
     MtiEncoding::Ascii,
-    BitmapSpec {
-        encoding: BitmapEncoding::HexAscii,
-        max_bitmaps: 1,
-    },
+    BitmapSpec::new(BitmapEncoding::HexAscii, 1),
     &ASCII_FIELDS,
 );
 
