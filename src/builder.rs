@@ -493,11 +493,11 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
 
     fn field_spec(&self, n: usize) -> Result<&'s FieldSpec<'s>, EncodeError> {
         if n > self.spec.max_field() {
-            return Err(EncodeError::field(n, EncodeErrorKind::UndefinedField));
+            return Err(EncodeError::for_field(n, EncodeErrorKind::UndefinedField));
         }
         self.spec
             .field(n)
-            .ok_or(EncodeError::field(n, EncodeErrorKind::UndefinedField))
+            .ok_or(EncodeError::for_field(n, EncodeErrorKind::UndefinedField))
     }
 
     /// Sets field `n`, checking that the value fits its definition; the value is
@@ -646,7 +646,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             }
             Err(kind) => {
                 self.store.truncate(start);
-                Err(EncodeError::field(n, kind))
+                Err(EncodeError::for_field(n, kind))
             }
         }
     }
@@ -666,7 +666,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     fn put_wire(&mut self, n: usize, wire: &[u8]) -> Result<(), EncodeError> {
         let start = self.store.bytes().len();
         if !self.store.append(wire) {
-            return Err(EncodeError::field(n, no_room()));
+            return Err(EncodeError::for_field(n, no_room()));
         }
         self.commit(n, start, start + wire.len())
     }
@@ -700,7 +700,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
                 }
             }
             self.store.truncate(start);
-            return Err(EncodeError::field(
+            return Err(EncodeError::for_field(
                 n,
                 EncodeErrorKind::TooLong {
                     length: end,

@@ -10,6 +10,7 @@ use core::fmt;
 
 /// The part of a message an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Part {
     /// The fixed header before the MTI (TPDU, application header).
     Header,
@@ -18,16 +19,16 @@ pub enum Part {
     /// A bitmap: 0 = primary, 1 = secondary, 2 = tertiary.
     Bitmap(u8),
     /// The length prefix of a field.
-    LengthPrefix(u16),
+    LengthPrefix(usize),
     /// The data of a field.
-    Field(u16),
+    Field(usize),
     /// Bytes after the last announced field.
     Trailing,
 }
 
 impl Part {
     /// The field number, if the error is about a field (data or prefix).
-    pub const fn field(self) -> Option<u16> {
+    pub const fn field(self) -> Option<usize> {
         match self {
             Part::LengthPrefix(n) | Part::Field(n) => Some(n),
             _ => None,
@@ -72,6 +73,7 @@ impl fmt::Display for Found {
 
 /// What went wrong while decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DecodeErrorKind {
     /// The input ends early.
     Truncated {
@@ -163,31 +165,45 @@ impl fmt::Display for DecodeErrorKind {
 ///
 /// let err = ISO87_ASCII.decode(b"0200").unwrap_err();
 /// assert_eq!(err.field(), None);
-/// assert_eq!(err.offset, 4);
+/// assert_eq!(err.offset(), 4);
 /// assert_eq!(err.to_string(),
 ///     "primary bitmap at byte 4: input ends early: expected 16 bytes, found 0");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("{part} at byte {offset}: {kind}")]
 pub struct DecodeError {
-    /// Where in the message.
-    pub part: Part,
-    /// Byte offset from the start of the input.
-    pub offset: usize,
-    /// What went wrong.
-    pub kind: DecodeErrorKind,
+    pub(crate) part: Part,
+    pub(crate) offset: usize,
+    pub(crate) kind: DecodeErrorKind,
 }
 
 impl DecodeError {
+    /// Where in the message: header, MTI, a bitmap, a field's prefix or data, or the
+    /// bytes after the last field.
+    pub const fn part(&self) -> Part {
+        self.part
+    }
+
+    /// Byte offset of the fault from the start of the input.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// What went wrong.
+    pub const fn kind(&self) -> DecodeErrorKind {
+        self.kind
+    }
+
     /// The field number at fault, or `None` for header, MTI, bitmap and trailing-data
     /// errors.
-    pub const fn field(&self) -> Option<u16> {
+    pub const fn field(&self) -> Option<usize> {
         self.part.field()
     }
 }
 
 /// What went wrong while building or encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EncodeErrorKind {
     /// The layout does not define the field (or it is a bitmap bit).
     UndefinedField,
@@ -265,16 +281,29 @@ impl fmt::Display for EncodeErrorKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[error("{part}: {kind}")]
 pub struct EncodeError {
-    /// Where in the message.
-    pub part: Part,
-    /// What went wrong.
-    pub kind: EncodeErrorKind,
+    pub(crate) part: Part,
+    pub(crate) kind: EncodeErrorKind,
 }
 
 impl EncodeError {
-    pub(crate) const fn field(n: usize, kind: EncodeErrorKind) -> EncodeError {
+    /// Where in the message (the header, or a field).
+    pub const fn part(&self) -> Part {
+        self.part
+    }
+
+    /// What went wrong.
+    pub const fn kind(&self) -> EncodeErrorKind {
+        self.kind
+    }
+
+    /// The field at fault, or `None` for the header and the output buffer.
+    pub const fn field(&self) -> Option<usize> {
+        self.part.field()
+    }
+
+    pub(crate) const fn for_field(n: usize, kind: EncodeErrorKind) -> EncodeError {
         EncodeError {
-            part: Part::Field(n as u16),
+            part: Part::Field(n),
             kind,
         }
     }

@@ -66,6 +66,7 @@ use crate::tlv::{Tag, TlvBuilder, Tlvs};
 
 /// Why an exchange message could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExchangeError {
     /// The MTI has no response or repeat form.
     #[error(transparent)]
@@ -231,6 +232,7 @@ impl ReversalReason {
 
 /// Reversal request (x400) or reversal advice (x420).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReversalKind {
     /// x400: a request the host may answer.
     Request,
@@ -566,6 +568,7 @@ pub fn finalize_reversal(
 
 /// Network management functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NetworkFunction {
     /// Sign-on (code 001; 1993 function code 801).
     SignOn,
@@ -707,6 +710,7 @@ pub fn is_inquiry(msg: &Message<'_>, config: &InquiryConfig) -> bool {
 
 /// What the host knows of the original an inquiry names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InquiryAnswer<'r> {
     /// The host processed the original: its response code, RRN and approval code.
     Found {

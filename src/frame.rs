@@ -22,6 +22,7 @@ use core::fmt;
 
 /// How the length of a frame is written before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LengthHeader {
     /// 2 bytes, binary big-endian (0-65535). The usual POS/UnionPay header.
     Binary2,
@@ -81,6 +82,7 @@ impl LengthHeader {
 
 /// A bad frame header or a frame the limits refuse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum FrameError {
     /// The header is not a number in its encoding.
     #[error("bad frame length header at byte {position}: found 0x{found:02X}")]
@@ -387,6 +389,7 @@ impl FrameCodec {
 /// Errors of the tokio codec: framing or I/O.
 #[cfg(feature = "tokio")]
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CodecError {
     /// A framing error.
     #[error(transparent)]

@@ -33,6 +33,7 @@ use crate::wire::hex;
 
 /// Why JSON could not be turned into a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum JsonError {
     /// The JSON does not have the expected shape.
     #[error("{0}")]

@@ -33,6 +33,7 @@ use crate::spec::{
 
 /// Why a layout definition is not usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LayoutError {
     /// The input is not in the expected syntax.
     #[error("cannot read the layout: {0}")]
@@ -66,6 +67,7 @@ pub struct PartDef {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum CompositeDef {
     /// Parts one after another.
     Positional(Vec<PartDef>),

@@ -126,7 +126,7 @@ impl<'a> Message<'a> {
                     && let Some(v) = self.class_violation_at(n, start, end)
                 {
                     return Err(DecodeError {
-                        part: Part::Field(v.field as u16),
+                        part: Part::Field(v.field),
                         offset: v.start + v.position,
                         kind: v.kind,
                     });
@@ -327,7 +327,7 @@ impl<'a> Message<'a> {
             // `present` holds no bitmap bits, so the table answers directly.
             let Some(fspec) = spec.fields.get(n).and_then(Option::as_ref) else {
                 return Err(DecodeError {
-                    part: Part::Field(n as u16),
+                    part: Part::Field(n),
                     offset: total - rest.len(),
                     kind: DecodeErrorKind::UndefinedField,
                 });
@@ -339,14 +339,14 @@ impl<'a> Message<'a> {
                     Err(e) => {
                         let f = fault(e);
                         let part = if f.in_prefix {
-                            Part::LengthPrefix(n as u16)
+                            Part::LengthPrefix(n)
                         } else {
-                            Part::Field(n as u16)
+                            Part::Field(n)
                         };
                         at(f, part)
                     }
                     Ok(_) => DecodeError {
-                        part: Part::Field(n as u16),
+                        part: Part::Field(n),
                         offset: total - rest.len(),
                         kind: DecodeErrorKind::UndefinedField,
                     },
@@ -539,7 +539,7 @@ fn wide_bitmaps<'a>(
     }
     if fourth != 0 {
         return Err(DecodeError {
-            part: Part::Field((MAX_FIELD + 1 + fourth.leading_zeros() as usize) as u16),
+            part: Part::Field(MAX_FIELD + 1 + fourth.leading_zeros() as usize),
             offset: unit_start,
             kind: DecodeErrorKind::UndefinedField,
         });
@@ -737,6 +737,7 @@ impl<'a> Field<'a> {
 
 /// A field's value is not a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NumberError {
     /// The field is not numeric (or holds padding).
     #[error("the field is not numeric")]

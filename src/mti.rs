@@ -21,6 +21,7 @@ use crate::spec::CodePage;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum MtiEncoding {
     /// Four ASCII digits.
     Ascii,
@@ -46,6 +47,7 @@ impl MtiEncoding {
 
 /// Why a value is not a valid MTI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MtiError {
     /// Not exactly four decimal digits.
     #[error("an MTI is four digits")]

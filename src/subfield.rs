@@ -31,6 +31,7 @@ use crate::wire::hex;
 
 /// A composite field's content does not match its definition, or a path is malformed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum SubfieldError {
     /// The path is not `field[.sub[.sub...]]`.
     #[error("bad path: {0}")]
@@ -55,6 +56,7 @@ pub enum SubfieldError {
 
 /// How an element is labelled in its parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Label {
     /// Field or subfield number.
     Number(u16),

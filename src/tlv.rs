@@ -165,6 +165,7 @@ impl fmt::Debug for Tag {
 
 /// What is wrong with TLV data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TlvErrorKind {
     /// The data ends inside a tag.
     TruncatedTag,

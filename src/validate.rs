@@ -117,7 +117,7 @@ impl fmt::Display for Code {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     /// The field at fault (`None` for the MTI).
-    pub field: Option<u16>,
+    pub field: Option<usize>,
     /// What is wrong.
     pub code: Code,
     /// An explanation for people; never carries a field's value.
@@ -151,7 +151,7 @@ impl Report {
     }
 
     /// Adds a violation.
-    pub fn push(&mut self, field: Option<u16>, code: Code, detail: impl Into<String>) {
+    pub fn push(&mut self, field: Option<usize>, code: Code, detail: impl Into<String>) {
         self.violations.push(Violation {
             field,
             code,
@@ -185,7 +185,7 @@ impl Report {
     }
 
     /// Whether a violation with this code (and field, if given) was found.
-    pub fn has(&self, code: Code, field: Option<u16>) -> bool {
+    pub fn has(&self, code: Code, field: Option<usize>) -> bool {
         self.violations
             .iter()
             .any(|v| v.code == code && (field.is_none() || v.field == field))
@@ -217,7 +217,7 @@ pub use crate::fields::OriginalDataForm;
 /// Stateless checks of one message or of a request/response pair.
 #[derive(Debug, Clone)]
 pub struct Validator {
-    echo: Vec<u16>,
+    echo: Vec<usize>,
     original: Option<OriginalDataForm>,
 }
 
@@ -229,7 +229,7 @@ impl Default for Validator {
 
 /// The fields a response must echo by default: 3, 4, 11, 37 (when the request has
 /// it), 41, 42.
-pub const DEFAULT_ECHO_FIELDS: [u16; 6] = [3, 4, 11, 37, 41, 42];
+pub const DEFAULT_ECHO_FIELDS: [usize; 6] = [3, 4, 11, 37, 41, 42];
 
 impl Validator {
     /// A validator with the default echo fields and the original-data form detected
@@ -243,7 +243,7 @@ impl Validator {
 
     /// Replaces the fields a response must echo (each is checked only when the request
     /// carries it).
-    pub fn with_echo_fields(mut self, fields: &[u16]) -> Self {
+    pub fn with_echo_fields(mut self, fields: &[usize]) -> Self {
         self.echo = fields.to_vec();
         self
     }
@@ -294,10 +294,10 @@ impl Validator {
             ),
         }
         for &n in &self.echo {
-            let Some(sent) = request.field(n as usize) else {
+            let Some(sent) = request.field(n) else {
                 continue;
             };
-            match response.field(n as usize) {
+            match response.field(n) {
                 None => report.push(
                     Some(n),
                     Code::EchoMissing,
@@ -340,7 +340,7 @@ fn check_content_classes(msg: &Message<'_>, report: &mut Report) {
             _ => "a character of the field's class",
         };
         report.push(
-            Some(v.field as u16),
+            Some(v.field),
             Code::ContentClass,
             alloc::format!(
                 "byte {} of the value is not {expected} (accepted leniently; strict mode refuses it)",
@@ -406,7 +406,7 @@ fn plausible_mmdd(d: &[u8]) -> bool {
 
 fn check_original(msg: &Message<'_>, form: OriginalDataForm, report: &mut Report) {
     let Some(n) = form.field() else { return };
-    let Some(field) = msg.field(n as usize) else {
+    let Some(field) = msg.field(n) else {
         return;
     };
     let (buf, len) = chars(&field);
@@ -466,8 +466,8 @@ fn check_original(msg: &Message<'_>, form: OriginalDataForm, report: &mut Report
 fn check_mandatory(msg: &Message<'_>, form: OriginalDataForm, report: &mut Report) {
     let mti = msg.mti();
     let [_, class, function, _] = mti.digits();
-    let network_code: u16 = if mti.digits()[0] == 1 { 24 } else { 70 };
-    let mut required: Vec<u16> = match (class, function) {
+    let network_code: usize = if mti.digits()[0] == 1 { 24 } else { 70 };
+    let mut required: Vec<usize> = match (class, function) {
         (2, 0) => [3, 4, 11, 41].to_vec(),
         (2, 1) | (4, 1) | (4, 3) => [3, 4, 11, 39, 41].to_vec(),
         (4, 0) | (4, 2) => [3, 4, 11, 41].to_vec(),
@@ -482,7 +482,7 @@ fn check_mandatory(msg: &Message<'_>, form: OriginalDataForm, report: &mut Repor
         required.push(n);
     }
     for n in required {
-        if msg.spec().field(n as usize).is_some() && !msg.has(n as usize) {
+        if msg.spec().field(n).is_some() && !msg.has(n) {
             report.push(
                 Some(n),
                 Code::MandatoryMissing,

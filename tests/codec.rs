@@ -161,8 +161,8 @@ fn filler_nibble_is_checked() {
     assert_eq!(wire[last], 0xF3);
     wire[last] = 0x03; // pad nibble 0 where the layout says F
     let err = Message::decode(&CUSTOM, &wire).unwrap_err();
-    assert_eq!(err.part, Part::Field(70));
-    assert_eq!(err.offset, last);
+    assert_eq!(err.part(), Part::Field(70));
+    assert_eq!(err.offset(), last);
     assert!(err.to_string().contains("pad nibble F"), "{err}");
 }
 
@@ -195,7 +195,7 @@ fn padding_follows_the_field_definition() {
     // Fixed x+n and binary fields have no padding: a short value is refused.
     let err = b.set(28, "D200").unwrap_err();
     assert_eq!(
-        err.kind,
+        err.kind(),
         EncodeErrorKind::TooShort {
             length: 4,
             expected: 9
@@ -203,7 +203,7 @@ fn padding_follows_the_field_definition() {
     );
     let err = b.set(52, "1234").unwrap_err();
     assert_eq!(
-        err.kind,
+        err.kind(),
         EncodeErrorKind::TooShort {
             length: 2,
             expected: 8
@@ -214,7 +214,8 @@ fn padding_follows_the_field_definition() {
 #[test]
 fn builder_refuses_what_does_not_fit() {
     let mut b = MessageBuilder::new(&layouts::ISO87_BINARY, Mti::new(200).unwrap());
-    let kind = |r: Result<&mut MessageBuilder<'_>, iso8583_wire::EncodeError>| r.unwrap_err().kind;
+    let kind =
+        |r: Result<&mut MessageBuilder<'_>, iso8583_wire::EncodeError>| r.unwrap_err().kind();
     assert_eq!(kind(b.set(1, "x")), EncodeErrorKind::UndefinedField);
     assert_eq!(kind(b.set(193, "x")), EncodeErrorKind::UndefinedField);
     assert_eq!(
@@ -264,7 +265,7 @@ fn builder_refuses_what_does_not_fit() {
     b.set(11, 7u32).unwrap();
     let mut small = [0u8; 4];
     assert!(matches!(
-        b.encode_to_slice(&mut small).unwrap_err().kind,
+        b.encode_to_slice(&mut small).unwrap_err().kind(),
         EncodeErrorKind::BufferTooSmall { needed: 13 }
     ));
     assert_eq!(small, [0; 4]);
@@ -341,13 +342,16 @@ fn debug_and_dump_mask_sensitive_fields() {
 fn decode_errors_name_part_and_offset() {
     let l = &layouts::ISO87_ASCII;
     let err = l.decode(b"").unwrap_err();
-    assert_eq!((err.part, err.kind), (Part::Mti, DecodeErrorKind::Empty));
+    assert_eq!(
+        (err.part(), err.kind()),
+        (Part::Mti, DecodeErrorKind::Empty)
+    );
     // LL prefix above the maximum.
     let err = l.decode(b"0200400000000000000020").unwrap_err();
-    assert_eq!(err.part, Part::LengthPrefix(2));
-    assert_eq!(err.offset, 20);
+    assert_eq!(err.part(), Part::LengthPrefix(2));
+    assert_eq!(err.offset(), 20);
     assert_eq!(
-        err.kind,
+        err.kind(),
         DecodeErrorKind::LengthAboveMax {
             length: 20,
             max: 19
@@ -358,17 +362,17 @@ fn decode_errors_name_part_and_offset() {
     wire.extend([0u8; 6]);
     let err = layouts::CUP.decode(&wire).unwrap_err();
     assert_eq!(
-        (err.part, err.kind, err.offset),
+        (err.part(), err.kind(), err.offset()),
         (Part::Field(5), DecodeErrorKind::UndefinedField, 21)
     );
     // Secondary bitmap announced in a primary-only layout.
     let wire = hex::decode("6000030000603100310100080080000000000000000000000000000000").unwrap();
     let err = layouts::CUP.decode(&wire).unwrap_err();
-    assert_eq!(err.part, Part::Bitmap(1));
+    assert_eq!(err.part(), Part::Bitmap(1));
     // Trailing bytes.
     let err = l.decode(b"08000020000000000000000001XYZ").unwrap_err();
-    assert_eq!((err.part, err.offset), (Part::Trailing, 26));
-    assert_eq!(err.kind, DecodeErrorKind::TrailingBytes { count: 3 });
+    assert_eq!((err.part(), err.offset()), (Part::Trailing, 26));
+    assert_eq!(err.kind(), DecodeErrorKind::TrailingBytes { count: 3 });
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn invalid_vectors_fail_naming_the_field() {
             let name = v["name"].as_str().unwrap();
             let spec = layouts::by_name(v["spec"].as_str().unwrap()).unwrap();
             let wire = hex::decode(v["hex"].as_str().unwrap()).unwrap();
-            let want = v["field"].as_u64().map(|n| n as u16);
+            let want = v["field"].as_u64().map(|n| n as usize);
             match spec.decode(&wire) {
                 Ok(_) => failures.push(format!("{name}: decoded, expected an error")),
                 Err(e) if e.field() != want => failures.push(format!(
@@ -126,7 +126,7 @@ fn invalid_vectors_fail_naming_the_field() {
                     e.field()
                 )),
                 Err(e) => {
-                    assert!(e.offset <= wire.len(), "{name}: offset beyond input");
+                    assert!(e.offset() <= wire.len(), "{name}: offset beyond input");
                 }
             }
         }
@@ -141,7 +141,7 @@ fn errors_do_not_echo_sensitive_values() {
     let wire = b"02004000000000000000164111111111A11111";
     let err = layouts::ISO87_ASCII.decode(wire).unwrap_err();
     assert_eq!(err.field(), Some(2));
-    assert_eq!(err.offset, 32);
+    assert_eq!(err.offset(), 32);
     let text = err.to_string();
     assert!(!text.contains("'A'") && !text.contains("0x41"), "{text}");
     assert!(text.contains("not shown"), "{text}");
@@ -149,7 +149,7 @@ fn errors_do_not_echo_sensitive_values() {
     let wire = b"0200002000000000000012A456";
     let err = layouts::ISO87_ASCII.decode(wire).unwrap_err();
     assert_eq!(err.field(), Some(11));
-    assert_eq!(err.offset, 22);
+    assert_eq!(err.offset(), 22);
     assert_eq!(
         err.to_string(),
         "field 11 at byte 22: expected a digit, found 0x41 'A'"

@@ -53,7 +53,7 @@ fn strict_mode_refuses_each_example_naming_the_field_and_the_offset() {
         let spec = layouts::by_name(layout).unwrap();
         let wire = build(layout, n, value);
         let err = Message::decode_with(spec, &wire, ContentMode::Strict).unwrap_err();
-        assert_eq!(err.field(), Some(n as u16), "{layout}: {err}");
+        assert_eq!(err.field(), Some(n), "{layout}: {err}");
         // The offset points at the first character outside the class.
         let field = Message::decode(spec, &wire).unwrap().field(n).unwrap();
         let start = field.data().as_ptr() as usize - wire.as_ptr() as usize;
@@ -62,7 +62,7 @@ fn strict_mode_refuses_each_example_naming_the_field_and_the_offset() {
             .position(|&c| !c.is_ascii_alphanumeric())
             .unwrap();
         // Trailing pad spaces of fixed fields are not the fault.
-        assert_eq!(err.offset, start + bad, "{layout}: {err}");
+        assert_eq!(err.offset(), start + bad, "{layout}: {err}");
         // A strict layout refuses it with plain decode.
         let strict_layout: &'static _ =
             Box::leak(Box::new(spec.with_content_mode(ContentMode::Strict)));
@@ -71,7 +71,7 @@ fn strict_mode_refuses_each_example_naming_the_field_and_the_offset() {
         let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
         b.set_content_mode(ContentMode::Strict);
         let e = b.set(n, value).map(|_| ()).unwrap_err();
-        assert_eq!(e.part.field(), Some(n as u16), "{layout}: {e}");
+        assert_eq!(e.field(), Some(n), "{layout}: {e}");
     }
 }
 
@@ -87,7 +87,7 @@ fn the_validator_reports_each_class_violation_with_its_field_and_never_the_value
             .filter(|v| v.code == Code::ContentClass)
             .collect();
         assert_eq!(found.len(), 1, "{layout}: {report}");
-        assert_eq!(found[0].field, Some(n as u16));
+        assert_eq!(found[0].field, Some(n));
         assert_eq!(Code::ContentClass.as_str(), "content.class");
         let text = String::from_utf8_lossy(value);
         assert!(
@@ -115,9 +115,9 @@ fn structure_is_refused_in_every_mode() {
     bad_prefix[prefix] = b' ';
     for mode in [ContentMode::Lenient, ContentMode::Strict] {
         let e = Message::decode_with(spec, &letter, mode).unwrap_err();
-        assert_eq!((e.field(), e.offset), (Some(11), eleven + 2), "{e}");
+        assert_eq!((e.field(), e.offset()), (Some(11), eleven + 2), "{e}");
         let e = Message::decode_with(spec, &bad_prefix, mode).unwrap_err();
-        assert_eq!((e.field(), e.offset), (Some(48), prefix), "{e}");
+        assert_eq!((e.field(), e.offset()), (Some(48), prefix), "{e}");
     }
 }
 
@@ -134,7 +134,7 @@ fn text_is_iso_8859_1_and_control_bytes_are_accepted_leniently() {
     let e = Message::decode_with(&layouts::ISO87_ASCII, &wire, ContentMode::Strict).unwrap_err();
     // 0xC9 is printable Latin-1 (ans allows it); the tab is the fault.
     assert_eq!(
-        e.offset,
+        e.offset(),
         f.data().as_ptr() as usize - wire.as_ptr() as usize + 15
     );
 }

@@ -68,7 +68,7 @@ fn same_as_builtin(layout: &str, loaded: &'static MessageSpec<'static>) {
         let wire = hex::decode(v["hex"].as_str().unwrap()).unwrap();
         let err = loaded.decode(&wire).expect_err(v["name"].as_str().unwrap());
         assert_eq!(
-            err.field().map(u64::from),
+            err.field().map(|n| n as u64),
             v["field"].as_u64(),
             "{}: {err}",
             v["name"]

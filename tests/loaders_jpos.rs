@@ -98,7 +98,7 @@ fn base1_binary_lengths_ebcdic_and_visa_subfields() {
     bad[at] = 0x4A;
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!(err.field(), Some(127), "{err}");
-    assert_eq!(err.offset, at, "{err}");
+    assert_eq!(err.offset(), at, "{err}");
     assert!(err.to_string().contains("BCD digit"), "{err}");
 }
 
@@ -214,7 +214,7 @@ fn ebcdic_bitmap_and_header() {
     let mut bad = wire.clone();
     bad[7] = 0x4B;
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!(err.offset, 7, "{err}");
+    assert_eq!(err.offset(), 7, "{err}");
 }
 
 #[test]
@@ -325,7 +325,7 @@ fn filled_length_classes_take_their_whole_slot() {
     let mut bad = wire.clone();
     bad[20..22].copy_from_slice(b"20");
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!((err.field(), err.offset), (Some(2), 20), "{err}");
+    assert_eq!((err.field(), err.offset()), (Some(2), 20), "{err}");
     // A slot cut short, even inside the fill, is an error naming the field.
     let at = wire.len() - 13 - 5;
     let err = spec.decode(&wire[..at]).unwrap_err();

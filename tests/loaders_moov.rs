@@ -141,19 +141,19 @@ fn composites_tracks_prefixes_and_a_third_bitmap() {
     bad[at] = b'Q'; // 3.2 = "1Q"
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!(err.field(), Some(3), "{err}");
-    assert_eq!(err.offset, at, "{err}");
+    assert_eq!(err.offset(), at, "{err}");
     let mut bad = wire.clone();
     let at = wire.windows(4).position(|w| w == b"0212").unwrap() + 3;
     bad[at] = b'Q'; // 48.3 = "1Q", inside a bitmapped composite
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!(err.field(), Some(48), "{err}");
-    assert_eq!(err.offset, at, "{err}");
+    assert_eq!(err.offset(), at, "{err}");
     let mut bad = wire.clone();
     let at = wire.windows(6).position(|w| w == b"030212").unwrap() + 5;
     bad[at] = b'Q'; // 63.3 = "1Q", inside a tagged composite
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!(err.field(), Some(63), "{err}");
-    assert_eq!(err.offset, at, "{err}");
+    assert_eq!(err.offset(), at, "{err}");
     // An undefined tag is an error naming the field.
     let mut bad = wire.clone();
     let at = wire.windows(6).position(|w| w == b"030212").unwrap();
@@ -186,7 +186,7 @@ fn hex_ascii_mti_hex_prefixes_and_track2_nibbles() {
     let mut bad = wire.clone();
     bad[1] = b'G';
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!(err.offset, 1, "{err}");
+    assert_eq!(err.offset(), 1, "{err}");
 }
 
 #[test]
@@ -315,15 +315,15 @@ fn bitmaps_of_128_bit_units() {
     let third: &[u8] =
         b"0200C000000000000000000000000000000080000000000000000000000000000000164242424242424242";
     let err = spec.decode(third).unwrap_err();
-    assert_eq!((err.part, err.offset), (Part::Bitmap(2), 36), "{err}");
+    assert_eq!((err.part(), err.offset()), (Part::Bitmap(2), 36), "{err}");
     // Bits 193-256 name fields this crate does not number.
     let high: &[u8] = b"0200C0000000000000000000000000000000000000000000000001000000000000000016424242424242424205third";
     let err = spec.decode(high).unwrap_err();
-    assert_eq!((err.field(), err.offset), (Some(200), 36), "{err}");
+    assert_eq!((err.field(), err.offset()), (Some(200), 36), "{err}");
     // The first unit is always whole: 16 hex characters are not a bitmap.
     let short: &[u8] = b"02002000000000000000000000";
     let err = spec.decode(short).unwrap_err();
-    assert_eq!(err.part, Part::Bitmap(0), "{err}");
+    assert_eq!(err.part(), Part::Bitmap(0), "{err}");
     assert_eq!(
         err,
         Message::decode_without_fast_path(spec, short).unwrap_err()
@@ -397,7 +397,7 @@ fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
     let at = wire.windows(4).position(|w| w == b"0978").unwrap() + 1;
     bad[at] = b'Q';
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!((err.field(), err.offset), (Some(55), at), "{err}");
+    assert_eq!((err.field(), err.offset()), (Some(55), at), "{err}");
     // Without skipUnknownTLVTags an unknown tag is an error.
     let mut bad = wire.clone();
     let at = wire
@@ -407,7 +407,7 @@ fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
         + 2;
     bad[at] = 0x9B;
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!((err.field(), err.offset), (Some(56), at), "{err}");
+    assert_eq!((err.field(), err.offset()), (Some(56), at), "{err}");
     assert!(
         err.to_string().contains("a tag the layout does not define"),
         "{err}"
@@ -426,5 +426,5 @@ fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
         + 1;
     bad[at] = 0xC1;
     let err = spec.decode(&bad).unwrap_err();
-    assert_eq!((err.field(), err.offset), (Some(62), at), "{err}");
+    assert_eq!((err.field(), err.offset()), (Some(62), at), "{err}");
 }

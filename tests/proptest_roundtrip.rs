@@ -28,6 +28,7 @@ fn charset(content: Content) -> Vec<u8> {
             .collect(),
         Content::Z => b"0123456789=".to_vec(),
         Content::B => (0..=255).collect(),
+        _ => (0x20..0x7F).collect(),
     }
 }
 
@@ -35,7 +36,7 @@ fn value_strategy(spec: &'static MessageSpec<'static>, n: usize) -> BoxedStrateg
     let f = spec.field(n).unwrap();
     let len = match f.length {
         Length::Fixed(k) => (k as usize)..=(k as usize),
-        Length::Var(_) | Length::Rest { .. } | Length::Filled(_) => 0..=f.max_units().min(48),
+        _ => 0..=f.max_units().min(48),
     };
     let content = f.content;
     let chars = prop::collection::vec(prop::sample::select(charset(content)), len);

@@ -26,7 +26,7 @@ fn check(
     spec: &'static MessageSpec<'static>,
     mti: u16,
     fields: &[(usize, &str)],
-) -> Vec<(Option<u16>, Code)> {
+) -> Vec<(Option<usize>, Code)> {
     let w = wire(spec, mti, fields);
     let msg = Message::decode(spec, &w).unwrap();
     Validator::new()
@@ -41,7 +41,7 @@ fn pair(
     resp_mti: u16,
     resp: &[(usize, &str)],
     v: &Validator,
-) -> Vec<(Option<u16>, Code)> {
+) -> Vec<(Option<usize>, Code)> {
     let a = wire(&layouts::ISO87_ASCII, 200, req);
     let b = wire(&layouts::ISO87_ASCII, resp_mti, resp);
     let (a, b) = (

@@ -388,6 +388,7 @@ fn lost_response_approved_with(policy: AfterApproval, name: &'static str) -> Ver
                     && entry.as_ref().is_some_and(|e| !e.reversed)
                     && sent == ["0200", "0200"]
             }
+            _ => false,
         };
         (
             pass,

@@ -39,6 +39,7 @@ use crate::message::{Field, Message};
 
 /// Why a date/time field could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum DateTimeError {
     /// The field is absent.
     #[error("field {0} is absent")]

@@ -10,6 +10,7 @@ use crate::spec::{Content, Length, MessageSpec};
 
 /// Where a layout keeps the original data elements of reversals and advices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OriginalDataForm {
     /// Field 90, n42: MTI 4 + STAN 6 + field 7 10 + acquirer 11 + forwarding 11 (1987).
     Field90,
@@ -38,7 +39,7 @@ impl OriginalDataForm {
     }
 
     /// The field number, if any.
-    pub const fn field(self) -> Option<u16> {
+    pub const fn field(self) -> Option<usize> {
         match self {
             OriginalDataForm::Field90 => Some(90),
             OriginalDataForm::Field56 => Some(56),
@@ -50,6 +51,7 @@ impl OriginalDataForm {
 
 /// Why original data elements could not be read or written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum OriginalDataError {
     /// Not the expected number of digits.
     #[error("original data elements: expected {expected} digits, found {found}")]
@@ -300,7 +302,7 @@ impl OriginalData {
     pub fn of_message(msg: &Message<'_>) -> Option<Result<Self, OriginalDataError>> {
         let form = OriginalDataForm::detect(msg.spec());
         let n = form.field()?;
-        let field = msg.field(usize::from(n))?;
+        let field = msg.field(n)?;
         let mut buf = [0u8; 48];
         let len = digits_of(&field, &mut buf);
         let digits = buf.get(..len).unwrap_or(&[]);

@@ -7,6 +7,7 @@ use crate::message::Field;
 
 /// Why a trace code is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
 pub enum TraceError {
     /// A STAN must be exactly six digits.
     #[error("a STAN is exactly 6 digits")]

@@ -20,6 +20,7 @@ use crate::layout_def::{LayoutDef, LayoutError};
 
 /// The forms [`load`] recognises.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum LayoutFormat {
     /// jPOS GenericPackager XML.
     JposXml,

@@ -13,6 +13,7 @@ use crate::trace::rrn_for;
 
 /// Why the host could not answer at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HostError {
     /// The request could not be decoded.
     #[error("cannot decode request: {0}")]

@@ -279,6 +279,7 @@ impl fmt::Display for TxnId {
 
 /// What to do when a transaction's fate is unknown (no response, or a crash).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum UnknownOutcome {
     /// Ask the host with a last-transaction inquiry first (default).
     Inquire,
@@ -289,6 +290,7 @@ pub enum UnknownOutcome {
 /// What to do when an inquiry (or a late response) says the host approved a
 /// transaction whose response the terminal had lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AfterApproval {
     /// Reverse it (default): the terminal did not complete the sale.
     Reverse,
@@ -316,6 +318,7 @@ pub enum AfterApproval {
 /// config.not_found = NotFoundPolicy::Reinquire { after: Duration::from_millis(200), max: 3 };
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NotFoundPolicy {
     /// Reverse with reason 98 (default). Harmless when the host really never saw the
     /// original: it answers the 0400 with 25, which settles the reversal.
@@ -387,6 +390,7 @@ pub struct HostResult {
 
 /// Where a transaction stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum State {
     /// Recorded; not yet known to be on the wire.
     Prepared,
@@ -499,6 +503,7 @@ impl Record {
 
 /// What the terminal must do next.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Nothing pending.
     Nothing,

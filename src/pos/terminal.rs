@@ -19,6 +19,7 @@ use crate::trace::{Clock, FileStanSequence, SequenceError, StanSequence, SystemC
 
 /// Why the terminal could not go on.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum TerminalError {
     /// The journal failed.
     #[error(transparent)]
@@ -37,6 +38,7 @@ pub enum TerminalError {
 
 /// What happened to a purchase.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum PurchaseOutcome {
     /// The host answered (approved or declined).
     Answered(HostResult),
@@ -50,6 +52,7 @@ pub enum PurchaseOutcome {
 /// One step taken while settling a pending transaction. `Debug` shows message sizes
 /// only; print the messages with [`one_line`], which masks card data.
 #[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Step {
     /// An inquiry was sent about a transaction; the answer, if any.
     Inquiry {

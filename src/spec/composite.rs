@@ -30,6 +30,7 @@ use super::{BitmapEncoding, CodePage, Content, FieldSpec};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum PartLength {
     /// Exactly this many units.
     Fixed(u16),
@@ -89,6 +90,7 @@ impl<'s> Part<'s> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum TlvPart {
     /// `n` ASCII characters (a tag as text; a length as decimal digits).
     Ascii(u8),
@@ -133,6 +135,7 @@ impl TlvPart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum TlvForm {
     /// EMV BER-TLV (field 55).
     Ber,
@@ -155,6 +158,7 @@ pub enum TlvForm {
 
 /// The subfield structure of a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Composite<'s> {
     /// Parts one after another.
     Positional(&'s [Part<'s>]),

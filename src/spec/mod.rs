@@ -54,6 +54,7 @@ use crate::mti::MtiEncoding;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Content {
     /// `n`: digits `0`-`9`.
     N,
@@ -236,6 +237,7 @@ static CLASS_TABLE: [u16; 256] = {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum ContentMode {
     /// Free-text classes accept any byte (the default).
     #[default]
@@ -264,6 +266,7 @@ pub enum Align {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum CodePage {
     /// IBM code page 037 (US/Canada).
     Cp037,
@@ -275,6 +278,7 @@ pub enum CodePage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Encoding {
     /// One byte per character, as is (ASCII / ISO-8859-1).
     Ascii,
@@ -338,6 +342,7 @@ impl Encoding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum PrefixEncoding {
     /// Decimal digits as ASCII characters (`"19"`).
     Ascii,
@@ -472,6 +477,7 @@ impl Prefix {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Length {
     /// Exactly this many units.
     Fixed(u16),
@@ -497,6 +503,7 @@ pub enum Length {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Padding {
     /// No padding: a shorter value is an error.
     None,
@@ -510,6 +517,7 @@ pub enum Padding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum Sensitivity {
     /// Shown as is.
     Public,
@@ -742,6 +750,7 @@ const fn default_padding(content: Content) -> Padding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
+#[non_exhaustive]
 pub enum BitmapEncoding {
     /// 8 raw bytes per bitmap.
     Binary,

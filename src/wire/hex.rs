@@ -55,6 +55,7 @@ pub const fn nibble(c: u8) -> Option<u8> {
 
 /// Why hex text could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum HexError {
     /// An odd number of characters.
     #[error("hex text has an odd number of characters")]
