@@ -68,7 +68,7 @@ fn heavy_message() -> Vec<u8> {
         let value = match f.content {
             Content::N => "7".repeat(len),
             Content::Z => "4".repeat(len),
-            Content::XN => format!("D{}", "0".repeat(len - 1)),
+            Content::Xn => format!("D{}", "0".repeat(len - 1)),
             Content::B => "AB".repeat(len),
             Content::Ns => "9".repeat(len),
             _ => "X".repeat(len),

@@ -219,6 +219,16 @@ pub struct FixedStore<const N: usize> {
     len: usize,
 }
 
+impl<const N: usize> core::fmt::Debug for FixedStore<N> {
+    /// Sizes only: the store holds field values.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FixedStore")
+            .field("capacity", &N)
+            .field("used", &self.len)
+            .finish()
+    }
+}
+
 impl<const N: usize> FixedStore<N> {
     /// An empty store of `N` bytes.
     pub const fn new() -> Self {
@@ -263,6 +273,17 @@ impl<const N: usize> FieldStore for FixedStore<N> {
 pub struct VecStore {
     buf: alloc::vec::Vec<u8>,
     used: usize,
+}
+
+#[cfg(feature = "alloc")]
+impl core::fmt::Debug for VecStore {
+    /// Sizes only: the store holds field values.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("VecStore")
+            .field("capacity", &self.buf.len())
+            .field("used", &self.used)
+            .finish()
+    }
 }
 
 #[cfg(feature = "alloc")]

@@ -35,9 +35,38 @@ use crate::wire::hex;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JsonError {
-    /// The JSON does not have the expected shape.
-    #[error("{0}")]
-    Shape(String),
+    /// `"mti"` is missing or not a string.
+    #[error("\"mti\" must be a string")]
+    MtiMissing,
+    /// The MTI is not four digits.
+    #[error("mti: {0}")]
+    Mti(#[from] crate::mti::MtiError),
+    /// A header part is missing, not a string, or not hex.
+    #[error("\"header\" needs part {part} ({name}) as hex")]
+    Header {
+        /// Its position in the layout's header (0 first).
+        part: usize,
+        /// Its name, as the layout calls it.
+        name: String,
+    },
+    /// `"fields"` is missing or not an object.
+    #[error("\"fields\" must be an object")]
+    FieldsMissing,
+    /// A key of `"fields"` is not a field number.
+    #[error("a field key is not a number")]
+    FieldKey,
+    /// A field's value is neither a string nor a whole number of at least 0.
+    #[error("field {field}: the value must be a string or a whole number >= 0")]
+    FieldValue {
+        /// The field.
+        field: usize,
+    },
+    /// A text value holds a character outside ISO-8859-1 (U+0000-U+00FF).
+    #[error("field {field}: a character is not in ISO-8859-1 (U+0000-U+00FF)")]
+    NotLatin1 {
+        /// The field.
+        field: usize,
+    },
     /// A value does not fit its field.
     #[error(transparent)]
     Encode(#[from] crate::error::EncodeError),
@@ -116,7 +145,8 @@ pub fn to_json_string(msg: &Message<'_>, unmasked: bool) -> String {
 ///
 /// # Errors
 ///
-/// [`JsonError::Shape`] when the JSON is not such an object, [`JsonError::Encode`] when
+/// A [`JsonError`] naming what is missing or malformed when the JSON is not such an
+/// object, [`JsonError::Encode`] when
 /// a value does not fit its field.
 pub fn encode_json(spec: &MessageSpec<'_>, value: &Value) -> Result<Vec<u8>, JsonError> {
     encode_json_with(spec, value, spec.content_mode)
@@ -172,54 +202,44 @@ fn builder<'s>(
     value: &Value,
     mode: crate::spec::ContentMode,
 ) -> Result<MessageBuilder<'s>, JsonError> {
-    let shape = |s: &str| JsonError::Shape(s.into());
     let mti: Mti = value
         .get("mti")
         .and_then(Value::as_str)
-        .ok_or_else(|| shape("\"mti\" must be a string"))?
-        .parse()
-        .map_err(|e| JsonError::Shape(format!("mti: {e}")))?;
+        .ok_or(JsonError::MtiMissing)?
+        .parse()?;
     let mut header = Vec::new();
-    for part in spec.header {
-        let text = value
+    for (i, part) in spec.header.iter().enumerate() {
+        let bytes = value
             .get("header")
             .and_then(|h| h.get(part.name))
             .and_then(Value::as_str)
-            .ok_or_else(|| JsonError::Shape(format!("\"header\" needs \"{}\"", part.name)))?;
-        let bytes = hex::decode(text)
-            .map_err(|e| JsonError::Shape(format!("header {}: {e}", part.name)))?;
+            .and_then(|text| hex::decode(text).ok())
+            .ok_or_else(|| JsonError::Header {
+                part: i,
+                name: part.name.to_string(),
+            })?;
         header.extend(bytes);
     }
     let fields = value
         .get("fields")
         .and_then(Value::as_object)
-        .ok_or_else(|| shape("\"fields\" must be an object"))?;
+        .ok_or(JsonError::FieldsMissing)?;
     // Text is ISO-8859-1 on the wire: one character U+0000-U+00FF per byte.
     let mut values = Vec::with_capacity(fields.len());
     for (key, v) in fields {
-        let n: usize = key
-            .parse()
-            .map_err(|_| JsonError::Shape(format!("field key '{key}' is not a number")))?;
+        let n: usize = key.parse().map_err(|_| JsonError::FieldKey)?;
         let value = match v {
             Value::String(s) if spec.field(n).is_some_and(|f| f.content.is_text()) => Input::Text(
                 s.chars()
                     .map(|c| u8::try_from(u32::from(c)).ok())
                     .collect::<Option<Vec<u8>>>()
-                    .ok_or_else(|| {
-                        JsonError::Shape(format!(
-                            "field {n}: a character is not in ISO-8859-1 (U+0000-U+00FF)"
-                        ))
-                    })?,
+                    .ok_or(JsonError::NotLatin1 { field: n })?,
             ),
             Value::String(s) => Input::Hex(s),
-            Value::Number(v) => Input::Number(v.as_u64().ok_or_else(|| {
-                JsonError::Shape(format!("field {n}: a number must be a whole number >= 0"))
-            })?),
-            _ => {
-                return Err(JsonError::Shape(format!(
-                    "field {n}: value must be a string or a number"
-                )));
+            Value::Number(v) => {
+                Input::Number(v.as_u64().ok_or(JsonError::FieldValue { field: n })?)
             }
+            _ => return Err(JsonError::FieldValue { field: n }),
         };
         values.push((n, value));
     }

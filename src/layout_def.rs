@@ -503,7 +503,7 @@ impl LayoutDef {
                 Length::Fixed(_) | Length::Rest { .. } => {}
             }
             if matches!(f.encoding, Encoding::Bcd { .. })
-                && !matches!(f.content, Content::N | Content::Z | Content::XN)
+                && !matches!(f.content, Content::N | Content::Z | Content::Xn)
             {
                 return Err(bad("packed BCD carries only n, z or x+n content"));
             }

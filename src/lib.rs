@@ -63,6 +63,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "alloc")]
@@ -106,6 +107,81 @@ pub use message::{Field, Message};
 pub use mti::{Mti, MtiError};
 pub use spec::layouts;
 pub use spec::{FieldSpec, MessageSpec};
+
+/// Every error the crate returns, for callers who want one `?` type.
+///
+/// ```
+/// use iso8583_wire::{Error, MessageBuilder, Mti, layouts::ISO87_ASCII};
+///
+/// fn stan_of(wire: &[u8]) -> Result<u32, Error> {
+///     let msg = ISO87_ASCII.decode(wire)?;          // DecodeError
+///     Ok(msg.stan()?.value())                       // TraceError
+/// }
+/// let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
+/// b.set(11, 42)?;
+/// assert_eq!(stan_of(&b.to_bytes()?)?, 42);
+/// assert!(matches!(stan_of(b"0200"), Err(Error::Decode(_))));
+/// # Ok::<(), Error>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A message could not be decoded.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A message could not be built or encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// An MTI is not valid.
+    #[error(transparent)]
+    Mti(#[from] MtiError),
+    /// A STAN or RRN is not valid or absent.
+    #[error(transparent)]
+    Trace(#[from] fields::TraceError),
+    /// A date/time field is not valid or absent.
+    #[error(transparent)]
+    DateTime(#[from] fields::DateTimeError),
+    /// Original data elements are not valid.
+    #[error(transparent)]
+    OriginalData(#[from] fields::OriginalDataError),
+    /// Track data is not valid or absent.
+    #[error(transparent)]
+    Track(#[from] fields::TrackError),
+    /// A subfield could not be read or built.
+    #[error(transparent)]
+    Subfield(#[from] subfield::SubfieldError),
+    /// A frame could not be parsed or written.
+    #[error(transparent)]
+    Frame(#[from] frame::FrameError),
+    /// A request, response or reversal could not be built.
+    #[cfg(feature = "alloc")]
+    #[error(transparent)]
+    Exchange(#[from] exchange::ExchangeError),
+    /// A layout definition is not valid.
+    #[cfg(feature = "alloc")]
+    #[error(transparent)]
+    Layout(#[from] layout_def::LayoutError),
+    /// JSON could not be turned into a message.
+    #[cfg(feature = "serde")]
+    #[error(transparent)]
+    Json(#[from] json::JsonError),
+    /// The journal failed.
+    #[cfg(feature = "std")]
+    #[error(transparent)]
+    Journal(#[from] pos::JournalError),
+    /// The durable STAN sequence failed.
+    #[cfg(feature = "std")]
+    #[error(transparent)]
+    Sequence(#[from] trace::SequenceError),
+    /// The terminal could not go on.
+    #[cfg(feature = "std")]
+    #[error(transparent)]
+    Terminal(#[from] pos::TerminalError),
+    /// A key, MAC, PIN block or DUKPT operation failed.
+    #[cfg(feature = "crypto")]
+    #[error(transparent)]
+    Security(#[from] security::Error),
+}
 
 /// Test-only: fail the n-th durable write, sync or rename of the journal and the STAN
 /// state file on this thread (feature `fault-injection`; never enable it in a build

@@ -878,6 +878,16 @@ pub struct Dump<'m, 'a> {
     unmasked: bool,
 }
 
+impl fmt::Debug for Dump<'_, '_> {
+    /// The dump's settings; print it with `Display` for its content.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dump")
+            .field("layout", &self.msg.spec.name)
+            .field("unmasked", &self.unmasked)
+            .finish()
+    }
+}
+
 impl Dump<'_, '_> {
     /// Shows sensitive values in full.
     pub fn unmasked(mut self) -> Self {

@@ -84,6 +84,12 @@ impl fmt::Display for Label {
 /// A path for display: a parent path, a dot, a label (`60.2`, `55.71.86`).
 pub struct PathLabel<'p>(pub &'p dyn fmt::Display, pub Label);
 
+impl fmt::Debug for PathLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PathLabel({self})")
+    }
+}
+
 impl fmt::Display for PathLabel<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Formatted into a small buffer so that width and alignment apply.
@@ -373,6 +379,15 @@ pub struct Parts<'a> {
     top: u16,
     sensitive: Sensitivity,
     state: State<'a>,
+}
+
+impl fmt::Debug for Parts<'_> {
+    /// The field the parts belong to; iterate for the parts (masked `Debug`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Parts")
+            .field("field", &self.top)
+            .finish_non_exhaustive()
+    }
 }
 
 enum State<'a> {
@@ -1236,6 +1251,16 @@ pub struct CompositeBuilder<'s> {
     spec: &'s crate::spec::FieldSpec<'s>,
     composite: &'s Composite<'s>,
     values: alloc::collections::BTreeMap<BuildKey, alloc::vec::Vec<u8>>,
+}
+
+#[cfg(feature = "alloc")]
+impl core::fmt::Debug for CompositeBuilder<'_> {
+    /// The field's name and how many parts are set; never the values.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CompositeBuilder")
+            .field("field", &self.spec.name)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(feature = "alloc")]

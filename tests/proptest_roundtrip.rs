@@ -18,7 +18,7 @@ fn charset(content: Content) -> Vec<u8> {
     let digits = b"0123456789".to_vec();
     let letters: Vec<u8> = (b'A'..=b'Z').chain(b'a'..=b'z').collect();
     match content {
-        Content::N | Content::XN | Content::AOrN => digits,
+        Content::N | Content::Xn | Content::AOrN => digits,
         Content::A => letters,
         Content::An => [digits, letters].concat(),
         Content::Anp => [digits, letters, b" ".to_vec()].concat(),
@@ -42,7 +42,7 @@ fn value_strategy(spec: &'static MessageSpec<'static>, n: usize) -> BoxedStrateg
     let chars = prop::collection::vec(prop::sample::select(charset(content)), len);
     match content {
         Content::B => chars.prop_map(move |b| (n, Val::Bytes(b))).boxed(),
-        Content::XN => (prop::sample::select(vec![b'C', b'D']), chars)
+        Content::Xn => (prop::sample::select(vec![b'C', b'D']), chars)
             .prop_map(move |(sign, mut digits)| {
                 if !digits.is_empty() {
                     digits[0] = sign;

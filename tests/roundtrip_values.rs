@@ -43,7 +43,7 @@ fn all_layouts() -> Vec<&'static MessageSpec<'static>> {
 fn charset(content: Content) -> Vec<u8> {
     let digits = b"0123456789".to_vec();
     match content {
-        Content::N | Content::XN => digits,
+        Content::N | Content::Xn => digits,
         Content::Z => b"0123456789=".to_vec(),
         Content::B => (0..=255).collect(),
         // Free text: printable ASCII (space included, often) and ISO-8859-1 letters.
@@ -68,7 +68,7 @@ fn value_strategy(spec: &'static MessageSpec<'static>, n: usize) -> BoxedStrateg
     let bcd = matches!(f.encoding, Encoding::Bcd { .. });
     let chars = prop::collection::vec(prop::sample::select(charset(content)), len);
     match content {
-        Content::XN => (prop::sample::select(vec![b'C', b'D']), chars)
+        Content::Xn => (prop::sample::select(vec![b'C', b'D']), chars)
             .prop_map(|(sign, mut digits)| {
                 if let Some(first) = digits.first_mut() {
                     *first = sign;

@@ -9,7 +9,7 @@ import sys
 from field_tables import sections
 
 CONTENT = {"n": "N", "a": "A", "an": "An", "anp": "Anp", "ans": "Ans", "ns": "Ns",
-           "a/n": "AOrN", "z": "Z", "x+n": "XN", "b": "B", "b (nominally ans)": "B"}
+           "a/n": "AOrN", "z": "Z", "x+n": "Xn", "b": "B", "b (nominally ans)": "B"}
 # Subfield structures: (layout, field) -> (static name, Rust expression).
 ISO87_90 = """Composite::Positional(&[
     Part::fixed("Original MTI", Content::N, 4),

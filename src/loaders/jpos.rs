@@ -281,8 +281,8 @@ fn class_form(class: &str, len: u16, pad: bool) -> Option<Form> {
         "IF_CHAR" => (Content::Ans, Encoding::Ascii, fixed, Padding::Right(b' ')),
         "IFE_CHAR" | "IF_ECHAR" => (Content::Ans, ebcdic, fixed, Padding::Right(b' ')),
         "IFE_NUMERIC" => (Content::N, ebcdic, fixed, Padding::Left(b'0')),
-        "IFA_AMOUNT" => (Content::XN, Encoding::Ascii, fixed, Padding::None),
-        "IFE_AMOUNT" => (Content::XN, ebcdic, fixed, Padding::None),
+        "IFA_AMOUNT" => (Content::Xn, Encoding::Ascii, fixed, Padding::None),
+        "IFE_AMOUNT" => (Content::Xn, ebcdic, fixed, Padding::None),
         "IFA_BINARY" => (Content::B, Encoding::HexAscii, fixed, Padding::None),
         "IFB_BINARY" => (Content::B, Encoding::Binary, fixed, Padding::None),
         // Two EBCDIC hex characters per byte: read as the hex text.
@@ -293,7 +293,7 @@ fn class_form(class: &str, len: u16, pad: bool) -> Option<Form> {
             Padding::None,
         ),
         "IFB_NUMERIC" | "IFB_AMOUNT2003" => (Content::N, bcd, fixed, Padding::Left(b'0')),
-        "IFB_AMOUNT" => (Content::XN, bcd, fixed, Padding::None),
+        "IFB_AMOUNT" => (Content::Xn, bcd, fixed, Padding::None),
         "IFB_LLHNUM" => (
             Content::N,
             bcd,

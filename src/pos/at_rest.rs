@@ -3,6 +3,8 @@
 
 use std::borrow::ToOwned;
 use std::string::String;
+
+use crate::pos::journal::MessageFault;
 #[cfg(feature = "crypto")]
 use std::string::ToString;
 use std::vec::Vec;
@@ -361,26 +363,22 @@ fn strip_emv(data: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The request as stored: MTI, header and [`REQUEST_FIELDS_KEPT`].
-fn stored_request(spec: &MessageSpec<'_>, request: &[u8]) -> Result<Vec<u8>, String> {
-    let m = spec.decode(request).map_err(|e| format!("request: {e}"))?;
+fn stored_request(spec: &MessageSpec<'_>, request: &[u8]) -> Result<Vec<u8>, MessageFault> {
+    let m = spec.decode(request).map_err(MessageFault::Request)?;
     let mut b = MessageBuilder::new(spec, m.mti());
-    b.set_header(m.header())
-        .map_err(|e| format!("request: {e}"))?;
+    b.set_header(m.header()).map_err(MessageFault::Rebuild)?;
     for n in REQUEST_FIELDS_KEPT {
         if let Some(f) = m.field(usize::from(n)) {
-            b.set(usize::from(n), f)
-                .map_err(|e| format!("request: {e}"))?;
+            b.set(usize::from(n), f).map_err(MessageFault::Rebuild)?;
         }
     }
-    Ok(b.to_bytes().map_err(|e| format!("request: {e}"))?.to_vec())
+    Ok(b.to_bytes().map_err(MessageFault::Rebuild)?.to_vec())
 }
 
 /// The reversal as stored: without field 2 (kept apart), [`FIELDS_NEVER_STORED`] and
 /// the EMV tags of [`EMV_TAGS_NEVER_STORED`].
-fn stored_reversal(spec: &MessageSpec<'_>, reversal: &[u8]) -> Result<Vec<u8>, String> {
-    let m = spec
-        .decode(reversal)
-        .map_err(|e| format!("reversal: {e}"))?;
+fn stored_reversal(spec: &MessageSpec<'_>, reversal: &[u8]) -> Result<Vec<u8>, MessageFault> {
+    let m = spec.decode(reversal).map_err(MessageFault::Reversal)?;
     let mut b = MessageBuilder::from_message(&m);
     b.remove(2);
     for n in FIELDS_NEVER_STORED {
@@ -393,10 +391,10 @@ fn stored_reversal(spec: &MessageSpec<'_>, reversal: &[u8]) -> Result<Vec<u8>, S
         if let Some(kept) = ber.then(|| strip_emv(&data)).flatten()
             && !kept.is_empty()
         {
-            b.set(55, kept).map_err(|e| format!("reversal: {e}"))?;
+            b.set(55, kept).map_err(MessageFault::Rebuild)?;
         }
     }
-    Ok(b.to_bytes().map_err(|e| format!("reversal: {e}"))?.to_vec())
+    Ok(b.to_bytes().map_err(MessageFault::Rebuild)?.to_vec())
 }
 
 /// What the journal stores of `request` and `reversal` for transaction `id`.
@@ -406,17 +404,17 @@ pub(crate) fn protect(
     id: u64,
     request: &[u8],
     reversal: &[u8],
-) -> Result<Protected, String> {
+) -> Result<Protected, MessageFault> {
     let pan = spec
         .decode(reversal)
-        .map_err(|e| format!("reversal: {e}"))
+        .map_err(MessageFault::Reversal)
         .map(|m| pan_of(&m))?;
     let stored = match (&pan, policy) {
         (None, _) | (_, PanAtRest::Omit) => StoredPan::None,
         (Some(p), PanAtRest::Truncate) => StoredPan::Truncated(truncate(&p.0)),
         #[cfg(feature = "crypto")]
         (Some(p), PanAtRest::Encrypt(key)) => {
-            StoredPan::Enciphered(encipher(key, id, &p.0).map_err(|e| e.to_string())?)
+            StoredPan::Enciphered(encipher(key, id, &p.0).map_err(MessageFault::Encipher)?)
         }
     };
     let _ = id;
@@ -443,13 +441,13 @@ pub(crate) fn restore_pan(
         let clear = decipher(key, id, e).ok_or(RestoreError::Undecipherable)?;
         let m = spec
             .decode(reversal)
-            .map_err(|e| RestoreError::Message(e.to_string()))?;
+            .map_err(|e| RestoreError::Message(MessageFault::Reversal(e)))?;
         let mut b = MessageBuilder::from_message(&m);
         b.set(2, clear.0.as_str())
-            .map_err(|e| RestoreError::Message(e.to_string()))?;
+            .map_err(|e| RestoreError::Message(MessageFault::Rebuild(e)))?;
         let bytes = b
             .to_bytes()
-            .map_err(|e| RestoreError::Message(e.to_string()))?;
+            .map_err(|e| RestoreError::Message(MessageFault::Rebuild(e)))?;
         return Ok(Some(bytes.to_vec()));
     }
     let _ = (spec, policy, id, reversal, e);
@@ -464,7 +462,7 @@ pub(crate) enum RestoreError {
     /// The PAN does not decipher (wrong key or altered record).
     Undecipherable,
     /// The message could not be rebuilt.
-    Message(String),
+    Message(MessageFault),
 }
 
 #[cfg(test)]

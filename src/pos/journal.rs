@@ -258,13 +258,35 @@ pub enum JournalError {
     )]
     PanUndecipherable(TxnId),
     /// A stored or received message could not be decoded or built.
-    #[error("transaction {id}: {reason}")]
+    #[error("transaction {id}: {fault}")]
     Message {
         /// The transaction.
         id: TxnId,
         /// What failed.
-        reason: String,
+        fault: MessageFault,
     },
+}
+
+/// What went wrong with a message the journal stores or rebuilds.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageFault {
+    /// The request does not decode with the journal's layout.
+    #[error("request: {0}")]
+    Request(crate::DecodeError),
+    /// The reversal does not decode with the journal's layout.
+    #[error("reversal: {0}")]
+    Reversal(crate::DecodeError),
+    /// A stored message could not be rebuilt (a value the layout refuses).
+    #[error("rebuilding the message: {0}")]
+    Rebuild(crate::EncodeError),
+    /// The reversal could not be finished (reason code, repeat MTI).
+    #[error("finishing the reversal: {0}")]
+    Finish(ExchangeError),
+    /// The PAN could not be enciphered for storage.
+    #[cfg(feature = "crypto")]
+    #[error("enciphering the PAN: {0}")]
+    Encipher(crate::security::Error),
 }
 
 /// A transaction's number in the journal.
@@ -1053,7 +1075,7 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
 fn protect_legacy(
     records: &mut BTreeMap<TxnId, Record>,
     config: &JournalConfig,
-) -> Result<(), (TxnId, String)> {
+) -> Result<(), (TxnId, MessageFault)> {
     for r in records.values_mut() {
         let p = at_rest::protect(
             config.layout,
@@ -1222,7 +1244,7 @@ impl Journal {
             // Written before card data was kept out: converted now, and rewritten
             // below, so that the clear copies are gone from the file.
             protect_legacy(&mut replayed.records, &config)
-                .map_err(|(id, reason)| JournalError::Message { id, reason })?;
+                .map_err(|(id, fault)| JournalError::Message { id, fault })?;
         }
         check_pan_key(&path, &config, replayed.records.values())?;
         let complete = replayed.complete;
@@ -1415,10 +1437,7 @@ impl Journal {
         reason: ReversalReason,
         attempts: u32,
     ) -> Result<Action, JournalError> {
-        let msg_err = |e: &dyn fmt::Display| JournalError::Message {
-            id: r.id,
-            reason: e.to_string(),
-        };
+        let msg_err = |fault: MessageFault| JournalError::Message { id: r.id, fault };
         // The PAN kept enciphered goes back into field 2; never a fallback without it.
         let restored = at_rest::restore_pan(
             self.config.layout,
@@ -1431,15 +1450,15 @@ impl Journal {
             RestoreError::Undecipherable | RestoreError::NoKey => {
                 JournalError::PanUndecipherable(r.id)
             }
-            RestoreError::Message(reason) => JournalError::Message { id: r.id, reason },
+            RestoreError::Message(fault) => JournalError::Message { id: r.id, fault },
         })?;
         let prepared = self
             .config
             .layout
             .decode(restored.as_deref().unwrap_or(&r.reversal))
-            .map_err(|e| msg_err(&e))?;
+            .map_err(|e| msg_err(MessageFault::Reversal(e)))?;
         let message = exchange::finalize_reversal(&prepared, &reason, attempts > 0)
-            .map_err(|e: ExchangeError| msg_err(&e))?;
+            .map_err(|e: ExchangeError| msg_err(MessageFault::Finish(e)))?;
         Ok(Action::SendReversal {
             id: r.id,
             message,
@@ -1465,13 +1484,17 @@ impl Journal {
         if let Some(r) = self.records.values().find(|r| !r.state.is_settled()) {
             return Err(JournalError::PendingAction(r.id));
         }
-        for (what, bytes) in [("request", request), ("reversal", reversal)] {
+        for (is_request, bytes) in [(true, request), (false, reversal)] {
             self.config
                 .layout
                 .decode(bytes)
                 .map_err(|e| JournalError::Message {
                     id: TxnId(self.next_id),
-                    reason: format!("{what}: {e}"),
+                    fault: if is_request {
+                        MessageFault::Request(e)
+                    } else {
+                        MessageFault::Reversal(e)
+                    },
                 })?;
         }
         let id = TxnId(self.next_id);
@@ -1482,7 +1505,7 @@ impl Journal {
             request,
             reversal,
         )
-        .map_err(|reason| JournalError::Message { id, reason })?;
+        .map_err(|fault| JournalError::Message { id, fault })?;
         self.record(
             id,
             Event::Begin(stored.request, stored.reversal, stored.pan),

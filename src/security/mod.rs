@@ -22,7 +22,7 @@
 //!   [`mac::mac_input`] returns the bytes that are MACed.
 //! * Build a PIN block: [`pin::encipher`]; read one: [`pin::decipher`].
 //! * DUKPT: [`dukpt::tdes::derive()`] (host: BDK + KSN to a working key),
-//!   [`dukpt::tdes::Terminal`] (terminal: future key registers),
+//!   [`dukpt::tdes::TerminalKeys`] (terminal: future key registers),
 //!   [`dukpt::aes::derive()`] (host, AES).
 //! * UnionPay sign-in: [`unionpay::WorkingKeys::from_field62`].
 //!

@@ -69,11 +69,13 @@ pub enum Content {
     /// `ns`: digits and specials (no letters).
     Ns,
     /// `a/n`: letters or digits, not both (currency codes: `USD` or `840`).
+    #[cfg_attr(feature = "serde", serde(rename = "a/n", alias = "a-or-n"))]
     AOrN,
     /// `z`: track data: digits and the `=` separator (nibble `D` in BCD).
     Z,
     /// `x+n`: `C` (credit) or `D` (debit) followed by digits.
-    XN,
+    #[cfg_attr(feature = "serde", serde(rename = "x+n", alias = "x-n", alias = "xn"))]
+    Xn,
     /// `b`: binary data.
     B,
 }
@@ -90,7 +92,7 @@ impl Content {
             Content::Ns => "ns",
             Content::AOrN => "a/n",
             Content::Z => "z",
-            Content::XN => "x+n",
+            Content::Xn => "x+n",
             Content::B => "b",
         }
     }
@@ -135,7 +137,7 @@ impl Content {
     /// The definition behind [`CLASS_TABLE`].
     const fn allows_slow(self, c: u8) -> bool {
         match self {
-            Content::N | Content::XN => c.is_ascii_digit(),
+            Content::N | Content::Xn => c.is_ascii_digit(),
             Content::A => c.is_ascii_alphabetic(),
             Content::An | Content::AOrN => c.is_ascii_alphanumeric(),
             Content::Anp => c.is_ascii_alphanumeric() || c == b' ',
@@ -168,7 +170,7 @@ impl Content {
             Content::Ns => "a digit or special character",
             Content::AOrN => "a letter or digit (all letters or all digits)",
             Content::Z => "a digit or the separator '=' or 'D'",
-            Content::XN => "a digit",
+            Content::Xn => "a digit",
             Content::B => "any byte",
         }
     }
@@ -184,7 +186,7 @@ static CLASS_TABLE: [u16; 256] = {
         Content::Ans,
         Content::Ns,
         Content::Z,
-        Content::XN,
+        Content::Xn,
         Content::B,
         Content::AOrN,
     ];
@@ -626,7 +628,7 @@ impl<'s> FieldSpec<'s> {
             Encoding::Ascii | Encoding::Ebcdic(_) | Encoding::Binary => units,
             Encoding::HexAscii => units * 2,
             Encoding::Bcd { .. } => match self.content {
-                Content::XN => {
+                Content::Xn => {
                     if units == 0 {
                         0
                     } else {
@@ -741,7 +743,7 @@ impl core::fmt::Display for FormatNotation<'_, '_> {
 const fn default_padding(content: Content) -> Padding {
     match content {
         Content::N => Padding::Left(b'0'),
-        Content::B | Content::Z | Content::XN => Padding::None,
+        Content::B | Content::Z | Content::Xn => Padding::None,
         _ => Padding::Right(b' '),
     }
 }
@@ -1229,10 +1231,10 @@ impl FastField {
                 FastCheck::BcdDigits
             }
             (Encoding::Ascii, Content::Z) => FastCheck::Track,
-            (Encoding::Ascii, Content::XN) if matches!(spec.length, Length::Fixed(n) if n >= 1) => {
+            (Encoding::Ascii, Content::Xn) if matches!(spec.length, Length::Fixed(n) if n >= 1) => {
                 FastCheck::SignedDigits
             }
-            (Encoding::Bcd { .. }, Content::XN) if matches!(spec.length, Length::Fixed(n) if n >= 1 && (n - 1) % 2 == 0) => {
+            (Encoding::Bcd { .. }, Content::Xn) if matches!(spec.length, Length::Fixed(n) if n >= 1 && (n - 1) % 2 == 0) => {
                 FastCheck::SignedBcd
             }
             _ => FastCheck::General,

@@ -270,7 +270,7 @@ pub(crate) fn units_for_wire(spec: &FieldSpec<'_>, wire: usize) -> Option<usize>
     match spec.encoding {
         Encoding::HexAscii => wire.is_multiple_of(2).then_some(wire / 2),
         Encoding::Bcd { .. } => Some(match spec.content {
-            Content::XN if wire > 0 => 1 + 2 * (wire - 1),
+            Content::Xn if wire > 0 => 1 + 2 * (wire - 1),
             _ => 2 * wire,
         }),
         _ => Some(wire),
@@ -382,7 +382,7 @@ pub(crate) fn check_content(
         Encoding::Ascii | Encoding::Ebcdic(_) if lenient => Ok(()),
         Encoding::Ascii => {
             // Fast path: one table lookup per byte, no iterator adaptors.
-            if !matches!(content, Content::XN | Content::AOrN)
+            if !matches!(content, Content::Xn | Content::AOrN)
                 && data.iter().all(|&c| content.allows(c))
             {
                 return Ok(());
@@ -407,7 +407,7 @@ pub(crate) fn check_content(
         }
         Encoding::Bcd { align, filler } => {
             let (digits_data, digits, offset) = match content {
-                Content::XN => {
+                Content::Xn => {
                     let Some((&sign, rest)) = data.split_first() else {
                         return Ok(());
                     };
@@ -488,7 +488,7 @@ fn check_chars(
     let content = spec.content;
     let mut chars = chars.enumerate();
     // The sign of x+n comes first.
-    if content == Content::XN {
+    if content == Content::Xn {
         let mut probe = chars.clone();
         if let Some((i, c)) = probe.next() {
             if c != b'C' && c != b'D' {

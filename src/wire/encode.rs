@@ -311,7 +311,7 @@ fn check_symbol(
     mode: ContentMode,
 ) -> Result<(), EncodeErrorKind> {
     let content = spec.content;
-    let (ok, expected) = if content == Content::XN && i == 0 {
+    let (ok, expected) = if content == Content::Xn && i == 0 {
         (c == b'C' || c == b'D', "'C' or 'D'")
     } else if let Encoding::Bcd { .. } = spec.encoding {
         let ok = match content {
@@ -447,7 +447,7 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
         Encoding::Bcd { align, filler } => {
             let mut syms = symbols(plan);
             let mut digits = plan.units;
-            if spec.content == Content::XN {
+            if spec.content == Content::Xn {
                 if let Some(sign) = syms.next() {
                     out.put(&[sign]);
                 }

@@ -9,6 +9,7 @@ pub mod ebcdic;
 mod ebcdic_tables;
 pub(crate) mod encode;
 pub(crate) mod fast;
+#[doc(hidden)]
 pub mod hex;
 pub(crate) mod scan;
 
@@ -87,7 +88,7 @@ impl<'a> Symbols<'a> {
             },
             Encoding::Bcd { align, .. } => {
                 let (sign, digits_data, digits) = match (spec.content, data.split_first()) {
-                    (Content::XN, Some((s, rest))) => (Some(*s), rest, units.saturating_sub(1)),
+                    (Content::Xn, Some((s, rest))) => (Some(*s), rest, units.saturating_sub(1)),
                     _ => (None, data, units),
                 };
                 let nibbles = digits_data.len() * 2;

@@ -15,7 +15,7 @@
 //!   then passed through the one-way function of the 2009 edition (each half
 //!   enciphered under the variant key).
 //!
-//! The host calls [`derive()`] (BDK + KSN); the terminal keeps a [`Terminal`] (future
+//! The host calls [`derive()`] (BDK + KSN); the terminal keeps a [`TerminalKeys`] (future
 //! key registers, loaded once from the IPEK).
 //!
 //! ```
@@ -417,10 +417,10 @@ pub fn next_counter(counter: u32) -> Option<u32> {
 /// `Debug` shows the KSN only.
 ///
 /// ```
-/// use iso8583_wire::security::{Key, dukpt::tdes::{self, KeyUsage, Ksn, Terminal}};
+/// use iso8583_wire::security::{Key, dukpt::tdes::{self, KeyUsage, Ksn, TerminalKeys}};
 ///
 /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
-/// let mut terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+/// let mut terminal = TerminalKeys::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
 /// let (ksn, key) = terminal.next_key()?;
 /// assert_eq!(ksn.to_string(), "FFFF9876543210E00001");
 /// assert_eq!(tdes::working_key(&key, KeyUsage::Pin)?,
@@ -428,7 +428,7 @@ pub fn next_counter(counter: u32) -> Option<u32> {
 /// assert_eq!(terminal.ksn().to_string(), "FFFF9876543210E00002");
 /// # Ok::<(), iso8583_wire::security::Error>(())
 /// ```
-pub struct Terminal {
+pub struct TerminalKeys {
     /// The KSN with the counter of the next transaction (0 when exhausted).
     ksn: Ksn,
     /// Future key registers, indexed by counter bit (register `i` for bit `1 << i`).
@@ -438,7 +438,7 @@ pub struct Terminal {
     exhausted: bool,
 }
 
-impl Terminal {
+impl TerminalKeys {
     /// Loads the IPEK and generates the 21 future keys; the first transaction uses
     /// counter 1 (the counter bits of `ksn` are ignored). The IPEK is not kept.
     ///
@@ -450,15 +450,15 @@ impl Terminal {
     /// [`Error::WrongKey`] unless `ipek` is double-length TDES.
     ///
     /// ```
-    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, Terminal}};
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, TerminalKeys}};
     /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
-    /// let terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// let terminal = TerminalKeys::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
     /// assert_eq!(terminal.ksn().counter(), 1);
     /// # Ok::<(), iso8583_wire::security::Error>(())
     /// ```
-    pub fn load(ipek: &Key, ksn: &Ksn) -> Result<Terminal, Error> {
+    pub fn load(ipek: &Key, ksn: &Ksn) -> Result<TerminalKeys, Error> {
         let key = key16(ipek, "TDES DUKPT terminal")?;
-        let mut terminal = Terminal {
+        let mut terminal = TerminalKeys {
             ksn: ksn.with_counter(0),
             registers: [[0; 16]; 21],
             valid: 0,
@@ -486,9 +486,9 @@ impl Terminal {
     /// The KSN the next transaction will use.
     ///
     /// ```
-    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, Terminal}};
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{Ksn, TerminalKeys}};
     /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
-    /// let mut terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// let mut terminal = TerminalKeys::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
     /// terminal.next_key()?;
     /// assert_eq!(terminal.ksn().to_string(), "FFFF9876543210E00002");
     /// # Ok::<(), iso8583_wire::security::Error>(())
@@ -506,9 +506,9 @@ impl Terminal {
     /// [`Error::CounterExhausted`] when the counter space is used up.
     ///
     /// ```
-    /// use iso8583_wire::security::{Key, dukpt::tdes::{self, Ksn, Terminal}};
+    /// use iso8583_wire::security::{Key, dukpt::tdes::{self, Ksn, TerminalKeys}};
     /// let ipek = Key::des_from_hex("6AC292FAA1315B4D858AB3A3D7D5933A")?;
-    /// let mut terminal = Terminal::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
+    /// let mut terminal = TerminalKeys::load(&ipek, &Ksn::from_hex("FFFF9876543210E00000")?)?;
     /// let (ksn, key) = terminal.next_key()?;
     /// assert_eq!(key, tdes::transaction_key(&ipek, &ksn)?);
     /// # Ok::<(), iso8583_wire::security::Error>(())
@@ -543,17 +543,17 @@ impl Terminal {
     }
 }
 
-impl Drop for Terminal {
+impl Drop for TerminalKeys {
     fn drop(&mut self) {
         self.registers.zeroize();
     }
 }
 
-impl zeroize::ZeroizeOnDrop for Terminal {}
+impl zeroize::ZeroizeOnDrop for TerminalKeys {}
 
-impl fmt::Debug for Terminal {
+impl fmt::Debug for TerminalKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Terminal")
+        f.debug_struct("TerminalKeys")
             .field("ksn", &self.ksn)
             .field("exhausted", &self.exhausted)
             .finish_non_exhaustive()
@@ -628,7 +628,7 @@ mod tests {
         let bdk = k("0123456789ABCDEFFEDCBA9876543210");
         let base = Ksn::from_hex("FFFF9876543210E00000").unwrap();
         let ipek = ipek(&bdk, &base).unwrap();
-        let mut terminal = Terminal::load(&ipek, &base).unwrap();
+        let mut terminal = TerminalKeys::load(&ipek, &base).unwrap();
         for (counter, pin, _, _) in ANNEX_A {
             let (ksn, key) = terminal.next_key().unwrap();
             assert_eq!(ksn.counter(), counter);
@@ -662,7 +662,7 @@ mod tests {
         // The terminal near the end: load a state by walking from a late counter.
         let ipek = k("6AC292FAA1315B4D858AB3A3D7D5933A");
         let base = Ksn::from_hex("FFFF9876543210E00000").unwrap();
-        let mut terminal = Terminal::load(&ipek, &base).unwrap();
+        let mut terminal = TerminalKeys::load(&ipek, &base).unwrap();
         let mut last = 0;
         for _ in 0..2000 {
             let (ksn, _) = terminal.next_key().unwrap();

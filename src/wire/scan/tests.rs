@@ -51,12 +51,12 @@ fn in_range_marks_exactly_the_bytes_in_range() {
 /// A valid value of `units` units for a field of class `content`.
 fn sample_value(content: Content, units: usize) -> Vec<u8> {
     let fill = match content {
-        Content::N | Content::Ns | Content::Z | Content::XN => b'7',
+        Content::N | Content::Ns | Content::Z | Content::Xn => b'7',
         Content::B => 0xA5,
         _ => b'K',
     };
     let mut v = vec![fill; units];
-    if content == Content::XN && units > 0 {
+    if content == Content::Xn && units > 0 {
         v[0] = b'C';
     }
     v
