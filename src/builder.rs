@@ -360,6 +360,22 @@ const MAX_HEADER: usize = 64;
 ///
 /// The struct is about 900 bytes (a 4-byte span per possible field), cheap to move;
 /// the values live in its store.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use iso8583_wire::{MessageBuilder, Mti, layouts::ISO87_ASCII};
+///
+/// let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
+/// let mut out = BytesMut::with_capacity(256);
+/// for stan in 1..=3 {
+///     b.clear(); // reuse: no allocation once the store has grown
+///     b.set(3, "000000")?.set(4, 1500)?.set(11, stan)?.set(41, "TERM0001")?;
+///     out.clear();
+///     b.encode_into(&mut out)?;
+///     assert_eq!(ISO87_ASCII.decode(&out)?.stan()?.value(), stan);
+/// }
+/// # Ok::<(), iso8583_wire::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
     spec: &'s MessageSpec<'s>,

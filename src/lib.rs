@@ -13,6 +13,39 @@
 //!   when they are set, and encodes into any [`bytes::BufMut`] or a plain slice.
 //! * **Errors say where.** A [`DecodeError`] names the field, the byte offset, what was
 //!   expected and what was found, and never prints sensitive data.
+//! * **Structure strict, text lenient.** Lengths, digits, BCD and hex are always
+//!   checked; free-text fields accept what real networks send unless
+//!   [`spec::ContentMode::Strict`] is asked for.
+//!
+//! ## Module map
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`spec`], [`layouts`] | the layout model (`FieldSpec`, `MessageSpec`, composites) and the built-in layouts |
+//! | [`message`], [`builder`] | the decoded view (`Message`, `Field`) and the builder/encoder |
+//! | [`mti`], [`bitmap`] | message type indicators; primary, secondary and tertiary bitmaps |
+//! | [`fields`] | typed elements: STAN, RRN, dates, original data elements, track data |
+//! | [`subfield`], [`tlv`] | composite fields by path, EMV BER-TLV |
+//! | [`frame`] | length headers, TPDU, a streaming frame splitter (sans-IO) |
+//! | [`validate`] | trace-code, pairing and mandatory-field rules, content-class findings |
+//! | `exchange` | building responses, reversals, repeats, inquiries (`alloc`) |
+//! | `trace` | STAN sequences (durable with `std`), RRN generation |
+//! | `pos` | the terminal: journal, terminal driver, transports, host ledger (`std`) |
+//! | `security` | keys, MACs, PIN blocks, DUKPT, UnionPay working keys (`crypto`) |
+//! | `loaders`, `layout_def`, `json` | jPOS/moov/own layouts and messages as JSON (`jpos`, `moov`, `serde`) |
+//! | [`wire`] | the byte-level codec underneath (symbols, EBCDIC) |
+//!
+//! ## What this crate does not do
+//!
+//! * It is not a network switch or an authorization engine: the host side in `pos`
+//!   (`MemoryLedger`) is a reference for tests and simulations, not a production host.
+//! * It is not an HSM: keys live in process memory (zeroized on drop); PIN translation,
+//!   key injection, TR-31 key blocks and remote key loading are out of scope.
+//! * It does not open sockets on its own in the core: the codec and framing are
+//!   sans-IO; the blocking TCP transports and the `tokio` codec are thin edges.
+//! * It does not know every network's private fields: layouts for those are data you
+//!   supply (or load from jPOS/moov files), and text in GBK or other code pages stays
+//!   bytes for you to convert.
 //!
 //! ## Quick start
 //!

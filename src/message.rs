@@ -43,6 +43,20 @@ pub(crate) struct ClassViolation {
 }
 
 /// A decoded message borrowing its input.
+///
+/// ```
+/// use iso8583_wire::{Message, layouts::ISO87_ASCII};
+///
+/// let wire = b"02003020000000C00000000000000000001500000042TERM0001MERCHANT0000001";
+/// let msg = Message::decode(&ISO87_ASCII, wire)?;
+/// assert_eq!(msg.mti().to_string(), "0200");
+/// assert_eq!(msg.field_numbers().collect::<Vec<_>>(), [3, 4, 11, 41, 42]);
+/// assert_eq!(msg.field(4).map(|f| f.to_u64()), Some(Ok(1500)));
+/// assert_eq!(msg.stan()?.value(), 42);
+/// // Every field is a view into `wire`: nothing was copied.
+/// assert_eq!(msg.field(41).unwrap().data(), b"TERM0001");
+/// # Ok::<(), iso8583_wire::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Message<'a> {
     spec: &'a MessageSpec<'a>,
@@ -601,6 +615,22 @@ impl fmt::Debug for Message<'_> {
 ///
 /// `Display` shows the value with sensitive data masked; [`Field::value`] shows it in
 /// full.
+///
+/// ```
+/// use iso8583_wire::layouts::ISO87_BINARY;
+/// use iso8583_wire::{MessageBuilder, Mti};
+///
+/// let mut b = MessageBuilder::new(&ISO87_BINARY, Mti::new(200)?);
+/// b.set(2, "4761739001010119")?.set(11, 42)?;
+/// let wire = b.to_bytes()?;
+/// let msg = ISO87_BINARY.decode(&wire)?;
+/// let pan = msg.field(2).unwrap();
+/// assert_eq!(pan.to_string(), "476173******0119");      // masked
+/// assert_eq!(pan.value().to_string(), "4761739001010119"); // in full
+/// assert_eq!(pan.data().len(), 8);                          // 16 digits in packed BCD
+/// assert_eq!(msg.field(11).unwrap().to_u64(), Ok(42));
+/// # Ok::<(), iso8583_wire::Error>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct Field<'a> {
     number: u16,

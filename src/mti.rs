@@ -143,6 +143,19 @@ pub enum Origin {
 }
 
 /// A validated message type indicator: four decimal digits.
+///
+/// ```
+/// use iso8583_wire::Mti;
+///
+/// let purchase: Mti = "0200".parse()?;
+/// assert!(purchase.is_request());
+/// assert_eq!(purchase.response()?.to_string(), "0210");
+/// let reversal = Mti::new(400)?;
+/// assert_eq!(reversal.repeat()?.to_string(), "0401");
+/// assert_eq!(reversal.repeat()?.response()?.to_string(), "0410");
+/// assert!(Mti::new(10_000).is_err());
+/// # Ok::<(), iso8583_wire::MtiError>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mti([u8; 4]);
 

@@ -215,6 +215,21 @@ impl<'r> IntoIterator for &'r Report {
 pub use crate::fields::OriginalDataForm;
 
 /// Stateless checks of one message or of a request/response pair.
+///
+/// ```
+/// use iso8583_wire::validate::{Code, Validator};
+/// use iso8583_wire::{MessageBuilder, Mti, layouts::ISO87_ASCII};
+///
+/// // A reversal without its original data elements (field 90) and with STAN 000000.
+/// let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(400)?);
+/// b.set(3, "000000")?.set(4, 1500)?.set(11, "000000")?.set(41, "TERM0001")?;
+/// let wire = b.to_bytes()?;
+/// let report = Validator::new().check(&ISO87_ASCII.decode(&wire)?);
+/// assert!(report.has(Code::StanZero, Some(11)));
+/// assert!(report.has(Code::MandatoryMissing, Some(90)));
+/// println!("{report}"); // one line per finding; never a field's value
+/// # Ok::<(), iso8583_wire::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Validator {
     echo: Vec<usize>,

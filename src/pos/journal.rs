@@ -614,6 +614,41 @@ impl LossReport {
 }
 
 /// The write-ahead journal. See the module documentation.
+///
+/// ```
+/// use iso8583_wire::exchange::{self, ReversalKind, ReversalReason, ResponseCode};
+/// use iso8583_wire::layouts::ISO87_ASCII;
+/// use iso8583_wire::pos::journal::HostResult;
+/// use iso8583_wire::pos::{Action, Journal, JournalConfig, State};
+/// use iso8583_wire::{MessageBuilder, Mti};
+///
+/// let dir = std::env::temp_dir().join(format!("journal-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// # let _ = std::fs::remove_file(dir.join("journal.log"));
+/// let mut journal = Journal::open(dir.join("journal.log"), JournalConfig::new(&ISO87_ASCII))?;
+///
+/// let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200)?);
+/// b.set(3, "000000")?.set(4, 1500)?.set(7, "1129101500")?.set(11, 7)?.set(41, "TERM0001")?;
+/// let request = b.to_bytes()?;
+/// let reversal = exchange::reversal_for(
+///     &ISO87_ASCII.decode(&request)?, &ReversalReason::OTHER, ReversalKind::Request)?;
+///
+/// // Journal the request and its reversal before sending; record each step after.
+/// let id = journal.begin(&request, &reversal)?;
+/// journal.sent(id)?;
+/// journal.timeout(id)?; // no answer: the fate is unknown
+/// assert!(matches!(journal.pending()?, Action::SendInquiry { .. }));
+/// journal.inquiry_sent(id)?;
+/// let approved = HostResult { code: ResponseCode::APPROVED, rrn: None, auth_code: None };
+/// journal.inquiry_answer(id, Some(approved))?; // approved, but the sale was not completed
+/// assert!(matches!(journal.pending()?, Action::SendReversal { .. }));
+/// journal.reversal_sent(id)?;
+/// assert!(journal.reversal_response(id, ResponseCode::APPROVED)?.is_settled());
+/// assert!(matches!(journal.get(id).unwrap().state, State::Reversed(_)));
+/// # drop(journal);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Journal {
     path: PathBuf,
     config: JournalConfig,

@@ -118,6 +118,43 @@ impl std::fmt::Debug for Purchase<'_> {
 }
 
 /// A terminal: journal, durable STANs, a transport to the host.
+///
+/// ```
+/// use std::{cell::RefCell, collections::VecDeque, io, rc::Rc};
+/// use iso8583_wire::layouts::ISO87_ASCII;
+/// use iso8583_wire::pos::{Connection, HostLedger, JournalConfig, MemoryLedger, Purchase,
+///     PurchaseOutcome, StateOptions, Terminal, Transport, open_state};
+///
+/// // An in-process host, for the example: each request is answered at once.
+/// struct Direct(Rc<RefCell<MemoryLedger>>);
+/// struct Conn(Rc<RefCell<MemoryLedger>>, VecDeque<Vec<u8>>);
+/// impl Transport for Direct {
+///     type Conn = Conn;
+///     fn connect(&mut self) -> io::Result<Conn> { Ok(Conn(self.0.clone(), VecDeque::new())) }
+/// }
+/// impl Connection for Conn {
+///     fn send(&mut self, m: &[u8]) -> io::Result<()> {
+///         let reply = self.0.borrow_mut().handle(m).map_err(|e| io::Error::other(e.to_string()))?;
+///         self.1.push_back(reply);
+///         Ok(())
+///     }
+///     fn receive(&mut self) -> io::Result<Option<Vec<u8>>> { Ok(self.1.pop_front()) }
+/// }
+///
+/// let dir = std::env::temp_dir().join(format!("terminal-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// # let _ = std::fs::remove_file(dir.join("journal.log")); let _ = std::fs::remove_file(dir.join("stan.state"));
+/// let (journal, stans, _) = open_state(dir.join("journal.log"), dir.join("stan.state"),
+///     JournalConfig::new(&ISO87_ASCII), StateOptions::new(10))?;
+/// let host = Rc::new(RefCell::new(MemoryLedger::new(&ISO87_ASCII)));
+/// let mut terminal = Terminal::new(journal, stans, Direct(host), "TERM0001", "MERCHANT0000001", &[]);
+/// let card = Purchase { pan: "4761739001010119", expiry: "2512", amount: 1500, currency: "840" };
+/// let (_, outcome) = terminal.purchase(&card)?;
+/// assert!(matches!(outcome, PurchaseOutcome::Answered(r) if r.code.is_approved()));
+/// # drop(terminal);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct Terminal<T: Transport> {
     journal: Journal,
     stans: FileStanSequence,

@@ -539,6 +539,19 @@ impl Sensitivity {
 }
 
 /// The wire form of one data element.
+///
+/// ```
+/// use iso8583_wire::spec::{Content, Encoding, FieldSpec, Padding, Prefix};
+///
+/// // IF_CHAR(40): merchant name, right-padded with spaces.
+/// let name = FieldSpec::fixed("Card acceptor name", Content::Ans, Encoding::Ascii, 40);
+/// assert_eq!(name.padding, Padding::Right(b' '));
+/// assert_eq!(name.format().to_string(), "ans40");
+/// // IFB_LLNUM(19): PAN in packed BCD behind a one-byte BCD length counting digits.
+/// let pan = FieldSpec::var("PAN", Content::N, Encoding::BCD_LEFT, Prefix::bcd(2, 19)).pan();
+/// assert_eq!(pan.wire_len_for_units(16), 8);
+/// assert!(pan.sensitivity.is_sensitive());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct FieldSpec<'s> {
@@ -891,6 +904,26 @@ pub struct HeaderPart<'s> {
 /// `fields[n]` is the definition of field `n` (index 0 and 1 are unused: field 1 is the
 /// secondary bitmap). Fields beyond the slice, or `None`, are undefined: a message that
 /// announces them cannot be decoded.
+///
+/// ```
+/// use iso8583_wire::mti::MtiEncoding;
+/// use iso8583_wire::spec::{BitmapEncoding, BitmapSpec, Content, Encoding, FieldSpec, MessageSpec, Prefix};
+///
+/// static FIELDS: [Option<FieldSpec<'static>>; 42] = {
+///     let mut f = [None; 42];
+///     f[2] = Some(FieldSpec::var("PAN", Content::N, Encoding::Ascii, Prefix::ascii(2, 19)).pan());
+///     f[11] = Some(FieldSpec::fixed("STAN", Content::N, Encoding::Ascii, 6));
+///     f[41] = Some(FieldSpec::fixed("Terminal id", Content::Ans, Encoding::Ascii, 8));
+///     f
+/// };
+/// static MINE: MessageSpec<'static> = MessageSpec::new(
+///     "mine", "ASCII, one bitmap", &[], MtiEncoding::Ascii,
+///     BitmapSpec::new(BitmapEncoding::HexAscii, 1), &FIELDS,
+/// );
+/// let msg = MINE.decode(b"08000020000000800000000042TERM0001")?;
+/// assert_eq!(msg.field(41).and_then(|f| f.as_str()), Some("TERM0001"));
+/// # Ok::<(), iso8583_wire::DecodeError>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MessageSpec<'s> {
