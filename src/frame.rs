@@ -158,6 +158,11 @@ impl Framing {
 
     /// Reads the header at the start of `input`: the payload length, or `None` if the
     /// header is not complete yet.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError`] when the header is not a number of its form, or the length is above
+    /// the framing's maximum.
     pub fn payload_len(&self, input: &[u8]) -> Result<Option<usize>, FrameError> {
         let Some(raw) = input.get(..self.header.len()) else {
             return Ok(None);
@@ -220,6 +225,11 @@ impl Framing {
 
     /// One frame at the start of `input`: its payload and the bytes it takes, or `None`
     /// if more input is needed.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError`] when the length header is malformed or announces more than the
+    /// maximum.
     pub fn parse<'a>(&self, input: &'a [u8]) -> Result<Option<(&'a [u8], usize)>, FrameError> {
         let Some(len) = self.payload_len(input)? else {
             return Ok(None);
@@ -233,6 +243,11 @@ impl Framing {
     }
 
     /// The header for a payload of `len` bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError::PayloadTooLong`] when the payload does not fit the header or the
+    /// maximum.
     pub fn header_for(&self, len: usize) -> Result<([u8; 4], usize), FrameError> {
         let h = self.header.len();
         let own = if self.counts_itself { h } else { 0 };
@@ -265,6 +280,11 @@ impl Framing {
     }
 
     /// Writes the header and `payload` to `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError::PayloadTooLong`] when the payload does not fit the header or the
+    /// maximum.
     #[cfg(feature = "alloc")]
     pub fn encode(&self, payload: &[u8], out: &mut impl bytes::BufMut) -> Result<(), FrameError> {
         let (h, n) = self.header_for(payload.len())?;
@@ -331,6 +351,12 @@ impl FrameSplitter {
 
     /// The next whole frame's payload, `None` if more bytes are needed. After a header
     /// error the stream cannot be resynchronised: the same error is returned again.
+    ///
+    /// # Errors
+    ///
+    /// [`FrameError`] when a length header is malformed or announces more than the maximum.
+    /// The error stays: later calls return it again, since the stream cannot be
+    /// resynchronised after a bad header.
     pub fn next_frame(&mut self) -> Result<Option<bytes::Bytes>, FrameError> {
         if let Some(e) = self.error {
             return Err(e);

@@ -79,6 +79,11 @@ impl<'a> Message<'a> {
     /// Every byte must be accounted for: bytes after the last announced field are an
     /// error. Structure is checked as the fields are located: length prefixes and
     /// maxima, digits in `n` fields, BCD nibbles, hex characters (see [`ContentMode`]).
+    ///
+    /// # Errors
+    ///
+    /// [`DecodeError`] naming the part (header, MTI, a bitmap, a field's prefix or data,
+    /// trailing bytes), the byte offset, what was expected and what was found.
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
         let mut out = Self::decode_lenient(spec, input);
@@ -106,6 +111,10 @@ impl<'a> Message<'a> {
     ///     "field 37 at byte 23: expected a letter or digit, found 0x2D '-'");
     /// # Ok::<(), iso8583_wire::DecodeError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Message::decode`]; in strict mode also a free-text character outside its class.
     #[inline]
     pub fn decode_with(
         spec: &'a MessageSpec<'a>,
@@ -244,6 +253,10 @@ impl<'a> Message<'a> {
     /// assert!(Message::decode_without_fast_path(&ISO87_ASCII, wire)? == ISO87_ASCII.decode(wire)?);
     /// # Ok::<(), iso8583_wire::DecodeError>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Message::decode`].
     #[doc(hidden)]
     pub fn decode_without_fast_path(
         spec: &'a MessageSpec<'a>,
@@ -739,6 +752,11 @@ impl<'a> Field<'a> {
     }
 
     /// The value of a numeric field as a number.
+    ///
+    /// # Errors
+    ///
+    /// [`NumberError::NotNumeric`] for a field that is not `n` (or holds padding),
+    /// [`NumberError::Overflow`] above `u64::MAX`.
     pub fn to_u64(&self) -> Result<u64, NumberError> {
         if !matches!(self.spec.content, Content::N) {
             return Err(NumberError::NotNumeric);

@@ -243,6 +243,11 @@ impl<'a> Element<'a> {
     }
 
     /// The subfield with this path segment (`"2"`, `"9F26"`).
+    ///
+    /// # Errors
+    ///
+    /// [`SubfieldError`] when the path names no field or part, or the field's data does not
+    /// parse as its composite.
     pub fn get(&self, segment: &str) -> Result<Option<Element<'a>>, SubfieldError> {
         let mut parts = self.parts();
         if matches!(parts.state, State::Done) {
@@ -342,6 +347,11 @@ impl Message<'_> {
     /// The element at `path` (`"60"`, `"60.2"`, `"55.9F26"`): `Ok(None)` when absent,
     /// an error when the path is malformed or the composite content does not match its
     /// definition.
+    ///
+    /// # Errors
+    ///
+    /// [`SubfieldError`] when the path names no field or part, or the field's data does not
+    /// parse as its composite.
     pub fn get(&self, path: &str) -> Result<Option<Element<'_>>, SubfieldError> {
         let mut segments = path.split('.');
         let first = segments
@@ -1273,6 +1283,10 @@ enum BuildKey {
 #[cfg(feature = "alloc")]
 impl<'s> CompositeBuilder<'s> {
     /// A builder for a composite field.
+    ///
+    /// # Errors
+    ///
+    /// [`SubfieldError`] when the field is not composite.
     pub fn new(spec: &'s crate::spec::FieldSpec<'s>) -> Result<Self, SubfieldError> {
         let composite = spec
             .subfields
@@ -1286,6 +1300,10 @@ impl<'s> CompositeBuilder<'s> {
 
     /// Sets subfield `key` (`"2"`, a hex tag `"9F26"`, or a text tag) to `value`: text
     /// for text parts, hex for binary values.
+    ///
+    /// # Errors
+    ///
+    /// [`SubfieldError`] when the key names no part or the value does not fit it.
     pub fn set(&mut self, key: &str, value: &str) -> Result<&mut Self, SubfieldError> {
         let bad = |reason| SubfieldError::Malformed {
             field: 0,
@@ -1392,6 +1410,10 @@ impl<'s> CompositeBuilder<'s> {
 
     /// The composite value: logical characters for positional parts, bytes for
     /// bitmapped and TLV subfields.
+    ///
+    /// # Errors
+    ///
+    /// [`SubfieldError`] when the parts set do not make a valid value for the field.
     pub fn finish(&self) -> Result<alloc::vec::Vec<u8>, SubfieldError> {
         let bad = |reason| SubfieldError::Malformed {
             field: 0,

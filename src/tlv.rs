@@ -353,6 +353,11 @@ impl<'a> Iterator for Tlvs<'a> {
 pub const MAX_DEPTH: usize = 8;
 
 /// Checks that `data` is well-formed TLV, constructed tags included.
+///
+/// # Errors
+///
+/// [`TlvError`] naming the offset of the first malformed tag or length, or a value running
+/// past the end.
 pub fn validate(data: &[u8]) -> Result<(), TlvError> {
     fn walk(items: Tlvs<'_>, depth: usize) -> Result<(), TlvError> {
         for item in items {
@@ -373,6 +378,10 @@ pub fn validate(data: &[u8]) -> Result<(), TlvError> {
 }
 
 /// The first element with `tag`, searching constructed tags depth-first.
+///
+/// # Errors
+///
+/// [`TlvError`] when the data is malformed before the tag is found.
 pub fn find(data: &[u8], tag: Tag) -> Result<Option<Tlv<'_>>, TlvError> {
     fn walk<'a>(items: Tlvs<'a>, tag: Tag, depth: usize) -> Result<Option<Tlv<'a>>, TlvError> {
         for item in items {
