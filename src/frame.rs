@@ -363,6 +363,7 @@ impl FrameSplitter {
         }
         match split_frame(&self.framing, &mut self.buf) {
             Err(e) => {
+                crate::event!(warn, error = %e, "frame refused; the stream cannot go on");
                 self.error = Some(e);
                 Err(e)
             }

@@ -83,6 +83,9 @@
 //!   (`loaders`).
 //! * `tokio`: a `tokio_util::codec` adapter for the framing.
 //! * `cli`: the `iso8583` command-line binary.
+//! * `tracing`: events through the `tracing` facade for decode failures, frame errors,
+//!   the terminal workflow (sent, timeout, inquiry, reversal, MAC failure) and journal
+//!   recovery; they carry field numbers, MTIs, STANs and codes, never card data.
 //! * `fault-injection`: tests only; fails chosen durable writes and syncs.
 //! * `crypto`: [`security`]: keys, MACs (ISO 9797-1, X9.19, UnionPay, AES-CMAC) and the
 //!   MAC of a message, ISO 9564 PIN blocks, TDES and AES DUKPT, UnionPay working keys,
@@ -101,6 +104,19 @@
 
 #[cfg(feature = "alloc")]
 extern crate alloc;
+
+/// An event through `tracing` when the `tracing` feature is on, nothing otherwise.
+/// Callers pass only masked or non-sensitive values (field numbers, MTIs, STANs,
+/// response codes, error kinds whose bytes are masked for sensitive fields).
+macro_rules! event {
+    ($level:ident, $($arg:tt)*) => {{
+        #[cfg(feature = "tracing")]
+        {
+            tracing::$level!(target: "iso8583_wire", $($arg)*);
+        }
+    }};
+}
+pub(crate) use event;
 #[cfg(any(feature = "std", test))]
 extern crate std;
 

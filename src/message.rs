@@ -283,6 +283,20 @@ impl<'a> Message<'a> {
         spec: &'a MessageSpec<'a>,
         input: &'a [u8],
     ) -> Result<Message<'a>, DecodeError> {
+        let out = Self::decode_parsers(spec, input);
+        if let Err(e) = &out {
+            // The error's text masks the bytes of sensitive fields.
+            crate::event!(debug, layout = spec.name, error = %e, "message refused");
+            let _ = e;
+        }
+        out
+    }
+
+    /// The nom parsers, field by field.
+    fn decode_parsers(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+    ) -> Result<Message<'a>, DecodeError> {
         let total = input.len();
         if total == 0 {
             return Err(DecodeError {

@@ -1366,6 +1366,24 @@ impl Journal {
             interrupted: interrupted.len(),
             unsynced_events: unsynced as usize,
         };
+        if torn > 0 || !interrupted.is_empty() || unsynced > 0 {
+            crate::event!(
+                warn,
+                torn_tail_bytes = torn,
+                interrupted = interrupted.len(),
+                unsynced_events = unsynced,
+                "journal recovered after a crash"
+            );
+        }
+        if loss.is_loss() {
+            crate::event!(
+                error,
+                emptied = loss.emptied,
+                lost_bytes = loss.lost_bytes,
+                lost_events = loss.lost_events,
+                "journal records were lost; opened after loss"
+            );
+        }
         if loss.is_loss() {
             loss.unsettled = journal
                 .records
@@ -1712,6 +1730,7 @@ impl Journal {
             })
         };
         if let Err(e) = written {
+            crate::event!(error, txn = %id, error = %e, "journal write failed; rolled back");
             self.in_flight = None;
             self.roll_back(before, end);
             return Err(JournalError::Io {

@@ -424,6 +424,7 @@ impl<T: Transport> Terminal<T> {
                         exchange::inquiry_for(&original, stan, self.clock.now(), &self.inquiry)
                             .map_err(Self::build_err)?;
                     self.journal.inquiry_sent(id)?;
+                    crate::event!(info, txn = %id, stan = %stan, "inquiry sent");
                     let reply = self.round_trip(&inquiry)?.unwrap_or(None);
                     steps.push(Step::Inquiry {
                         id,
@@ -444,6 +445,12 @@ impl<T: Transport> Terminal<T> {
                     match answer {
                         Some(a) => {
                             let not_found = a.is_none();
+                            crate::event!(
+                                info,
+                                txn = %id,
+                                code = %a.as_ref().map_or("25", |r| r.code.as_str()),
+                                "inquiry answered"
+                            );
                             self.journal.inquiry_answer(id, a)?;
                             if let (true, NotFoundPolicy::Reinquire { after, .. }) =
                                 (not_found, self.journal.config().not_found)
@@ -454,6 +461,7 @@ impl<T: Transport> Terminal<T> {
                             }
                         }
                         None => {
+                            crate::event!(warn, txn = %id, "inquiry unanswered");
                             self.journal.inquiry_timeout(id)?;
                             if !matches!(self.journal.pending()?, Action::SendReversal { .. }) {
                                 return Err(TerminalError::StillPending(id));
@@ -461,8 +469,14 @@ impl<T: Transport> Terminal<T> {
                         }
                     }
                 }
-                Action::SendReversal { id, message, .. } => {
+                Action::SendReversal {
+                    id,
+                    message,
+                    reason,
+                } => {
                     self.journal.reversal_sent(id)?;
+                    crate::event!(info, txn = %id, reason = %reason.code, "reversal sent");
+                    let _ = reason;
                     let reply = self.round_trip(&message)?.unwrap_or(None);
                     steps.push(Step::Reversal {
                         id,
@@ -474,6 +488,7 @@ impl<T: Transport> Terminal<T> {
                         .and_then(|r| layout.decode(r).ok().and_then(|m| ResponseCode::of(&m)));
                     match code {
                         Some(code) => {
+                            crate::event!(info, txn = %id, code = %code, "reversal answered");
                             let settled = self.journal.reversal_response(id, code)?.is_settled();
                             if !settled {
                                 return Err(TerminalError::StillPending(id));
@@ -520,6 +535,7 @@ impl<T: Transport> Terminal<T> {
         self.trace.push((true, wire.clone()));
         if conn.send(&wire).is_ok() {
             self.journal.sent(id)?;
+            crate::event!(info, txn = %id, stan = %stan, "request sent");
             let mut unrelated = 0;
             while let Ok(Some(reply)) = conn.receive() {
                 unrelated += 1;
@@ -539,12 +555,14 @@ impl<T: Transport> Terminal<T> {
                         && !verify(&reply)
                     {
                         // The answer cannot be trusted (MAC): reverse with A0.
+                        crate::event!(warn, txn = %id, stan = %stan, "response failed its check (MAC)");
                         self.journal.mac_failure(id)?;
                         drop(conn);
                         return self.unresolved(id);
                     }
                     // Record the answer first: a crash after it must not lose a 94.
                     self.journal.response(id, result.clone())?;
+                    crate::event!(info, txn = %id, stan = %stan, code = %result.code, "response");
                     if result.code == ResponseCode::DUPLICATE_TRANSMISSION {
                         // The host has seen this STAN: jump the sequence forward.
                         self.stans.skip(100)?;
@@ -553,6 +571,7 @@ impl<T: Transport> Terminal<T> {
                 }
             }
         }
+        crate::event!(warn, txn = %id, stan = %stan, "no response in time");
         self.journal.timeout(id)?;
         drop(conn);
         self.unresolved(id)
