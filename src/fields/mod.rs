@@ -43,13 +43,13 @@ use crate::message::{Field, Message};
 pub enum DateTimeError {
     /// The field is absent.
     #[error("field {0} is absent")]
-    Missing(u16),
+    Missing(usize),
     /// The field does not hold the expected number of digits.
     #[error("field {0} does not hold the expected digits")]
-    Malformed(u16),
+    Malformed(usize),
     /// The digits do not form a valid date or time.
     #[error("field {0} is not a valid date or time")]
-    OutOfRange(u16),
+    OutOfRange(usize),
 }
 
 /// The year of a month and day, inferred next to `reference`: the candidate in the year
@@ -78,7 +78,7 @@ pub fn infer_year(month: u32, day: u32, reference: NaiveDate) -> Option<NaiveDat
 
 /// Up to `N` digits of a numeric field, as numbers.
 fn digits<const N: usize>(field: &Field<'_>) -> Result<[u32; N], DateTimeError> {
-    let number = field.number() as u16;
+    let number = field.number();
     let mut out = [0u32; N];
     let mut n = 0;
     for c in field.symbols() {
@@ -99,14 +99,14 @@ fn pair(d: &[u32], i: usize) -> u32 {
     d.get(i).copied().unwrap_or(0) * 10 + d.get(i + 1).copied().unwrap_or(0)
 }
 
-fn time_at(d: &[u32], i: usize, field: u16) -> Result<NaiveTime, DateTimeError> {
+fn time_at(d: &[u32], i: usize, field: usize) -> Result<NaiveTime, DateTimeError> {
     NaiveTime::from_hms_opt(pair(d, i), pair(d, i + 2), pair(d, i + 4))
         .ok_or(DateTimeError::OutOfRange(field))
 }
 
 impl Message<'_> {
-    fn required(&self, n: u16) -> Result<Field<'_>, TraceError> {
-        self.field(n as usize).ok_or(TraceError::Missing(n))
+    fn required(&self, n: usize) -> Result<Field<'_>, TraceError> {
+        self.field(n).ok_or(TraceError::Missing(n))
     }
 
     /// Field 11, the STAN.

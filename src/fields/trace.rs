@@ -23,7 +23,7 @@ pub enum TraceError {
     RrnMalformed,
     /// The message has no such field.
     #[error("field {0} is absent")]
-    Missing(u16),
+    Missing(usize),
 }
 
 /// System trace audit number (field 11): n6, 000001-999999.

@@ -45,7 +45,7 @@ use crate::message::{Message, pan_window};
 pub enum TrackError {
     /// The field is absent.
     #[error("field {0} is absent")]
-    Missing(u16),
+    Missing(usize),
     /// Longer than the track allows (37 characters for track 2, 79 for track 1).
     #[error("track data of {length} characters is longer than {max}")]
     TooLong {
