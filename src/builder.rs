@@ -1155,6 +1155,21 @@ fn text<S: FieldStore>(
     if !spec.content.is_text() {
         return general(spec, Source::Hex(s.as_bytes()), mode, store);
     }
+    // A GBK field takes text in its lossless form (see `wire::gbk`): characters are
+    // encoded in GBK, `\xHH` gives a byte.
+    #[cfg(feature = "alloc")]
+    if spec.encoding == Encoding::Gbk {
+        let bytes_of = crate::wire::gbk::to_bytes(s).map_err(|e| match e {
+            crate::wire::gbk::GbkError::Escape { position }
+            | crate::wire::gbk::GbkError::Unmappable { position } => {
+                EncodeErrorKind::InvalidCharacter {
+                    expected: "GBK text (a character GBK encodes, or \\xHH)",
+                    position,
+                }
+            }
+        })?;
+        return bytes(spec, &bytes_of, mode, store);
+    }
     if let Some(i) = s.bytes().position(|c| !c.is_ascii()) {
         return Err(EncodeErrorKind::InvalidCharacter {
             expected: "an ASCII character (use bytes for Latin-1 text)",

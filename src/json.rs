@@ -67,6 +67,15 @@ pub enum JsonError {
         /// The field.
         field: usize,
     },
+    /// The text of a GBK field has a malformed escape or a character GBK cannot
+    /// encode.
+    #[error("field {field}: {error}")]
+    Gbk {
+        /// The field.
+        field: usize,
+        /// What is wrong.
+        error: crate::wire::gbk::GbkError,
+    },
     /// A value does not fit its field.
     #[error(transparent)]
     Encode(#[from] crate::error::EncodeError),
@@ -229,6 +238,17 @@ fn builder<'s>(
     for (key, v) in fields {
         let n: usize = key.parse().map_err(|_| JsonError::FieldKey)?;
         let value = match v {
+            // GBK fields: their lossless text form (see `wire::gbk`).
+            Value::String(s)
+                if spec
+                    .field(n)
+                    .is_some_and(|f| f.encoding == crate::spec::Encoding::Gbk) =>
+            {
+                Input::Text(
+                    crate::wire::gbk::to_bytes(s)
+                        .map_err(|error| JsonError::Gbk { field: n, error })?,
+                )
+            }
             Value::String(s) if spec.field(n).is_some_and(|f| f.content.is_text()) => Input::Text(
                 s.chars()
                     .map(|c| u8::try_from(u32::from(c)).ok())

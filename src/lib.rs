@@ -45,7 +45,7 @@
 //!   sans-IO; the blocking TCP transports and the `tokio` codec are thin edges.
 //! * It does not know every network's private fields: layouts for those are data you
 //!   supply (or load from jPOS/moov files), and text in GBK or other code pages stays
-//!   bytes for you to convert.
+//!   bytes for you to convert (GBK, for UnionPay, is built in with the `gbk` feature).
 //!
 //! ## Quick start
 //!
@@ -83,6 +83,8 @@
 //!   (`loaders`).
 //! * `tokio`: a `tokio_util::codec` adapter for the framing.
 //! * `cli`: the `iso8583` command-line binary.
+//! * `gbk`: GBK text (UnionPay fields 43 and 56) decoded and encoded through
+//!   `encoding_rs` ([`wire::gbk`]).
 //! * `tracing`: events through the `tracing` facade for decode failures, frame errors,
 //!   the terminal workflow (sent, timeout, inquiry, reversal, MAC failure) and journal
 //!   recovery; they carry field numbers, MTIs, STANs and codes, never card data.

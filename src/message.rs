@@ -836,6 +836,21 @@ impl fmt::Display for FieldValue<'_> {
         if let Some(s) = field.as_str() {
             return f.write_str(s);
         }
+        if field.spec.encoding == Encoding::Gbk {
+            // Lossless text: see `wire::gbk`.
+            #[cfg(feature = "alloc")]
+            return f.write_str(&crate::wire::gbk::to_text(field.data));
+            #[cfg(not(feature = "alloc"))]
+            for &b in field.data {
+                match b {
+                    b'\\' => f.write_str("\\\\")?,
+                    0x00..=0x7F => fmt::Write::write_char(f, char::from(b))?,
+                    _ => write!(f, "\\x{b:02X}")?,
+                }
+            }
+            #[cfg(not(feature = "alloc"))]
+            return Ok(());
+        }
         if field.spec.content.is_text() {
             for c in field.symbols() {
                 fmt::Write::write_char(f, char::from(c))?;

@@ -53,11 +53,11 @@ COMPOSITES = {
     ("cup", 60): ("CUP_60", CUP_60),
     ("cup", 61): ("CUP_61", CUP_61),
 }
-# Fields the tables leave out but the layout defines: GBK text kept as raw bytes.
+# Fields the tables leave out but the layout defines: GBK text.
 EXTRA = {
     "cup": {
-        43: ["43", "Card acceptor name/location (GBK text, raw bytes)", "b", "fixed 40 bytes", "none", "binary"],
-        56: ["56", "Additional data (GBK text, raw bytes)", "b", "max 999 bytes", "LLL bcd (2 bytes), counts bytes", "binary"],
+        43: ["43", "Card acceptor name/location (GBK text)", "ans", "fixed 40 bytes", "none", "gbk"],
+        56: ["56", "Additional data (GBK text)", "ans", "max 999 bytes", "LLL bcd (2 bytes), counts bytes", "gbk"],
     },
 }
 
@@ -81,6 +81,8 @@ def field_expr(layout, num, row):
         e = "Encoding::BCD_LEFT" if "left-aligned" in enc else "Encoding::BCD"
     elif enc.startswith("binary"):
         e = "Encoding::Binary"
+    elif enc == "gbk":
+        e = "Encoding::Gbk"
     else:
         e = "Encoding::Ascii"
     n = int(re.search(r"\d+", length).group())

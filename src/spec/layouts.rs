@@ -912,7 +912,7 @@ static ISO93_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
 /// | 39 | Response code | an fixed 2 | none | ascii |
 /// | 41 | Card acceptor terminal identification | ans fixed 8 | none | ascii |
 /// | 42 | Card acceptor identification code | ans fixed 15 | none | ascii |
-/// | 43 | Card acceptor name/location (GBK text, raw bytes) | b fixed 40 bytes | none | binary |
+/// | 43 | Card acceptor name/location (GBK text) | ans fixed 40 bytes | none | gbk |
 /// | 44 | Additional response data | ans max 25 | LL bcd (1 byte), counts bytes | ascii |
 /// | 46 | Additional data (terminal hardware info in the sample packets) | ans max 999 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 49 | Currency code, transaction | an fixed 3 | none | ascii |
@@ -920,7 +920,7 @@ static ISO93_ASCII_FIELDS: [Option<FieldSpec<'static>>; 129] = [
 /// | 53 | Security related control information | n fixed 16 | none | packed BCD, 8 bytes |
 /// | 54 | Balance amount | ans max 20 | LLL bcd (2 bytes), counts bytes | ascii |
 /// | 55 | ICC system related data | b max 255 bytes | LLL bcd (2 bytes), counts bytes | binary |
-/// | 56 | Additional data (GBK text, raw bytes) | b max 999 bytes | LLL bcd (2 bytes), counts bytes | binary |
+/// | 56 | Additional data (GBK text) | ans max 999 bytes | LLL bcd (2 bytes), counts bytes | gbk |
 /// | 60 | Reserved private (60.1 message type code, 60.2 batch number, 60.3 network management information code, ...) | n max 17 | LLL bcd (2 bytes), counts digits | packed BCD, odd lengths left-aligned (pad nibble 0 on the right) |
 /// | 61 | Original message data | n max 29 | LLL bcd (2 bytes), counts digits | packed BCD, odd lengths left-aligned (pad nibble 0 on the right) |
 /// | 62 | Reserved private (terminal/TLV data) | b (nominally ans) max 512 bytes | LLL bcd (2 bytes), counts bytes | binary |
@@ -979,7 +979,7 @@ static CUP_FIELDS: [Option<FieldSpec<'static>>; 65] = [
     /*  40 */ None,
     /*  41 */ Some(FieldSpec::fixed("Card acceptor terminal identification", Content::Ans, Encoding::Ascii, 8)),
     /*  42 */ Some(FieldSpec::fixed("Card acceptor identification code", Content::Ans, Encoding::Ascii, 15)),
-    /*  43 */ Some(FieldSpec::fixed("Card acceptor name/location (GBK text, raw bytes)", Content::B, Encoding::Binary, 40)),
+    /*  43 */ Some(FieldSpec::fixed("Card acceptor name/location (GBK text)", Content::Ans, Encoding::Gbk, 40)),
     /*  44 */ Some(FieldSpec::var("Additional response data", Content::Ans, Encoding::Ascii, Prefix::bcd(2, 25).counting_bytes())),
     /*  45 */ None,
     /*  46 */ Some(FieldSpec::var("Additional data (terminal hardware info in the sample packets)", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 999).counting_bytes())),
@@ -992,7 +992,7 @@ static CUP_FIELDS: [Option<FieldSpec<'static>>; 65] = [
     /*  53 */ Some(FieldSpec::fixed("Security related control information", Content::N, Encoding::BCD, 16)),
     /*  54 */ Some(FieldSpec::var("Balance amount", Content::Ans, Encoding::Ascii, Prefix::bcd(3, 20).counting_bytes())),
     /*  55 */ Some(FieldSpec::var("ICC system related data", Content::B, Encoding::Binary, Prefix::bcd(3, 255).counting_bytes()).with_subfields(&EMV_TLV)),
-    /*  56 */ Some(FieldSpec::var("Additional data (GBK text, raw bytes)", Content::B, Encoding::Binary, Prefix::bcd(3, 999).counting_bytes())),
+    /*  56 */ Some(FieldSpec::var("Additional data (GBK text)", Content::Ans, Encoding::Gbk, Prefix::bcd(3, 999).counting_bytes())),
     /*  57 */ None,
     /*  58 */ None,
     /*  59 */ None,

@@ -300,6 +300,11 @@ pub enum Encoding {
     Binary,
     /// Each byte as two hex-ASCII characters (written uppercase, read in either case).
     HexAscii,
+    /// Text in GBK (China's national code page; UnionPay fields 43 and 56): the bytes
+    /// as received, one unit per byte. Shown as text (see [`crate::Field::value`]);
+    /// with the `gbk` feature the characters are decoded, without it bytes from 0x80
+    /// up are shown as `\xHH`.
+    Gbk,
 }
 
 impl Encoding {
@@ -336,6 +341,7 @@ impl Encoding {
             } => "bcd-right",
             Encoding::Binary => "binary",
             Encoding::HexAscii => "hex-ascii",
+            Encoding::Gbk => "gbk",
         }
     }
 }
@@ -638,7 +644,7 @@ impl<'s> FieldSpec<'s> {
     /// The bytes a value of `units` units takes on the wire (after any prefix).
     pub const fn wire_len_for_units(&self, units: usize) -> usize {
         match self.encoding {
-            Encoding::Ascii | Encoding::Ebcdic(_) | Encoding::Binary => units,
+            Encoding::Ascii | Encoding::Ebcdic(_) | Encoding::Binary | Encoding::Gbk => units,
             Encoding::HexAscii => units * 2,
             Encoding::Bcd { .. } => match self.content {
                 Content::Xn => {
@@ -1193,7 +1199,10 @@ impl FastField {
     /// The compact view of `spec`.
     const fn of(spec: &FieldSpec<'_>) -> FastField {
         // Units equal bytes for one-byte-per-unit encodings; BCD numerics differ.
-        let bytewise = matches!(spec.encoding, Encoding::Ascii | Encoding::Binary);
+        let bytewise = matches!(
+            spec.encoding,
+            Encoding::Ascii | Encoding::Binary | Encoding::Gbk
+        );
         let (size, prefix, len) = match spec.length {
             Length::Fixed(n) => {
                 let wire = spec.wire_len_for_units(n as usize);
@@ -1255,7 +1264,9 @@ impl FastField {
         // the lenient mode, and strict mode checks the classes afterwards.
         let check = match (spec.encoding, spec.content) {
             (Encoding::Binary, Content::B) => FastCheck::None,
-            (Encoding::Ascii | Encoding::Binary, c) if c.is_free_text() => FastCheck::None,
+            (Encoding::Ascii | Encoding::Binary | Encoding::Gbk, c) if c.is_free_text() => {
+                FastCheck::None
+            }
             (Encoding::Ascii, Content::N) => FastCheck::Digits,
             (Encoding::Bcd { .. }, Content::N)
                 if pad != FastField::PAD_NONE

@@ -379,7 +379,15 @@ pub(crate) fn check_content(
     let lenient = mode == ContentMode::Lenient && content.is_free_text();
     match spec.encoding {
         Encoding::Binary => Ok(()),
-        Encoding::Ascii | Encoding::Ebcdic(_) if lenient => Ok(()),
+        Encoding::Ascii | Encoding::Ebcdic(_) | Encoding::Gbk if lenient => Ok(()),
+        // Strict: the bytes must be GBK text (checked with the `gbk` feature).
+        Encoding::Gbk => match super::gbk::first_invalid(data) {
+            Some(i) => Err((
+                i,
+                invalid("GBK text", data.get(i).copied().unwrap_or(0), masked),
+            )),
+            None => Ok(()),
+        },
         Encoding::Ascii => {
             // Fast path: one table lookup per byte, no iterator adaptors.
             if !matches!(content, Content::Xn | Content::AOrN)

@@ -422,7 +422,7 @@ fn write_data(spec: &FieldSpec<'_>, plan: &Plan<'_>, out: &mut impl Sink) {
         return;
     }
     match spec.encoding {
-        Encoding::Ascii | Encoding::Binary => {
+        Encoding::Ascii | Encoding::Binary | Encoding::Gbk => {
             if let Source::Bytes(b) = plan.source {
                 put_repeat(out, plan.pad, plan.pad_left);
                 out.put(b);

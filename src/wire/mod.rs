@@ -9,6 +9,7 @@ pub mod ebcdic;
 mod ebcdic_tables;
 pub(crate) mod encode;
 pub(crate) mod fast;
+pub mod gbk;
 #[doc(hidden)]
 pub mod hex;
 pub(crate) mod scan;
@@ -65,7 +66,7 @@ impl<'a> Symbols<'a> {
     /// Symbols of `data` holding `units` units of a field defined by `spec`.
     pub(crate) fn new(spec: &FieldSpec<'_>, data: &'a [u8], units: usize) -> Symbols<'a> {
         match spec.encoding {
-            Encoding::Ascii | Encoding::Binary => Symbols {
+            Encoding::Ascii | Encoding::Binary | Encoding::Gbk => Symbols {
                 data,
                 kind: SymbolKind::Plain,
                 pos: 0,
