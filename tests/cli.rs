@@ -629,3 +629,30 @@ fn mac_pin_block_and_dukpt_commands() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(!err.contains("0123456789ABCDEF"), "{err}");
 }
+
+#[test]
+fn security_commands_speak_json_too() {
+    let out = run(&[
+        "dukpt",
+        "--bdk",
+        "0123456789ABCDEFFEDCBA9876543210",
+        "--ksn",
+        "FFFF9876543210E00001",
+        "--json",
+    ]);
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["ipek"], "6AC292FAA1315B4D858AB3A3D7D5933A");
+    assert_eq!(v["pin"], "042666B49184CF5C68DE9628D0397B36");
+    let out = run(&[
+        "pin-block",
+        "--format",
+        "0",
+        "--pin",
+        "1234",
+        "--pan",
+        "43219876543210987",
+        "--json",
+    ]);
+    let v: Json = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["pin_block"], "0412AC89ABCDEF67");
+}

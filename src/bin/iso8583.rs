@@ -172,6 +172,9 @@ struct MacArgs {
     /// Check the message's MAC field instead: exit 0 if it matches, 1 if not.
     #[arg(long)]
     verify: bool,
+    /// Print JSON: {"mac": "..."} or {"verifies": true|false}.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +191,9 @@ struct PinBlockArgs {
     /// The PIN key as hex (DES/TDES for formats 0-3, AES for format 4).
     #[arg(long, value_name = "HEX")]
     key: Option<String>,
+    /// Print JSON: {"pin_block": "..."}.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -214,6 +220,9 @@ struct DukptArgs {
     /// The working key to derive.
     #[arg(long, value_enum, default_value_t = Usage::Pin)]
     usage: Usage,
+    /// Print JSON: {"ipek": "...", "<usage>": "..."}.
+    #[arg(long)]
+    json: bool,
 }
 
 /// A failure and the exit code it gets.
@@ -466,11 +475,17 @@ fn mac(args: &MacArgs) -> Result<bool, Failure> {
         MacChoice::CmacAes => MacAlgorithm::AesCmac,
     };
     if args.verify {
-        return match m::verify_message(spec, &wire, algorithm, &key) {
-            Ok(()) => emit("MAC verifies\n").map(|()| true),
-            Err(Error::MacMismatch) => emit("MAC does not verify\n").map(|()| false),
-            Err(e) => Err(bad_input(e.to_string())),
+        let verifies = match m::verify_message(spec, &wire, algorithm, &key) {
+            Ok(()) => true,
+            Err(Error::MacMismatch) => false,
+            Err(e) => return Err(bad_input(e.to_string())),
         };
+        let text = match (args.json, verifies) {
+            (true, v) => format!("{}\n", serde_json::json!({ "verifies": v })),
+            (false, true) => "MAC verifies\n".to_string(),
+            (false, false) => "MAC does not verify\n".to_string(),
+        };
+        return emit(&text).map(|()| verifies);
     }
     let input = m::mac_input(spec, &wire).map_err(|e| bad_input(e.to_string()))?;
     let tag = m::mac(algorithm, &key, input.data).map_err(|e| bad_input(e.to_string()))?;
@@ -479,6 +494,9 @@ fn mac(args: &MacArgs) -> Result<bool, Failure> {
         MacAlgorithm::UnionPayEcb => String::from_utf8_lossy(&tag).to_uppercase(),
         _ => hex::encode(&tag),
     };
+    if args.json {
+        return emit(&format!("{}\n", serde_json::json!({ "mac": text }))).map(|()| true);
+    }
     emit(&format!("{text}\n")).map(|()| true)
 }
 
@@ -507,7 +525,11 @@ fn pin_block(args: &PinBlockArgs) -> Result<(), Failure> {
         None => pin::clear_block(format, &pin, pan, &mut rng),
     }
     .map_err(|e| bad_input(e.to_string()))?;
-    emit(&format!("{}\n", hex::encode(block.expose_secret())))
+    let hex = hex::encode(block.expose_secret());
+    if args.json {
+        return emit(&format!("{}\n", serde_json::json!({ "pin_block": hex })));
+    }
+    emit(&format!("{hex}\n"))
 }
 
 fn dukpt(args: &DukptArgs) -> Result<(), Failure> {
@@ -526,12 +548,7 @@ fn dukpt(args: &DukptArgs) -> Result<(), Failure> {
         };
         let kind = bdk.kind();
         let working = aes::derive(&bdk, &ksn, usage, kind).map_err(|e| bad_input(e.to_string()))?;
-        emit(&format!(
-            "ipek={}\n{}={}\n",
-            key_hex(&ik),
-            name(args.usage),
-            key_hex(&working)
-        ))
+        keys_out(args, &key_hex(&ik), &key_hex(&working))
     } else {
         let bdk = Key::des_from_hex(&args.bdk).map_err(|e| bad_input(format!("--bdk: {e}")))?;
         if bdk.kind() == KeyKind::Des {
@@ -545,13 +562,20 @@ fn dukpt(args: &DukptArgs) -> Result<(), Failure> {
             Usage::Data => tdes::KeyUsage::DataRequest,
         };
         let working = tdes::derive(&bdk, &ksn, usage).map_err(|e| bad_input(e.to_string()))?;
-        emit(&format!(
-            "ipek={}\n{}={}\n",
-            key_hex(&ipek),
-            name(args.usage),
-            key_hex(&working)
-        ))
+        keys_out(args, &key_hex(&ipek), &key_hex(&working))
     }
+}
+
+/// The `dukpt` output: `ipek=` and `<usage>=` lines, or one JSON object.
+fn keys_out(args: &DukptArgs, ipek: &str, working: &str) -> Result<(), Failure> {
+    let usage = name(args.usage);
+    if args.json {
+        let mut object = serde_json::Map::new();
+        object.insert("ipek".into(), Json::String(ipek.into()));
+        object.insert(usage.into(), Json::String(working.into()));
+        return emit(&format!("{}\n", Json::Object(object)));
+    }
+    emit(&format!("ipek={ipek}\n{usage}={working}\n"))
 }
 
 fn name(usage: Usage) -> &'static str {
