@@ -220,7 +220,7 @@ struct DukptArgs {
     /// The working key to derive.
     #[arg(long, value_enum, default_value_t = Usage::Pin)]
     usage: Usage,
-    /// Print JSON: {"ipek": "...", "<usage>": "..."}.
+    /// Print JSON: `{"ipek": "...", "pin": "..."}` (the usage names the second key).
     #[arg(long)]
     json: bool,
 }
