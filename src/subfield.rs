@@ -154,6 +154,15 @@ impl<'a> Element<'a> {
         }
     }
 
+    /// A subfield element: sensitive when its own spec or its parent says so.
+    fn of_subfield(top: u16, f: Field<'a>, parent: Sensitivity) -> Self {
+        let mut e = Element::of_field(top, f);
+        if parent.is_sensitive() && !e.sensitive.is_sensitive() {
+            e.sensitive = parent;
+        }
+        e
+    }
+
     /// The label in the parent (number or tag).
     pub fn label(&self) -> Label {
         self.label
@@ -719,6 +728,23 @@ fn ber_tag_len(data: &[u8]) -> Option<usize> {
     Some(more + 2)
 }
 
+/// Decodes subfield `n` at the start of `data` and moves `data` and `offset` past it;
+/// `None` (nothing moved) when the bytes do not match `spec`.
+fn take_numbered<'a>(
+    data: &mut &'a [u8],
+    offset: &mut usize,
+    n: usize,
+    spec: &'a crate::spec::FieldSpec<'a>,
+) -> Option<Field<'a>> {
+    let input: &'a [u8] = data;
+    let (rest, _units) = dec::field(spec)(input).ok()?;
+    let used = input.len() - rest.len();
+    let wire = input.get(..used)?;
+    *data = rest;
+    *offset += used;
+    Some(Field::from_wire(n as u16, spec, wire))
+}
+
 /// The tagged element at the start of `data`: its label, its definition, the bytes
 /// before the subfield (the tag, and a BER length when the element has one), and the
 /// size of the value that length gives (`None`: the subfield reads its own length).
@@ -1034,21 +1060,9 @@ impl<'a> Iterator for Parts<'a> {
                 let Some(spec) = fields.get(n).and_then(Option::as_ref) else {
                     return self.malformed(at, "the bitmap announces an undefined subfield");
                 };
-                let input: &'a [u8] = data;
-                match dec::field(spec)(input) {
-                    Ok((rest, _units)) => {
-                        let used = input.len() - rest.len();
-                        let wire = input.get(..used).unwrap_or(&[]);
-                        *data = rest;
-                        *offset += used;
-                        let f = Field::from_wire(n as u16, spec, wire);
-                        let mut e = Element::of_field(top, f);
-                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
-                            e.sensitive = sensitive;
-                        }
-                        Some(Ok(e))
-                    }
-                    Err(_) => self.malformed(at, "a subfield does not match its definition"),
+                match take_numbered(data, offset, n, spec) {
+                    Some(f) => Some(Ok(Element::of_subfield(top, f, sensitive))),
+                    None => self.malformed(at, "a subfield does not match its definition"),
                 }
             }
             State::Sequence {
@@ -1075,23 +1089,10 @@ impl<'a> Iterator for Parts<'a> {
                     self.state = State::Done;
                     return None;
                 }
-                match dec::field(spec)(input) {
-                    Ok((rest, _units)) => {
-                        let used = input.len() - rest.len();
-                        let wire = input.get(..used).unwrap_or(&[]);
-                        *data = rest;
-                        *offset += used;
-                        let f = Field::from_wire(n as u16, spec, wire);
-                        let mut e = Element::of_field(top, f);
-                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
-                            e.sensitive = sensitive;
-                        }
-                        return Some(Ok(e));
-                    }
-                    Err(_) => {
-                        return self.malformed(at, "a subfield does not match its definition");
-                    }
-                }
+                return match take_numbered(data, offset, n, spec) {
+                    Some(f) => Some(Ok(Element::of_subfield(top, f, sensitive))),
+                    None => self.malformed(at, "a subfield does not match its definition"),
+                };
             },
             State::Tagged {
                 data,
@@ -1120,11 +1121,8 @@ impl<'a> Iterator for Parts<'a> {
                             *offset += head + used;
                         }
                         let f = Field::from_wire(0, spec, wire);
-                        let mut e = Element::of_field(top, f);
+                        let mut e = Element::of_subfield(top, f, sensitive);
                         e.label = label;
-                        if sensitive.is_sensitive() && !e.sensitive.is_sensitive() {
-                            e.sensitive = sensitive;
-                        }
                         if label_hidden(top, label) && !e.sensitive.is_sensitive() {
                             e.sensitive = Sensitivity::Secret;
                         }
