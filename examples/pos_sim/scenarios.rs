@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use iso8583_wire::MessageBuilder;
 use iso8583_wire::exchange::ResponseCode;
 use iso8583_wire::frame::{Framing, LengthHeader};
 use iso8583_wire::layouts::ISO87_ASCII;
@@ -22,6 +21,7 @@ use iso8583_wire::pos::{
 use iso8583_wire::security::Key;
 use iso8583_wire::security::mac::MacAlgorithm;
 use iso8583_wire::trace::{FileStanSequence, StanSequence};
+use iso8583_wire::{Message, MessageBuilder};
 
 /// What the simulated host does with the next request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -308,12 +308,23 @@ fn verdict<T: Transport>(
     }
 }
 
-fn mtis<T: Transport>(t: &Terminal<T>) -> Vec<String> {
+/// The messages the terminal sent, decoded.
+fn sent<T: Transport>(t: &Terminal<T>) -> impl Iterator<Item = Message<'_>> {
     t.trace
         .iter()
         .filter(|(out, _)| *out)
-        .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok().map(|m| m.mti().to_string()))
-        .collect()
+        .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+}
+
+fn mtis<T: Transport>(t: &Terminal<T>) -> Vec<String> {
+    sent(t).map(|m| m.mti().to_string()).collect()
+}
+
+/// The reason code (field 39) of the first reversal the terminal sent.
+fn reversal_reason<T: Transport>(t: &Terminal<T>) -> Option<String> {
+    sent(t)
+        .find(|m| m.mti().is_reversal())
+        .and_then(|m| m.field(39).and_then(|f| f.as_str().map(str::to_string)))
 }
 
 /// Scenario 1: A normal purchase: approved, settled, nothing to reverse.
@@ -599,13 +610,7 @@ pub fn bad_mac_reversed() -> Verdict {
     let mut t = t.with_response_check(|_| false);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).map(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
-        let reason = t
-            .trace
-            .iter()
-            .filter(|(out, _)| *out)
-            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
-            .find(|m| m.mti().is_reversal())
-            .and_then(|m| m.field(39).and_then(|f| f.as_str().map(str::to_string)));
+        let reason = reversal_reason(&t);
         let reversed = host
             .ledger
             .lock()
@@ -643,19 +648,8 @@ pub fn tampered_response_reversed() -> Verdict {
     host.expect(&[Directive::Tamper]);
     let r = t.purchase(&CARD).map_err(|e| e.to_string()).and_then(|(id, _)| {
         let state = t.journal().get(id).map(|r| r.state.clone());
-        let reason = t
-            .trace
-            .iter()
-            .filter(|(out, _)| *out)
-            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
-            .find(|m| m.mti().is_reversal())
-            .and_then(|m| m.field(39).and_then(|f| f.as_str().map(str::to_string)));
-        let signed = t
-            .trace
-            .iter()
-            .filter(|(out, _)| *out)
-            .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
-            .all(|m| m.has(64) || m.has(128));
+        let reason = reversal_reason(&t);
+        let signed = sent(&t).all(|m| m.has(64) || m.has(128));
         let (_, next) = t.purchase(&CARD).map_err(|e| e.to_string())?;
         let next_ok = matches!(next, PurchaseOutcome::Answered(ref r) if r.code.is_approved());
         let pass = matches!(state, Some(State::Reversed(_)))
@@ -798,11 +792,7 @@ pub fn card_data_at_rest() -> Verdict {
             ));
             found.sort_unstable();
             found.dedup();
-            let reversals: Vec<bool> = t
-                .trace
-                .iter()
-                .filter(|(out, _)| *out)
-                .filter_map(|(_, b)| ISO87_ASCII.decode(b).ok())
+            let reversals: Vec<bool> = sent(&t)
                 .filter(|m| m.mti().is_reversal())
                 .map(|m| {
                     m.field(2)
