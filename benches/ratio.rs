@@ -97,6 +97,24 @@ fn compare_with(
     );
 }
 
+/// The peer's side of the build comparisons: a new builder, the values set, packed
+/// into a reused buffer.
+fn peer_build(
+    spec: &iso_8583_rs::CompiledSpec,
+    values: &[(usize, Vec<u8>)],
+    out: &mut Vec<u8>,
+) -> usize {
+    let Ok(mut b) = iso_8583_rs::Builder::new(spec, b"0200") else {
+        return 0;
+    };
+    for (n, v) in values {
+        let _ = b.set(*n, black_box(v.as_slice()));
+    }
+    out.clear();
+    b.pack_into(out);
+    out.len()
+}
+
 fn main() {
     let setting = |name: &str, default: usize| {
         std::env::var(name)
@@ -212,17 +230,7 @@ fn main() {
             buf.clear();
             b.encode_into(&mut buf).unwrap_or(0)
         },
-        || {
-            let Ok(mut b) = iso_8583_rs::Builder::new(&spec, b"0200") else {
-                return 0;
-            };
-            for (n, v) in &values {
-                let _ = b.set(*n, black_box(v.as_slice()));
-            }
-            out.clear();
-            b.pack_into(&mut out);
-            out.len()
-        },
+        || peer_build(&spec, &values, &mut out),
     );
     let mut reused = MessageBuilder::new(&ISO87_ASCII, mti);
     compare(
@@ -237,17 +245,7 @@ fn main() {
             buf.clear();
             reused.encode_into(&mut buf).unwrap_or(0)
         },
-        || {
-            let Ok(mut b) = iso_8583_rs::Builder::new(&spec, b"0200") else {
-                return 0;
-            };
-            for (n, v) in &values {
-                let _ = b.set(*n, black_box(v.as_slice()));
-            }
-            out.clear();
-            b.pack_into(&mut out);
-            out.len()
-        },
+        || peer_build(&spec, &values, &mut out),
     );
     let mut slice = [0u8; 512];
     compare(
