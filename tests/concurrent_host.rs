@@ -14,6 +14,9 @@
 //! [`NotFoundPolicy::Settle`] (the former behaviour) and finds a disagreement for
 //! every such race.
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -41,16 +44,6 @@ const CARD: Purchase<'static> = Purchase {
     amount: 2500,
     currency: "840",
 };
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
-    }
-}
 
 fn seed() -> u64 {
     SystemTime::now()

@@ -6,6 +6,9 @@
 //! This target has its own `main` (`harness = false`): the same binary is the child
 //! when `STAN_CRASH_CHILD_STATE` is set.
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -48,20 +51,6 @@ fn child(path: &str) -> ! {
                 std::process::exit(4);
             }
         }
-    }
-}
-
-/// xorshift64*: a small deterministic generator; the seed is printed.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
     }
 }
 

@@ -9,6 +9,9 @@
 //! Own `main` (`harness = false`): the same binary is the child when
 //! `TERMINAL_CRASH_CHILD` is set.
 
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::TcpListener;
@@ -104,16 +107,6 @@ fn child(dir: &str) -> ! {
                 std::process::exit(2);
             }
         }
-    }
-}
-
-struct Rng(u64);
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) % n
     }
 }
 
