@@ -11,6 +11,10 @@ use iso8583_wire::spec::{
 use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder};
 
+#[path = "support/loaded.rs"]
+mod loaded;
+use loaded::{reencodes, value};
+
 fn layout(name: &str) -> &'static MessageSpec<'static> {
     let text = std::fs::read_to_string(format!(
         "{}/tests/data/jpos/{name}",
@@ -20,22 +24,6 @@ fn layout(name: &str) -> &'static MessageSpec<'static> {
     loaders::from_jpos_xml(&text)
         .and_then(|d| d.build())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-/// The unmasked value of a field or subfield path.
-fn value(msg: &Message<'_>, path: &str) -> String {
-    msg.get(path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .unwrap_or_else(|| panic!("{path} absent"))
-        .value()
-        .to_string()
-}
-
-fn reencodes(msg: &Message<'_>, wire: &[u8]) {
-    assert_eq!(
-        hex::encode(&MessageBuilder::from_message(msg).to_bytes().unwrap()),
-        hex::encode(wire)
-    );
 }
 
 const BASE1: &str = "0100D000000020359FE00000000000000006104111111111111111000000001500184111111111111111D2512101C3C1C6C540D3C9E2C2D6C14002C1F50568656C6C6F00046C6F6E67F9F7F8F0F1F0F2F0F3F0F4F0F5F0F6F0C1F0C2F0F3AABBCC9782000000001500049F2701800002CAFEC4F0F0F0F0F0F0F0F0F1F5F0F003616263F0F312345F2B8440000000000000D1D6C8D540E2D4C9E3C840404040404040404040404040404005012345C1C2C3F1F2F308E70301230042C1C2";

@@ -15,6 +15,10 @@ use iso8583_wire::subfield::CompositeBuilder;
 use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder, Mti, Part};
 
+#[path = "support/loaded.rs"]
+mod loaded;
+use loaded::{reencodes, value};
+
 fn layout(name: &str) -> &'static MessageSpec<'static> {
     let text = std::fs::read_to_string(format!(
         "{}/tests/data/moov/{name}",
@@ -24,21 +28,6 @@ fn layout(name: &str) -> &'static MessageSpec<'static> {
     loaders::from_moov_json(&text)
         .and_then(|d| d.build())
         .unwrap_or_else(|e| panic!("{name}: {e}"))
-}
-
-fn value(msg: &Message<'_>, path: &str) -> String {
-    msg.get(path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .unwrap_or_else(|| panic!("{path} absent"))
-        .value()
-        .to_string()
-}
-
-fn reencodes(msg: &Message<'_>, wire: &[u8]) {
-    assert_eq!(
-        hex::encode(&MessageBuilder::from_message(msg).to_bytes().unwrap()),
-        hex::encode(wire)
-    );
 }
 
 const TRACK3: &str = "011234567890123445=724724000000000****00300XXXX020200099010=********************==1=100000000000000000**";
