@@ -838,7 +838,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
 
     /// The numbers of the fields set, ascending.
     pub fn field_numbers(&self) -> impl Iterator<Item = usize> + '_ {
-        (1..=MAX_FIELD).filter(|&n| self.has(n))
+        self.bitmap().iter()
     }
 
     /// Writes at least `count` bitmaps (1-3) even when the fields set need fewer.
@@ -1006,8 +1006,9 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
                 kind: EncodeErrorKind::BufferTooSmall { needed },
             });
         }
-        // The head is checked before anything is written.
-        let mut head = [0u8; MAX_HEADER + 8 + 3 * 16];
+        // The head is checked before anything is written. Its longest form: the header,
+        // a hex-ASCII MTI (8) and two 128-bit bitmap units in hex-ASCII (4 x 16).
+        let mut head = [0u8; MAX_HEADER + 8 + 4 * 16];
         let mut sink = encode::SliceSink {
             buf: &mut head,
             pos: 0,

@@ -516,3 +516,51 @@ fn removing_and_resetting_fields_encodes_like_a_fresh_builder() {
     edited.set_min_bitmaps(1);
     assert_eq!(encodings_agree(&edited).len(), wire.len() - 16);
 }
+
+/// The longest head a builder writes: a 64-byte header, a hex-ASCII MTI and two
+/// 128-bit bitmap units in hex-ASCII (136 bytes). `encode` into a `BufMut` must
+/// write it whole, exactly as `to_bytes` does.
+#[test]
+fn longest_head_is_written_whole_by_every_encoder() {
+    static HEADER: [HeaderPart<'static>; 1] = [HeaderPart {
+        name: "network header",
+        len: 64,
+    }];
+    static FIELDS: [Option<FieldSpec<'static>>; 131] = {
+        let mut f = [None; 131];
+        f[2] = Some(FieldSpec::var(
+            "PAN",
+            Content::N,
+            Encoding::Ascii,
+            Prefix::ascii(2, 19),
+        ));
+        f[130] = Some(FieldSpec::fixed("Last", Content::An, Encoding::Ascii, 4));
+        f
+    };
+    static WIDE: MessageSpec<'static> = MessageSpec::new(
+        "wide",
+        "64-byte header, hex-ASCII MTI, two 128-bit hex units",
+        &HEADER,
+        MtiEncoding::HexAscii,
+        BitmapSpec::new(BitmapEncoding::HexAscii, 2)
+            .with_unit(iso8583_wire::spec::BitmapUnit::Bits128),
+        &FIELDS,
+    );
+    let mut b = MessageBuilder::new(&WIDE, Mti::new(200).unwrap());
+    b.set_header(&[b'H'; 64]).unwrap();
+    b.set(2, "4111111111111111")
+        .unwrap()
+        .set(130, "LAST")
+        .unwrap();
+    let whole = b.to_bytes().unwrap();
+    let mut buf = bytes::BytesMut::new();
+    let mut out = Vec::with_capacity(whole.len());
+    let written = b.encode(&mut out).unwrap();
+    assert_eq!(written, whole.len());
+    assert_eq!(hex::encode(&out), hex::encode(&whole));
+    b.encode_into(&mut buf).unwrap();
+    assert_eq!(hex::encode(&buf), hex::encode(&whole));
+    let msg = WIDE.decode(&whole).unwrap();
+    assert_eq!(msg.field(130).and_then(|f| f.as_str()), Some("LAST"));
+    assert_eq!(msg.header().len(), 64);
+}
