@@ -86,13 +86,7 @@ impl<'a> Message<'a> {
     /// trailing bytes), the byte offset, what was expected and what was found.
     #[inline]
     pub fn decode(spec: &'a MessageSpec<'a>, input: &'a [u8]) -> Result<Message<'a>, DecodeError> {
-        let mut out = Self::decode_lenient(spec, input);
-        if spec.content_mode == ContentMode::Strict
-            && let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes)
-        {
-            out = Err(e);
-        }
-        out
+        Self::decode_with(spec, input, spec.content_mode)
     }
 
     /// Decodes `input` as [`Message::decode`] does, with free-text fields checked as
@@ -136,7 +130,8 @@ impl<'a> Message<'a> {
     pub(crate) fn check_classes(&self) -> Result<(), DecodeError> {
         // One walk over the present fields, their starts from the ends already found;
         // only the free-text ones are looked at.
-        let present = self.spec.bitmap.data_words(self.present_words());
+        // `present` holds data fields only (extension bits removed at decode).
+        let present = self.present.words();
         let mut start = usize::from(self.fields_start);
         for (w, (&word, &text)) in present.iter().zip(&self.spec.free_text).enumerate() {
             let mut bits = word;
@@ -160,12 +155,6 @@ impl<'a> Message<'a> {
         Ok(())
     }
 
-    /// The present data fields as bitmap words.
-    #[inline]
-    fn present_words(&self) -> [u64; 3] {
-        self.present.words()
-    }
-
     /// Field `n`, whose wire bytes are `start..end`, checked against its class.
     fn class_violation_at(&self, n: usize, start: usize, end: usize) -> Option<ClassViolation> {
         let spec = self.spec.field(n)?;
@@ -186,12 +175,17 @@ impl<'a> Message<'a> {
                 return None;
             }
         }
-        self.class_violation(n)
+        self.violation_of(Field::from_wire(n as u16, spec, wire))
     }
 
     /// Field `n` checked against its class, if it breaks it.
     fn class_violation(&self, n: usize) -> Option<ClassViolation> {
-        let f = self.field(n)?;
+        self.violation_of(self.field(n)?)
+    }
+
+    /// `f` checked against its class, if it is free text and breaks it.
+    fn violation_of(&self, f: Field<'_>) -> Option<ClassViolation> {
+        let n = f.number();
         if !f.spec.content.is_free_text() {
             return None;
         }
