@@ -40,7 +40,7 @@ use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
     BitmapEncoding, BitmapUnit, BuildField, Content, ContentMode, Encoding, FieldSpec, Length,
-    MessageSpec, Padding, PrefixEncoding,
+    MessageSpec, Padding, Prefix, PrefixEncoding,
 };
 use crate::wire::encode::{self, Sink, Source};
 use crate::wire::{ebcdic, hex};
@@ -1254,7 +1254,8 @@ fn fast_ascii<S: FieldStore>(
     if ok { Ok(true) } else { Err(no_room()) }
 }
 
-/// `len` as an ASCII or BCD prefix of `digits` digits (at most 6).
+/// `len` as an ASCII or BCD prefix of `digits` digits (at most 6); `None` for any
+/// other prefix, which the general path writes.
 #[inline]
 fn write_prefix(
     encoding: PrefixEncoding,
@@ -1262,38 +1263,14 @@ fn write_prefix(
     len: usize,
     out: &mut [u8; 8],
 ) -> Option<&[u8]> {
-    let digits = usize::from(digits);
-    if digits == 0 || digits > 6 {
-        return None;
-    }
-    let mut ascii = [b'0'; 6];
-    let mut v = len;
-    for slot in ascii.iter_mut().take(digits).rev() {
-        *slot = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    let ascii = ascii.get(..digits)?;
-    match encoding {
-        PrefixEncoding::Ascii => {
-            out.get_mut(..digits)?.copy_from_slice(ascii);
-            out.get(..digits)
-        }
-        PrefixEncoding::Bcd => {
-            // Right-aligned: an odd count gets a leading 0 nibble.
-            let bytes = digits.div_ceil(2);
-            let pad = bytes * 2 - digits;
-            for i in 0..bytes {
-                let nib = |k: usize| -> u8 {
-                    k.checked_sub(pad)
-                        .and_then(|j| ascii.get(j))
-                        .map_or(0, |c| c - b'0')
-                };
-                *out.get_mut(i)? = nib(2 * i) << 4 | nib(2 * i + 1);
-            }
-            out.get(..bytes)
-        }
-        _ => None,
-    }
+    let prefix = match encoding {
+        _ if digits == 0 || digits > 6 => return None,
+        PrefixEncoding::Ascii => Prefix::ascii(digits, 0),
+        PrefixEncoding::Bcd => Prefix::bcd(digits, 0),
+        _ => return None,
+    };
+    let n = encode::prefix_bytes(&prefix, len, out);
+    out.get(..n)
 }
 
 fn append_repeat<S: FieldStore>(store: &mut S, c: u8, n: usize) -> bool {

@@ -4,7 +4,8 @@
 use super::{bcd_nibble, ebcdic, hex};
 use crate::error::EncodeErrorKind;
 use crate::spec::{
-    Align, Content, ContentMode, Counts, Encoding, FieldSpec, Length, Padding, PrefixEncoding,
+    Align, Content, ContentMode, Counts, Encoding, FieldSpec, Length, Padding, Prefix,
+    PrefixEncoding,
 };
 
 /// Where encoded bytes go.
@@ -371,48 +372,56 @@ pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out:
             Counts::Bytes => wire,
         };
         let mut buf = [0u8; 8];
-        let n = p.wire_len().min(buf.len());
-        let digits = p.digits as usize;
-        match p.encoding {
-            PrefixEncoding::Ascii | PrefixEncoding::Ebcdic(_) => {
-                let mut v = count;
-                for slot in buf.iter_mut().take(n).rev() {
-                    *slot = b'0' + (v % 10) as u8;
-                    v /= 10;
-                }
-                if let PrefixEncoding::Ebcdic(page) = p.encoding {
-                    for slot in buf.iter_mut().take(n) {
-                        *slot = ebcdic::from_latin1(page, *slot);
-                    }
-                }
+        let n = prefix_bytes(&p, count, &mut buf);
+        out.put(buf.get(..n).unwrap_or(&[]));
+    }
+}
+
+/// `count` as prefix `p` writes it, into `buf`; returns how many bytes of `buf` it
+/// takes.
+#[inline]
+pub(crate) fn prefix_bytes(p: &Prefix, count: usize, buf: &mut [u8; 8]) -> usize {
+    let n = p.wire_len().min(buf.len());
+    let digits = p.digits as usize;
+    match p.encoding {
+        PrefixEncoding::Ascii | PrefixEncoding::Ebcdic(_) => {
+            let mut v = count;
+            for slot in buf.iter_mut().take(n).rev() {
+                *slot = b'0' + (v % 10) as u8;
+                v /= 10;
             }
-            PrefixEncoding::Bcd => {
-                let mut v = count;
-                for slot in buf.iter_mut().take(n).rev() {
-                    let lo = (v % 10) as u8;
-                    v /= 10;
-                    let hi = (v % 10) as u8;
-                    v /= 10;
-                    *slot = (hi << 4) | lo;
-                }
-            }
-            PrefixEncoding::Binary => {
-                let bytes = (count as u64).to_be_bytes();
-                let from = bytes.len().saturating_sub(digits);
-                for (slot, b) in buf.iter_mut().zip(bytes.iter().skip(from)) {
-                    *slot = *b;
-                }
-            }
-            PrefixEncoding::Hex => {
-                let mut v = count;
-                for slot in buf.iter_mut().take(n).rev() {
-                    *slot = hex::UPPER.get(v % 16).copied().unwrap_or(b'0');
-                    v /= 16;
+            if let PrefixEncoding::Ebcdic(page) = p.encoding {
+                for slot in buf.iter_mut().take(n) {
+                    *slot = ebcdic::from_latin1(page, *slot);
                 }
             }
         }
-        out.put(buf.get(..n).unwrap_or(&[]));
+        PrefixEncoding::Bcd => {
+            let mut v = count;
+            for slot in buf.iter_mut().take(n).rev() {
+                let lo = (v % 10) as u8;
+                v /= 10;
+                let hi = (v % 10) as u8;
+                v /= 10;
+                *slot = (hi << 4) | lo;
+            }
+        }
+        PrefixEncoding::Binary => {
+            let bytes = (count as u64).to_be_bytes();
+            let from = bytes.len().saturating_sub(digits);
+            for (slot, b) in buf.iter_mut().zip(bytes.iter().skip(from)) {
+                *slot = *b;
+            }
+        }
+        PrefixEncoding::Hex => {
+            let mut v = count;
+            for slot in buf.iter_mut().take(n).rev() {
+                *slot = hex::UPPER.get(v % 16).copied().unwrap_or(b'0');
+                v /= 16;
+            }
+        }
     }
+    n
 }
 
 /// Writes the data of a planned value.
