@@ -18,11 +18,11 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use bytes::BytesMut;
-use iso8583_wire::layouts::ISO87_ASCII;
-use iso8583_wire::spec::ContentMode;
-use iso8583_wire::{Message, MessageBuilder};
+use iso8583_wire::layouts::{ISO87_ASCII, ISO87_BINARY};
+use iso8583_wire::spec::{ContentMode, MessageSpec};
+use iso8583_wire::{Message, MessageBuilder, Mti};
 
-use common::{REFERENCE_0200, peer_spec};
+use common::{REFERENCE_0200, i8583_spec_from, peer_spec, peer_spec_from, sixty_four_field_values};
 
 /// Nanoseconds per call of `f`, over `n` calls.
 fn time(n: usize, mut f: impl FnMut() -> usize) -> f64 {
@@ -115,6 +115,249 @@ fn peer_build(
     out.len()
 }
 
+/// A decoder written by hand for iso87ascii messages with a primary bitmap: the
+/// practical limit for decoding the reference layout. It does the work `decode` does
+/// for such a message (MTI digits, hex bitmap, length prefixes within their maximum,
+/// digits in `n` fields, every byte accounted for, the end of each field kept by
+/// number) and nothing more: no other layout, no diagnostics.
+struct HandWritten {
+    /// Per field: prefix digits (0 for fixed), length or maximum, digits only.
+    table: [Option<(usize, usize, bool)>; 65],
+}
+
+impl HandWritten {
+    fn for_iso87ascii() -> Self {
+        use iso8583_wire::spec::{Content, Length};
+        let mut table = [None; 65];
+        for (n, slot) in table.iter_mut().enumerate().skip(2) {
+            let Some(f) = ISO87_ASCII.field(n) else {
+                continue;
+            };
+            let wire = |units: usize| {
+                if f.content.is_text() {
+                    units
+                } else {
+                    2 * units
+                }
+            };
+            *slot = match f.length {
+                Length::Fixed(len) => Some((0, wire(len as usize), f.content == Content::N)),
+                Length::Var(p) => Some((
+                    p.digits as usize,
+                    wire(f.max_units()),
+                    f.content == Content::N,
+                )),
+                _ => None,
+            };
+        }
+        HandWritten { table }
+    }
+
+    #[inline(always)]
+    fn decode(&self, input: &[u8]) -> Option<[u16; 65]> {
+        fn number(digits: &[u8]) -> Option<usize> {
+            let mut n = 0usize;
+            for &d in digits {
+                let v = d.wrapping_sub(b'0');
+                if v > 9 {
+                    return None;
+                }
+                n = n * 10 + usize::from(v);
+            }
+            Some(n)
+        }
+        let head = input.get(..20)?;
+        if !head[..4].iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let mut bitmap = 0u64;
+        for &c in &head[4..20] {
+            let v = match c {
+                b'0'..=b'9' => c - b'0',
+                b'A'..=b'F' => c - b'A' + 10,
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            bitmap = bitmap << 4 | u64::from(v);
+        }
+        if bitmap >> 63 != 0 || input.len() > usize::from(u16::MAX) {
+            return None;
+        }
+        let mut ends = [0u16; 65];
+        let mut pos = 20;
+        let mut bits = bitmap << 1;
+        while bits != 0 {
+            let n = bits.leading_zeros() as usize + 2;
+            bits &= !(1u64 << 63 >> (n - 2));
+            let (prefix, max, digits) = (*self.table.get(n)?)?;
+            let len = if prefix == 0 {
+                max
+            } else {
+                let len = number(input.get(pos..pos + prefix)?)?;
+                pos += prefix;
+                if len > max {
+                    return None;
+                }
+                len
+            };
+            let data = input.get(pos..pos + len)?;
+            if digits && !data.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            pos += len;
+            ends[n] = pos as u16;
+        }
+        (pos == input.len()).then_some(ends)
+    }
+}
+
+/// One message, every path a user runs on it, against the peer (`theirs`: the peer's
+/// layout and values for the same content in iso87ascii).
+struct Case<'a> {
+    name: &'a str,
+    spec: &'a MessageSpec<'a>,
+    wire: &'a [u8],
+    /// The values as a user hands them to the builder.
+    values: &'a [(usize, Vec<u8>)],
+    /// The two fields read after a decode.
+    reads: (usize, usize),
+    peer_spec: &'a iso_8583_rs::CompiledSpec,
+    peer_wire: &'a [u8],
+    peer_values: &'a [(usize, Vec<u8>)],
+}
+
+fn run_case(case: &Case<'_>, rounds: usize, chunk: usize) {
+    let (spec, wire, peer_spec, peer_wire) = (case.spec, case.wire, case.peer_spec, case.peer_wire);
+    let (r1, r2) = case.reads;
+    let parsed = iso_8583_rs::Message::parse(peer_spec, peer_wire)
+        .map(|m| m.fields().count())
+        .expect("the peer decodes the case");
+    assert_eq!(
+        parsed,
+        Message::decode(spec, wire).map_or(0, |m| m.field_numbers().count()),
+        "{}: the peer sees every field",
+        case.name
+    );
+    let name = |path: &str| format!("{}/{path}", case.name);
+    let peer_decode = || {
+        iso_8583_rs::Message::parse(peer_spec, black_box(peer_wire))
+            .map(|m| black_box(&m).mti.len())
+            .unwrap_or(0)
+    };
+    compare(
+        &name("decode"),
+        rounds,
+        chunk,
+        || {
+            Message::decode(spec, black_box(wire))
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
+        },
+        peer_decode,
+    );
+    compare(
+        &name("decode_strict"),
+        rounds,
+        chunk,
+        || {
+            Message::decode_with(spec, black_box(wire), ContentMode::Strict)
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
+        },
+        peer_decode,
+    );
+    compare(
+        &name(&format!("decode_read_{r1}_{r2}")),
+        rounds,
+        chunk,
+        || {
+            Message::decode(spec, black_box(wire))
+                .map(|m| {
+                    m.field(r1).map_or(0, |f| f.data().len())
+                        + m.field(r2).map_or(0, |f| f.data().len())
+                })
+                .unwrap_or(0)
+        },
+        || {
+            iso_8583_rs::Message::parse(peer_spec, black_box(peer_wire))
+                .map(|m| m.get(r1).map_or(0, <[u8]>::len) + m.get(r2).map_or(0, <[u8]>::len))
+                .unwrap_or(0)
+        },
+    );
+
+    let mti = Mti::new(200).expect("MTI");
+    let mut buf = BytesMut::with_capacity(2048);
+    let mut out = Vec::with_capacity(2048);
+    compare(
+        &name("build_new_set_encode"),
+        rounds,
+        chunk,
+        || {
+            let mut b = MessageBuilder::new(spec, mti);
+            for (n, v) in case.values {
+                let _ = b.set(*n, black_box(v.as_slice()));
+            }
+            buf.clear();
+            b.encode_into(&mut buf).unwrap_or(0)
+        },
+        || peer_build(peer_spec, case.peer_values, &mut out),
+    );
+    let mut reused = MessageBuilder::new(spec, mti);
+    compare(
+        &name("build_reused_set_encode"),
+        rounds,
+        chunk,
+        || {
+            reused.clear();
+            for (n, v) in case.values {
+                let _ = reused.set(*n, black_box(v.as_slice()));
+            }
+            buf.clear();
+            reused.encode_into(&mut buf).unwrap_or(0)
+        },
+        || peer_build(peer_spec, case.peer_values, &mut out),
+    );
+
+    let ours = Message::decode(spec, wire).expect("case decodes");
+    let builder = MessageBuilder::from_message(&ours);
+    let mut peer_builder = iso_8583_rs::Builder::new(peer_spec, b"0200").expect("peer builder");
+    for (n, v) in case.peer_values {
+        peer_builder.set(*n, v).expect("peer set");
+    }
+    buf.clear();
+    builder.encode_into(&mut buf).expect("encodes");
+    assert_eq!(&buf[..], wire, "{}: prebuilt encode", case.name);
+    out.clear();
+    peer_builder.pack_into(&mut out);
+    assert_eq!(out, peer_wire, "{}: peer encode", case.name);
+    let mut peer_encode = || {
+        out.clear();
+        black_box(&peer_builder).pack_into(&mut out);
+        out.len()
+    };
+    compare(
+        &name("encode_prebuilt"),
+        rounds,
+        chunk,
+        || {
+            buf.clear();
+            black_box(&builder)
+                .encode_into(&mut buf)
+                .map(|_| buf.len())
+                .unwrap_or(0)
+        },
+        &mut peer_encode,
+    );
+    let mut slice = [0u8; 2048];
+    compare(
+        &name("encode_to_slice_prebuilt"),
+        rounds,
+        chunk,
+        || black_box(&builder).encode_to_slice(&mut slice).unwrap_or(0),
+        &mut peer_encode,
+    );
+}
+
 fn main() {
     let setting = |name: &str, default: usize| {
         std::env::var(name)
@@ -126,137 +369,191 @@ fn main() {
     let rounds = setting("ROUNDS", 41);
     let chunk = setting("CHUNK", 200_000);
 
+    // The reference 0200 (iso87ascii, 13 fields).
     let spec = peer_spec();
     let ours = Message::decode(&ISO87_ASCII, REFERENCE_0200).expect("reference decodes");
-    compare(
-        "decode_reference_0200",
-        rounds,
-        chunk,
-        || {
-            Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
-                .map(|m| usize::from(m.mti().digits()[3]))
-                .unwrap_or(0)
-        },
-        || {
-            iso_8583_rs::Message::parse(&spec, black_box(REFERENCE_0200))
-                .map(|m| m.mti.len())
-                .unwrap_or(0)
-        },
-    );
-
-    // The same with the free-text classes enforced (strict mode): the check the
-    // lenient default leaves to the validation layer.
-    compare(
-        "decode_reference_0200_strict",
-        rounds,
-        chunk,
-        || {
-            Message::decode_with(&ISO87_ASCII, black_box(REFERENCE_0200), ContentMode::Strict)
-                .map(|m| usize::from(m.mti().digits()[3]))
-                .unwrap_or(0)
-        },
-        || {
-            iso_8583_rs::Message::parse(&spec, black_box(REFERENCE_0200))
-                .map(|m| m.mti.len())
-                .unwrap_or(0)
-        },
-    );
-
-    let builder = MessageBuilder::from_message(&ours);
-    let mut peer_builder = iso_8583_rs::Builder::new(&spec, b"0200").expect("peer builder");
-    for f in ours.fields() {
-        peer_builder.set(f.number(), f.data()).expect("peer set");
-    }
-    let mut buf = BytesMut::with_capacity(512);
-    let mut out = Vec::with_capacity(512);
-    builder.encode_into(&mut buf).expect("encodes");
-    peer_builder.pack_into(&mut out);
-    assert_eq!(&buf[..], REFERENCE_0200);
-    assert_eq!(out, REFERENCE_0200);
-    compare(
-        "encode_reference_0200",
-        rounds,
-        chunk,
-        || {
-            buf.clear();
-            black_box(&builder)
-                .encode_into(&mut buf)
-                .map(|_| buf.len())
-                .unwrap_or(0)
-        },
-        || {
-            out.clear();
-            black_box(&peer_builder).pack_into(&mut out);
-            out.len()
-        },
-    );
-
-    // Decode, then read fields 4 and 41 (what a host does first).
-    compare(
-        "decode_and_read_fields_4_41",
-        rounds,
-        chunk,
-        || {
-            Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
-                .map(|m| {
-                    m.field(4).map_or(0, |f| f.data().len())
-                        + m.field(41).map_or(0, |f| f.data().len())
-                })
-                .unwrap_or(0)
-        },
-        || {
-            iso_8583_rs::Message::parse(&spec, black_box(REFERENCE_0200))
-                .map(|m| m.get(4).map_or(0, <[u8]>::len) + m.get(41).map_or(0, <[u8]>::len))
-                .unwrap_or(0)
-        },
-    );
-
-    // Building from values, what every terminal and host does per transaction: the
-    // 13 fields of the reference 0200 given as their text, then encoded.
     let values: Vec<(usize, Vec<u8>)> = ours
         .fields()
         .map(|f| (f.number(), f.data().to_vec()))
         .collect();
-    let mti = ours.mti();
-    compare(
-        "build_new_set_13_encode",
+    run_case(
+        &Case {
+            name: "reference_0200",
+            spec: &ISO87_ASCII,
+            wire: REFERENCE_0200,
+            values: &values,
+            reads: (4, 41),
+            peer_spec: &spec,
+            peer_wire: REFERENCE_0200,
+            peer_values: &values,
+        },
         rounds,
         chunk,
+    );
+
+    // The practical limit and the floor for decoding the reference: a decoder written
+    // by hand for this layout, and a copy of the message.
+    let hand = HandWritten::for_iso87ascii();
+    let hand_ends = hand.decode(REFERENCE_0200).expect("hand-written decoder");
+    for f in ours.fields() {
+        assert_eq!(
+            usize::from(hand_ends[f.number()]),
+            f.data().as_ptr() as usize - REFERENCE_0200.as_ptr() as usize + f.data().len()
+        );
+    }
+    let mut copy = [0u8; 512];
+    compare_with(
+        "reference_0200/decode_vs_hand_written",
+        rounds,
+        chunk,
+        "iso8583-wire",
+        "hand-written",
         || {
-            let mut b = MessageBuilder::new(&ISO87_ASCII, mti);
+            Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
+        },
+        || {
+            hand.decode(black_box(REFERENCE_0200))
+                .map(|e| usize::from(black_box(&e)[41]))
+                .unwrap_or(0)
+        },
+    );
+    compare_with(
+        "reference_0200/hand_written_vs_memcpy",
+        rounds,
+        chunk,
+        "hand-written",
+        "memcpy",
+        || {
+            hand.decode(black_box(REFERENCE_0200))
+                .map(|e| usize::from(black_box(&e)[41]))
+                .unwrap_or(0)
+        },
+        || {
+            let input = black_box(REFERENCE_0200);
+            if let Some(dst) = copy.get_mut(..input.len()) {
+                dst.copy_from_slice(input);
+            }
+            usize::from(black_box(&copy)[7])
+        },
+    );
+
+    // The 64-field message: fields 2-64 of iso87ascii.
+    let values64 = sixty_four_field_values();
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).expect("MTI"));
+    for (n, v) in &values64 {
+        b.set(*n, v.as_slice()).expect("64-field value");
+    }
+    let wire64 = b.to_bytes().expect("64-field message encodes").to_vec();
+    let msg64 = Message::decode(&ISO87_ASCII, &wire64).expect("64-field message decodes");
+    assert_eq!(msg64.field_numbers().count(), 63);
+    let spec64 = peer_spec_from(&msg64);
+    let peer_values64: Vec<(usize, Vec<u8>)> = msg64
+        .fields()
+        .map(|f| (f.number(), f.data().to_vec()))
+        .collect();
+    let chunk64 = (chunk / 8).max(1);
+    run_case(
+        &Case {
+            name: "64_fields",
+            spec: &ISO87_ASCII,
+            wire: &wire64,
+            values: &values64,
+            reads: (4, 41),
+            peer_spec: &spec64,
+            peer_wire: &wire64,
+            peer_values: &peer_values64,
+        },
+        rounds,
+        chunk64,
+    );
+    let i_spec = i8583_spec_from(&msg64);
+    let unpacked = i8583::Unpacker::new(&wire64)
+        .unpack(&i_spec)
+        .map(|f| f.iter().flatten().count())
+        .expect("i8583 unpacks the 64-field message");
+    assert_eq!(unpacked, 65, "MTI, bitmap and 63 fields");
+    compare_with(
+        "64_fields/decode_vs_i8583",
+        rounds,
+        chunk64,
+        "iso8583-wire",
+        "i8583",
+        || {
+            Message::decode(&ISO87_ASCII, black_box(&wire64))
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
+        },
+        || {
+            let mut u = i8583::Unpacker::new(black_box(&wire64));
+            u.unpack(&i_spec).map(|f| black_box(f).len()).unwrap_or(0)
+        },
+    );
+
+    // The reference content in iso87binary (BCD numbers, binary bitmap), against the
+    // peer's iso87ascii (it has no BCD), and against this crate's own iso87ascii.
+    let mut b = MessageBuilder::new(&ISO87_BINARY, ours.mti());
+    for (n, v) in &values {
+        b.set(*n, v.as_slice()).expect("binary value");
+    }
+    let binary_wire = b.to_bytes().expect("binary encodes").to_vec();
+    run_case(
+        &Case {
+            name: "iso87binary",
+            spec: &ISO87_BINARY,
+            wire: &binary_wire,
+            values: &values,
+            reads: (4, 41),
+            peer_spec: &spec,
+            peer_wire: REFERENCE_0200,
+            peer_values: &values,
+        },
+        rounds,
+        chunk,
+    );
+    let mut buf = BytesMut::with_capacity(512);
+    let mut binary_builder = MessageBuilder::new(&ISO87_BINARY, ours.mti());
+    let mut ascii_builder = MessageBuilder::new(&ISO87_ASCII, ours.mti());
+    let mut buf2 = BytesMut::with_capacity(512);
+    compare_with(
+        "iso87binary/build_reused_set_encode_vs_iso87ascii",
+        rounds,
+        chunk,
+        "iso87binary",
+        "iso87ascii",
+        || {
+            binary_builder.clear();
             for (n, v) in &values {
-                let _ = b.set(*n, black_box(v.as_slice()));
+                let _ = binary_builder.set(*n, black_box(v.as_slice()));
             }
             buf.clear();
-            b.encode_into(&mut buf).unwrap_or(0)
+            binary_builder.encode_into(&mut buf).unwrap_or(0)
         },
-        || peer_build(&spec, &values, &mut out),
-    );
-    let mut reused = MessageBuilder::new(&ISO87_ASCII, mti);
-    compare(
-        "build_reused_set_13_encode",
-        rounds,
-        chunk,
         || {
-            reused.clear();
+            ascii_builder.clear();
             for (n, v) in &values {
-                let _ = reused.set(*n, black_box(v.as_slice()));
+                let _ = ascii_builder.set(*n, black_box(v.as_slice()));
             }
-            buf.clear();
-            reused.encode_into(&mut buf).unwrap_or(0)
+            buf2.clear();
+            ascii_builder.encode_into(&mut buf2).unwrap_or(0)
         },
-        || peer_build(&spec, &values, &mut out),
     );
-    let mut slice = [0u8; 512];
-    compare(
-        "encode_to_slice_reference_0200",
+    compare_with(
+        "iso87binary/decode_vs_iso87ascii",
         rounds,
         chunk,
-        || black_box(&builder).encode_to_slice(&mut slice).unwrap_or(0),
+        "iso87binary",
+        "iso87ascii",
         || {
-            out.clear();
-            black_box(&peer_builder).pack_into(&mut out);
-            out.len()
+            Message::decode(&ISO87_BINARY, black_box(&binary_wire))
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
+        },
+        || {
+            Message::decode(&ISO87_ASCII, black_box(REFERENCE_0200))
+                .map(|m| black_box(&m).bitmap_count())
+                .unwrap_or(0)
         },
     );
 

@@ -177,10 +177,32 @@ signed_value!(i8, i16, i32, i64, isize);
 pub trait FieldStore {
     /// The bytes kept.
     fn bytes(&self) -> &[u8];
+    /// How many bytes are kept.
+    fn used(&self) -> usize {
+        self.bytes().len()
+    }
     /// Forgets every byte from `len` on.
     fn truncate(&mut self, len: usize);
     /// Appends `bytes`; `false` when there is no room.
     fn append(&mut self, bytes: &[u8]) -> bool;
+    /// Appends what `write` puts at the start of a space of `max` bytes, and returns
+    /// how many it wrote; `false` (nothing kept) when there is no room or `write`
+    /// returns `None`. Stores that can lend their own memory let the builder write
+    /// converted values in place; the default assembles them on the stack (up to 256
+    /// bytes) and appends them.
+    fn append_with(&mut self, max: usize, write: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool
+    where
+        Self: Sized,
+    {
+        let mut tmp = [0u8; 256];
+        let Some(space) = tmp.get_mut(..max) else {
+            return false;
+        };
+        match write(space) {
+            Some(n) => self.append(space.get(..n).unwrap_or(&[])),
+            None => false,
+        }
+    }
 }
 
 #[cfg(feature = "alloc")]
@@ -197,6 +219,22 @@ impl FieldStore for alloc::vec::Vec<u8> {
     fn append(&mut self, bytes: &[u8]) -> bool {
         self.extend_from_slice(bytes);
         true
+    }
+    #[inline]
+    fn append_with(&mut self, max: usize, write: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
+        let start = self.len();
+        self.resize(start + max, 0);
+        let written = self.get_mut(start..).and_then(write);
+        match written {
+            Some(n) if n <= max => {
+                alloc::vec::Vec::truncate(self, start + n);
+                true
+            }
+            _ => {
+                alloc::vec::Vec::truncate(self, start);
+                false
+            }
+        }
     }
 }
 
@@ -263,6 +301,18 @@ impl<const N: usize> FieldStore for FixedStore<N> {
             None => false,
         }
     }
+    fn append_with(&mut self, max: usize, write: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
+        let Some(space) = self.buf.get_mut(self.len..self.len + max) else {
+            return false;
+        };
+        match write(space) {
+            Some(n) if n <= max => {
+                self.len += n;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A growable [`FieldStore`]: a buffer kept zero-filled past the bytes in use, so
@@ -303,6 +353,10 @@ impl FieldStore for VecStore {
     fn bytes(&self) -> &[u8] {
         self.buf.get(..self.used).unwrap_or(&[])
     }
+    #[inline(always)]
+    fn used(&self) -> usize {
+        self.used
+    }
     #[inline]
     fn truncate(&mut self, len: usize) {
         self.used = self.used.min(len);
@@ -317,6 +371,23 @@ impl FieldStore for VecStore {
         }
         self.used = encode::put_small_at(&mut self.buf, self.used, bytes);
         true
+    }
+    #[inline(always)]
+    fn append_with(&mut self, max: usize, write: impl FnOnce(&mut [u8]) -> Option<usize>) -> bool {
+        let need = self.used + max + 16;
+        if need > self.buf.len() {
+            self.grow(need);
+        }
+        let Some(space) = self.buf.get_mut(self.used..self.used + max) else {
+            return false;
+        };
+        match write(space) {
+            Some(n) if n <= max => {
+                self.used += n;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
@@ -553,7 +624,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         value: impl Into<Value<'v>>,
     ) -> Result<&mut Self, EncodeError> {
         let value = value.into();
-        let start = self.store.bytes().len();
+        let start = self.store.used();
         // The common cases, written straight into the store.
         let fast = match &value {
             Value::Text(s) => self.set_fast(n, s.as_bytes(), true),
@@ -562,7 +633,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             _ => false,
         };
         if fast {
-            let end = self.store.bytes().len();
+            let end = self.store.used();
             self.commit(n, start, end)?;
             return Ok(self);
         }
@@ -579,9 +650,20 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         };
         let ok = match f.check {
             BuildField::DIGITS => crate::wire::fast::all_digits(value),
-            BuildField::FREE => self.content_mode == ContentMode::Lenient,
+            // Text is ASCII (Latin-1 text comes as bytes): the general path refuses
+            // the rest.
+            BuildField::FREE => {
+                self.content_mode == ContentMode::Lenient && (!text || value.is_ascii())
+            }
             // Text for a binary field is hex: the general path decodes it.
             BuildField::OCTETS => !text,
+            BuildField::TRACK => value.iter().all(|&c| Content::Z.allows(c)),
+            BuildField::SIGNED => match value.split_first() {
+                Some((sign, digits)) => {
+                    (*sign == b'C' || *sign == b'D') && crate::wire::fast::all_digits(digits)
+                }
+                None => false,
+            },
             _ => false,
         };
         ok && self.put_fast(f, value)
@@ -616,53 +698,18 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         if len > max {
             return false;
         }
-        if f.kind == BuildField::FIXED {
-            let missing = max - len;
-            if missing == 0 {
-                return self.store.append(value);
-            }
-            if f.pad == 0 || max > 64 {
-                return false;
-            }
-            // The padded value assembled on the stack, then one append.
-            let mut tmp = [f.pad; 64];
-            let at = if f.pad_left { missing } else { 0 };
-            match tmp.get_mut(at..at + len) {
-                Some(dst) => dst.copy_from_slice(value),
-                None => return false,
-            }
-            self.store.append(tmp.get(..max).unwrap_or(&[]))
-        } else if f.kind == BuildField::PREFIXED {
-            let mut prefix = [0u8; 8];
-            let encoding = if f.bcd {
-                PrefixEncoding::Bcd
-            } else {
-                PrefixEncoding::Ascii
-            };
-            match write_prefix(encoding, f.prefix, len, &mut prefix) {
-                Some(p) => {
-                    let mut tmp = [0u8; 72];
-                    let plen = p.len();
-                    // Prefix and value in one append when short.
-                    if let Some(dst) = tmp.get_mut(..plen + len) {
-                        let (a, b) = dst.split_at_mut(plen);
-                        a.copy_from_slice(p);
-                        b.copy_from_slice(value);
-                        self.store.append(dst)
-                    } else {
-                        let start = self.store.bytes().len();
-                        let ok = self.store.append(p) && self.store.append(value);
-                        if !ok {
-                            self.store.truncate(start);
-                        }
-                        ok
-                    }
-                }
-                None => false,
-            }
-        } else {
-            false
+        // Plain values at full length: appended as they are.
+        if f.form == BuildField::PLAIN && f.kind == BuildField::FIXED && len == max {
+            return self.store.append(value);
         }
+        // Everything else is written in place: prefix, padding, converted value.
+        let units = if f.kind == BuildField::FIXED {
+            max
+        } else {
+            len
+        };
+        let room = usize::from(f.prefix_len) + f.wire_len(units);
+        self.store.append_with(room, |dst| fast_wire(f, value, dst))
     }
 
     /// The general path: every form of field and value, with the precise error.
@@ -677,7 +724,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         let written = write_value(spec, value, self.content_mode, &mut self.store);
         match written {
             Ok(()) => {
-                let end = self.store.bytes().len();
+                let end = self.store.used();
                 self.commit(n, start, end)?;
                 Ok(self)
             }
@@ -701,7 +748,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     /// Sets field `n` from bytes already in its complete wire form (length prefix
     /// included), trusted as such: how [`MessageBuilder::from_message`] copies.
     fn put_wire(&mut self, n: usize, wire: &[u8]) -> Result<(), EncodeError> {
-        let start = self.store.bytes().len();
+        let start = self.store.used();
         if !self.store.append(wire) {
             return Err(EncodeError::for_field(n, no_room()));
         }
@@ -725,8 +772,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         let (Ok(s), Ok(len)) = (u16::try_from(start), u16::try_from(end - start)) else {
             // Replaced values left the store past 64 KiB: pack it and try again.
             let value_len = end - start;
-            if self.compact_except(start) && self.store.bytes().len() <= usize::from(u16::MAX) {
-                let tail_start = self.store.bytes().len();
+            if self.compact_except(start) && self.store.used() <= usize::from(u16::MAX) {
+                let tail_start = self.store.used();
                 let end_now = tail_start + value_len;
                 // The value was moved to the end of the packed store.
                 if let (Ok(s), Ok(l)) = (u16::try_from(tail_start), u16::try_from(value_len))
@@ -752,6 +799,23 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     #[inline(always)]
     fn record(&mut self, n: usize, start: u16, len: u16) {
         let (w, bit) = ((n - 1) / 64, 1u64 << ((n - 1) % 64));
+        if n as u16 > self.last
+            && let (Some(word), Some(span)) = (self.present.get_mut(w), self.spans.get_mut(n))
+        {
+            // A field past the last one set: the usual ascending fill.
+            *word |= bit;
+            *span = (start, len);
+            self.fields_len += usize::from(len);
+            self.last = n as u16;
+            return;
+        }
+        self.record_again(n, start, len);
+    }
+
+    /// [`MessageBuilder::record`] for a field set out of order or replaced.
+    #[inline(never)]
+    fn record_again(&mut self, n: usize, start: u16, len: u16) {
+        let (w, bit) = ((n - 1) / 64, 1u64 << ((n - 1) % 64));
         let Some(word) = self.present.get_mut(w) else {
             return;
         };
@@ -760,14 +824,13 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         if let Some(span) = self.spans.get_mut(n) {
             if was {
                 self.fields_len -= usize::from(span.1);
-                self.in_order = false;
             }
             *span = (start, len);
         }
         self.fields_len += usize::from(len);
-        if n as u16 <= self.last && !was {
-            self.in_order = false;
-        }
+        // Replaced (its old bytes stay in the store) or before the last field set:
+        // the store is no longer in message order.
+        self.in_order = false;
         self.last = self.last.max(n as u16);
     }
 
@@ -1193,6 +1256,125 @@ fn bytes<S: FieldStore>(
         return Ok(());
     }
     general(spec, Source::Bytes(b), mode, store)
+}
+
+/// Writes `count` as the length prefix of `f` (ASCII or BCD digits, `count` within
+/// the prefix's capacity) at the start of `out`; returns its length.
+#[inline(always)]
+fn put_prefix(f: BuildField, count: usize, out: &mut [u8]) -> Option<usize> {
+    let digit = |v: usize| (v % 10) as u8;
+    let n = usize::from(f.prefix_len);
+    match (f.bcd, out.get_mut(..n)?) {
+        (false, [a]) => *a = b'0' + digit(count),
+        (false, [a, b]) => {
+            *a = b'0' + digit(count / 10);
+            *b = b'0' + digit(count);
+        }
+        (false, [a, b, c]) => {
+            *a = b'0' + digit(count / 100);
+            *b = b'0' + digit(count / 10);
+            *c = b'0' + digit(count);
+        }
+        (true, [a]) => *a = digit(count / 10) << 4 | digit(count),
+        (true, [a, b]) => {
+            *a = digit(count / 1000) << 4 | digit(count / 100);
+            *b = digit(count / 10) << 4 | digit(count);
+        }
+        (_, dst) => {
+            // Longer prefixes: digit by digit (two per byte in BCD).
+            let mut v = count;
+            for slot in dst.iter_mut().rev() {
+                *slot = if f.bcd {
+                    let b = digit(v / 10) << 4 | digit(v);
+                    v /= 100;
+                    b
+                } else {
+                    let b = b'0' + digit(v);
+                    v /= 10;
+                    b
+                };
+            }
+        }
+    }
+    Some(n)
+}
+
+/// The wire bytes of `value` in field form `f` (whose content check it passed), at
+/// the start of `out`: the length prefix, then the value padded to a fixed length and
+/// packed or hex-encoded as `f` says. `None` when the result would not fit `out` or
+/// needs padding the fast path does not write.
+#[inline(always)]
+fn fast_wire(f: BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
+    let len = value.len();
+    let (units, pad_before, mut at) = if f.kind == BuildField::FIXED {
+        let units = usize::from(f.len);
+        let missing = units - len;
+        if missing > 0 && f.pad == 0 {
+            return None;
+        }
+        (units, if f.pad_left { missing } else { 0 }, 0)
+    } else if f.kind == BuildField::PREFIXED {
+        let count = if f.counts_wire { f.wire_len(len) } else { len };
+        (len, 0, put_prefix(f, count, out)?)
+    } else {
+        return None;
+    };
+    match f.form {
+        BuildField::PLAIN => {
+            let end = at + units;
+            let dst = out.get_mut(at..end)?;
+            if units == len {
+                dst.copy_from_slice(value);
+            } else {
+                let (before, rest) = dst.split_at_mut(pad_before);
+                before.fill(f.pad);
+                let (body, after) = rest.split_at_mut(len);
+                body.copy_from_slice(value);
+                after.fill(f.pad);
+            }
+            Some(end)
+        }
+        BuildField::HEX => {
+            let dst = out.get_mut(at..at + 2 * len)?;
+            for (pair, &b) in dst.chunks_exact_mut(2).zip(value) {
+                pair.copy_from_slice(&hex::byte_hex(b));
+            }
+            Some(at + 2 * len)
+        }
+        BuildField::PACKED => {
+            // The logical digits: padding, value, padding; then a pad nibble when
+            // their count is odd.
+            let pad = f.pad.wrapping_sub(b'0');
+            let digit = |i: usize| -> u8 {
+                if i < pad_before || i >= pad_before + len {
+                    pad
+                } else {
+                    value
+                        .get(i - pad_before)
+                        .map_or(0, |c| c.wrapping_sub(b'0'))
+                }
+            };
+            let odd = units % 2 == 1;
+            let lead = usize::from(odd && f.filler_first);
+            let bytes = units.div_ceil(2);
+            let dst = out.get_mut(at..at + bytes)?;
+            let nibble = |k: usize| -> u8 {
+                if k < lead {
+                    f.filler
+                } else if k - lead < units {
+                    digit(k - lead)
+                } else {
+                    f.filler
+                }
+            };
+            for (j, slot) in dst.iter_mut().enumerate() {
+                *slot = (nibble(2 * j) << 4) | (nibble(2 * j + 1) & 0xF);
+            }
+            at += bytes;
+            Some(at)
+        }
+        _ => None,
+    }
 }
 
 /// The common case written directly: a value for a one-byte-per-unit field (ASCII text

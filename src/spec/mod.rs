@@ -960,25 +960,38 @@ pub struct MessageSpec<'s> {
     pub(crate) build: [BuildField; MAX_FIELD + 1],
 }
 
-/// How the builder writes a value into a field on its fast path: one byte per character
-/// or octet, a fixed length or an ASCII/BCD length prefix, no conversion.
+/// How the builder writes a value into a field on its fast path: a fixed length or an
+/// ASCII/BCD length prefix, and the value's bytes as they are (`PLAIN`), as packed BCD
+/// digits (`BCD`) or as uppercase hex-ASCII (`HEX`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct BuildField {
     /// [`BuildField::FIXED`], [`BuildField::PREFIXED`] or [`BuildField::GENERAL`].
     pub kind: u8,
     /// What the value's bytes must be: [`BuildField::DIGITS`], [`BuildField::FREE`]
-    /// (free text: checked only in strict mode) or [`BuildField::OCTETS`] (binary).
+    /// (free text: checked only in strict mode), [`BuildField::OCTETS`] (binary),
+    /// [`BuildField::TRACK`] (`z`: digits, `=`, `D`) or [`BuildField::SIGNED`] (`x+n`:
+    /// `C` or `D`, then digits).
     pub check: u8,
-    /// Fixed: the length; prefixed: the maximum (capped by the prefix's capacity).
+    /// Fixed: the length in units; prefixed: the most units the prefix allows.
     pub len: u16,
     /// Prefixed: digits of the prefix; its encoding in `bcd`.
     pub prefix: u8,
     /// Prefixed: whether the prefix is packed BCD (else ASCII digits).
     pub bcd: bool,
+    /// Prefixed: whether the prefix counts wire bytes (else units).
+    pub counts_wire: bool,
+    /// Prefixed: the prefix's bytes on the wire (0 for a fixed length).
+    pub prefix_len: u8,
     /// Fixed: the pad character (with `pad_left`), or 0 for no padding.
     pub pad: u8,
     /// Fixed: whether padding goes on the left.
     pub pad_left: bool,
+    /// [`BuildField::PLAIN`], [`BuildField::PACKED`] or [`BuildField::HEX`].
+    pub form: u8,
+    /// Packed: the pad nibble of an odd digit count.
+    pub filler: u8,
+    /// Packed: whether the pad nibble of an odd digit count comes first.
+    pub filler_first: bool,
 }
 
 impl BuildField {
@@ -988,6 +1001,11 @@ impl BuildField {
     pub(crate) const DIGITS: u8 = 1;
     pub(crate) const FREE: u8 = 2;
     pub(crate) const OCTETS: u8 = 3;
+    pub(crate) const TRACK: u8 = 4;
+    pub(crate) const SIGNED: u8 = 5;
+    pub(crate) const PLAIN: u8 = 0;
+    pub(crate) const PACKED: u8 = 1;
+    pub(crate) const HEX: u8 = 2;
 
     const GENERAL: BuildField = BuildField {
         kind: BuildField::GENERAL_KIND,
@@ -995,16 +1013,44 @@ impl BuildField {
         len: 0,
         prefix: 0,
         bcd: false,
+        counts_wire: false,
+        prefix_len: 0,
         pad: 0,
         pad_left: false,
+        form: BuildField::PLAIN,
+        filler: 0,
+        filler_first: false,
     };
+
+    /// Wire bytes of `units` units in this form.
+    #[inline(always)]
+    pub(crate) const fn wire_len(&self, units: usize) -> usize {
+        match self.form {
+            BuildField::PACKED => units.div_ceil(2),
+            BuildField::HEX => 2 * units,
+            _ => units,
+        }
+    }
 
     /// The builder's view of `spec`.
     const fn of(spec: &FieldSpec<'_>) -> BuildField {
-        let check = match (spec.encoding, spec.content) {
-            (Encoding::Ascii, Content::N) => BuildField::DIGITS,
-            (Encoding::Ascii, c) if c.is_free_text() => BuildField::FREE,
-            (Encoding::Binary, Content::B) => BuildField::OCTETS,
+        let (check, form, filler, filler_first) = match (spec.encoding, spec.content) {
+            (Encoding::Ascii, Content::N) => (BuildField::DIGITS, BuildField::PLAIN, 0, false),
+            (Encoding::Ascii, Content::Z) => (BuildField::TRACK, BuildField::PLAIN, 0, false),
+            (Encoding::Ascii, Content::Xn) if matches!(spec.length, Length::Fixed(_)) => {
+                (BuildField::SIGNED, BuildField::PLAIN, 0, false)
+            }
+            (Encoding::Ascii, c) if c.is_free_text() => {
+                (BuildField::FREE, BuildField::PLAIN, 0, false)
+            }
+            (Encoding::Binary, Content::B) => (BuildField::OCTETS, BuildField::PLAIN, 0, false),
+            (Encoding::Bcd { align, filler }, Content::N) => (
+                BuildField::DIGITS,
+                BuildField::PACKED,
+                filler,
+                matches!(align, Align::Right),
+            ),
+            (Encoding::HexAscii, Content::B) => (BuildField::OCTETS, BuildField::HEX, 0, false),
             _ => return BuildField::GENERAL,
         };
         if spec.subfields.is_some() {
@@ -1020,14 +1066,24 @@ impl BuildField {
                 if pad == 0 && !matches!(spec.padding, Padding::None) {
                     return BuildField::GENERAL;
                 }
+                // Packed digits pad with digits only; hex and signed values are
+                // written at their full length only.
+                let pad = match form {
+                    BuildField::PACKED if !pad.is_ascii_digit() => 0,
+                    BuildField::HEX => 0,
+                    _ if check == BuildField::SIGNED => 0,
+                    _ => pad,
+                };
                 BuildField {
                     kind: BuildField::FIXED,
                     check,
                     len: n,
-                    prefix: 0,
-                    bcd: false,
                     pad,
                     pad_left,
+                    form,
+                    filler,
+                    filler_first,
+                    ..BuildField::GENERAL
                 }
             }
             Length::Var(p)
@@ -1035,20 +1091,32 @@ impl BuildField {
                     && p.digits <= 4
                     && matches!(p.encoding, PrefixEncoding::Ascii | PrefixEncoding::Bcd) =>
             {
+                let counts_wire = matches!(p.counts, Counts::Bytes);
+                // Packed digits counted in bytes: the general path.
+                if counts_wire && form == BuildField::PACKED {
+                    return BuildField::GENERAL;
+                }
                 let cap = p.capacity();
-                let max = if (p.max as usize) < cap {
+                let mut max = if (p.max as usize) < cap {
                     p.max
                 } else {
                     cap as u16
                 };
+                if counts_wire && form == BuildField::HEX {
+                    max /= 2;
+                }
                 BuildField {
                     kind: BuildField::PREFIXED,
                     check,
                     len: max,
                     prefix: p.digits,
                     bcd: matches!(p.encoding, PrefixEncoding::Bcd),
-                    pad: 0,
-                    pad_left: false,
+                    counts_wire,
+                    prefix_len: p.wire_len() as u8,
+                    form,
+                    filler,
+                    filler_first,
+                    ..BuildField::GENERAL
                 }
             }
             _ => BuildField::GENERAL,
