@@ -1367,8 +1367,29 @@ fn fast_wire(f: BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
                     f.filler
                 }
             };
-            for (j, slot) in dst.iter_mut().enumerate() {
-                *slot = (nibble(2 * j) << 4) | (nibble(2 * j + 1) & 0xF);
+            let pack = |j: usize| (nibble(2 * j) << 4) | (nibble(2 * j + 1) & 0xF);
+            let head = lead + pad_before;
+            if head % 2 == 0 {
+                // The value starts on a byte: its digit pairs are packed directly,
+                // the bytes around it nibble by nibble.
+                let (first, pairs) = (head / 2, len / 2);
+                let (before, rest) = dst.split_at_mut(first);
+                for (j, slot) in before.iter_mut().enumerate() {
+                    *slot = pack(j);
+                }
+                let (body, after) = rest.split_at_mut(pairs.min(rest.len()));
+                for (slot, pair) in body.iter_mut().zip(value.chunks_exact(2)) {
+                    if let [hi, lo] = pair {
+                        *slot = (hi.wrapping_sub(b'0') << 4) | (lo.wrapping_sub(b'0') & 0xF);
+                    }
+                }
+                for (j, slot) in after.iter_mut().enumerate() {
+                    *slot = pack(first + pairs + j);
+                }
+            } else {
+                for (j, slot) in dst.iter_mut().enumerate() {
+                    *slot = pack(j);
+                }
             }
             at += bytes;
             Some(at)
