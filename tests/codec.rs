@@ -564,3 +564,40 @@ fn longest_head_is_written_whole_by_every_encoder() {
     assert_eq!(msg.field(130).and_then(|f| f.as_str()), Some("LAST"));
     assert_eq!(msg.header().len(), 64);
 }
+
+/// Fixed binary fields in hex-ASCII (iso87ascii field 52) are checked on the decoder's
+/// fast path: hex in either case passes, with the same result as the detailed parsers;
+/// anything else is refused naming the field.
+#[test]
+fn hex_ascii_binary_fields_are_checked_on_the_fast_path() {
+    use iso8583_wire::layouts::ISO87_ASCII;
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
+    b.set(3, "000000").unwrap();
+    b.set(52, &[0xAB, 0xCD, 0xEF, 0x01, 0x23, 0x45, 0x67, 0x89])
+        .unwrap();
+    b.set(53, "0000000000000000").unwrap();
+    let wire = b.to_bytes().unwrap().to_vec();
+    let at = wire
+        .windows(16)
+        .position(|w| w == b"ABCDEF0123456789")
+        .expect("field 52 in hex");
+
+    let mut lower = wire.clone();
+    lower[at..at + 16].copy_from_slice(b"abcdef0123456789");
+    let fast = Message::decode(&ISO87_ASCII, &lower).expect("lowercase hex decodes");
+    let detailed = Message::decode_without_fast_path(&ISO87_ASCII, &lower).unwrap();
+    assert_eq!(fast.field(52).unwrap().data(), b"abcdef0123456789");
+    assert_eq!(
+        fast.field(53).unwrap().data(),
+        detailed.field(53).unwrap().data()
+    );
+
+    for bad in [b'G', b' ', b'g', 0xC1] {
+        let mut wrong = wire.clone();
+        wrong[at + 5] = bad;
+        let fast = Message::decode(&ISO87_ASCII, &wrong).unwrap_err();
+        let detailed = Message::decode_without_fast_path(&ISO87_ASCII, &wrong).unwrap_err();
+        assert_eq!(fast, detailed);
+        assert_eq!(fast.field(), Some(52), "{fast}");
+    }
+}

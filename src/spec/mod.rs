@@ -1201,6 +1201,9 @@ pub(crate) enum FastCheck {
     /// A fixed `x+n` amount in packed BCD: `C` or `D` (one ASCII byte), then an even
     /// number of BCD digits. Never joins a run.
     SignedBcd,
+    /// Hex digits in either case (binary data in hex-ASCII, of a fixed length: always
+    /// an even count).
+    Hex,
     /// The general content check.
     General,
 }
@@ -1343,6 +1346,7 @@ impl FastField {
                 FastCheck::BcdDigits
             }
             (Encoding::Ascii, Content::Z) => FastCheck::Track,
+            (Encoding::HexAscii, Content::B) if matches!(size, FastSize::Fixed) => FastCheck::Hex,
             (Encoding::Ascii, Content::Xn) if matches!(spec.length, Length::Fixed(n) if n >= 1) => {
                 FastCheck::SignedDigits
             }

@@ -161,6 +161,7 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
         FastCheck::Track => class(Content::Z),
         FastCheck::SignedDigits => signed(data, all_digits),
         FastCheck::SignedBcd => signed(data, all_bcd_digits),
+        FastCheck::Hex => data.iter().fold(true, |ok, c| ok & c.is_ascii_hexdigit()),
         FastCheck::General => false,
     }
 }

@@ -378,12 +378,15 @@ pub(crate) fn scan(
                 // The field starts a run (or an empty run takes its check).
                 run.restart(pos, f.check);
                 pos += usize::from(f.len);
-            } else if f.size == FastSize::AsciiBytes
-                && (f.check == run.check || run.start == pos)
-                && run_spans_prefix(f.check, true)
-            {
+            } else if f.size == FastSize::AsciiBytes && run_spans_prefix(f.check, true) {
                 // An LL..LLLL field whose prefix and data join the run (an empty run
-                // takes this field's check).
+                // takes this field's check), or start a new one.
+                if f.check != run.check && run.start != pos {
+                    if !close(fields, &run, pos) {
+                        return None;
+                    }
+                    run.start = pos;
+                }
                 run.check = f.check;
                 let len = ascii_prefix(input, pos, f.prefix)?;
                 if len > usize::from(f.len) {
