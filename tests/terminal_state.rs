@@ -182,8 +182,26 @@ fn a_journal_cut_at_any_offset_is_reported_never_opened_silently() {
         let j = Journal::open(d.join("journal.log"), JournalConfig::new(&ISO87_ASCII)).unwrap();
         j.records().map(|r| (r.id.0, r.state.clone())).collect()
     };
+    // The file is extended with zeros ahead of its events: a cut among them loses
+    // nothing, and the journal opens as it was.
+    let content = full.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    assert!(content < full.len(), "zeros ahead of the events");
     let path = d.join("cut.log");
-    for len in 0..full.len() {
+    for len in [
+        content,
+        content + 1,
+        (content + full.len()) / 2,
+        full.len() - 1,
+    ] {
+        std::fs::write(&path, &full[..len]).unwrap();
+        let j = Journal::open(&path, JournalConfig::new(&ISO87_ASCII)).unwrap();
+        let states: Vec<(u64, State)> = j.records().map(|r| (r.id.0, r.state.clone())).collect();
+        assert_eq!(states, complete, "cut at {len}, among the zeros");
+        assert_eq!(j.recovery().torn_tail_bytes, 0);
+        drop(j);
+        std::fs::remove_file(&path).unwrap();
+    }
+    for len in 0..content {
         std::fs::write(&path, &full[..len]).unwrap();
         let config = JournalConfig::new(&ISO87_ASCII);
         match Journal::open(&path, config.clone()) {

@@ -89,7 +89,10 @@
 //! # File format and damage
 //!
 //! A fixed-size header line (format 3), then one event per line,
-//! `KIND ID ARGS... CRC32`. A transaction begins with `B ID REQUEST REVERSAL PAN`
+//! `KIND ID ARGS... CRC32`, then zeros: the file is extended 64 KiB at a time ahead
+//! of its events, so that writing an event overwrites blocks the file already has and
+//! its `fdatasync` has no file size or allocation to record (readers stop at the
+//! zeros; a cut among them loses nothing). A transaction begins with `B ID REQUEST REVERSAL PAN`
 //! (the messages in hex, as stored above; `PAN` is `-`, `T` and the truncated PAN, or
 //! `E` with the key check value, nonce and ciphertext); a compaction writes one
 //! snapshot per transaction, `X ID REQUEST REVERSAL PAN LATE STATE...`. The
@@ -662,6 +665,9 @@ pub struct Journal {
     /// their bytes.
     lazy_events: u64,
     lazy_bytes: u64,
+    /// The file's length: the events, then zeros written ahead of them (see
+    /// [`PREALLOCATE`]).
+    allocated: u64,
     /// The transaction between `begin` and its outcome, if any.
     in_flight: Option<TxnId>,
     /// Why the last compaction failed, if it did (it is retried).
@@ -686,6 +692,12 @@ const HEADER_LEN: usize = 95;
 /// stored PAN token). Format 2 (and the first, without a header) stored the messages
 /// whole; such journals are converted when opened.
 const FORMAT: u8 = 3;
+
+/// The journal file is extended with zeros this many bytes at a time, ahead of the
+/// events: an event then overwrites blocks the file already has, and its
+/// `fdatasync` has no file size or block allocation to record. Readers stop at the
+/// zeros (a journal holds only text).
+const PREALLOCATE: u64 = 64 * 1024;
 
 impl Header {
     const EMPTY: Header = Header {
@@ -1052,6 +1064,8 @@ struct Replayed {
     lines: usize,
     /// Bytes up to the last line end.
     complete: usize,
+    /// Bytes before the zeros that end a preallocated file (all of them otherwise).
+    content: usize,
     /// The header, `None` for a journal of the first format (no header).
     header: Option<Header>,
     /// A format before 3: the records hold the messages whole, card data included,
@@ -1063,6 +1077,9 @@ struct Replayed {
 /// must be a valid event that fits its transaction. Returns the line number and reason
 /// of the first that is not.
 fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'static str)> {
+    // The zeros the file was extended with ahead of the events are not content.
+    let content = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let bytes = bytes.get(..content).unwrap_or(&[]);
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let text =
         std::str::from_utf8(bytes.get(..complete).unwrap_or(&[])).map_err(|_| (1, "not text"))?;
@@ -1099,6 +1116,7 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
         next_id,
         lines,
         complete,
+        content,
         header,
         legacy,
     })
@@ -1283,7 +1301,7 @@ impl Journal {
         }
         check_pan_key(&path, &config, replayed.records.values())?;
         let complete = replayed.complete;
-        let torn = bytes.len() - complete;
+        let torn = replayed.content - complete;
         let lines = replayed.lines as u64;
         let mut unsynced = 0;
         let header = match replayed.header {
@@ -1293,7 +1311,7 @@ impl Journal {
                     return Err(JournalError::Truncated {
                         path,
                         expected_len: h.len,
-                        found_len: bytes.len() as u64,
+                        found_len: replayed.content as u64,
                         lost_events,
                     });
                 }
@@ -1336,6 +1354,7 @@ impl Journal {
             in_flight: None,
             lazy_events: 0,
             lazy_bytes: 0,
+            allocated: bytes.len() as u64,
             compaction_error: None,
             _lock: lock,
         };
@@ -1347,6 +1366,7 @@ impl Journal {
             // An append the crash interrupted: never acted on, so it is cut off; and
             // the header brought up to the events that made it.
             journal.file.set_len(complete as u64).map_err(io_err)?;
+            journal.allocated = complete as u64;
             journal.write_header(journal.header).map_err(io_err)?;
             journal.file.sync_all().map_err(io_err)?;
         }
@@ -1713,9 +1733,11 @@ impl Journal {
         // durable with the next event's sync.
         let lazy = matches!(event, Event::Sent);
         let written = if lazy {
-            at(Point::Write, || {
-                self.file.seek(SeekFrom::Start(end))?;
-                self.file.write_all(line.as_bytes())
+            self.make_room(end, end + line.len() as u64).and_then(|()| {
+                at(Point::Write, || {
+                    self.file.seek(SeekFrom::Start(end))?;
+                    self.file.write_all(line.as_bytes())
+                })
             })
         } else {
             let after = Header {
@@ -1753,12 +1775,37 @@ impl Journal {
 
     /// Writes `line` at `at`, then the header, then one `fdatasync` for both.
     fn append(&mut self, at_len: u64, line: &[u8], header: Header) -> io::Result<()> {
+        self.make_room(at_len, at_len + line.len() as u64)?;
         at(Point::Write, || {
             self.file.seek(SeekFrom::Start(at_len))?;
             self.file.write_all(line)
         })?;
         at(Point::Write, || self.write_header(header))?;
         at(Point::Sync, || self.file.sync_data())
+    }
+
+    /// Before an event is written at `start..end`: extends the file with zeros (a
+    /// [`PREALLOCATE`] block past `end`) when `end` is beyond it, never over the events
+    /// before `start`. Made durable with the event that needed it.
+    fn make_room(&mut self, start: u64, end: u64) -> io::Result<()> {
+        if end <= self.allocated {
+            return Ok(());
+        }
+        let target = (end + PREALLOCATE).next_multiple_of(4096);
+        let from = self.allocated.max(start);
+        at(Point::Write, || {
+            self.file.seek(SeekFrom::Start(from))?;
+            let zeros = [0u8; 4096];
+            let mut at_len = from;
+            while at_len < target {
+                let n = (target - at_len).min(zeros.len() as u64) as usize;
+                self.file.write_all(zeros.get(..n).unwrap_or(&[]))?;
+                at_len += n as u64;
+            }
+            Ok(())
+        })?;
+        self.allocated = target;
+        Ok(())
     }
 
     /// Rewrites the header in place.
@@ -1771,6 +1818,8 @@ impl Journal {
     /// restore the header `before`, and re-read it, so that memory matches what is on
     /// disk.
     fn roll_back(&mut self, before: Header, end: u64) {
+        // Whatever the zero extension wrote is cut off with the failed event.
+        self.allocated = self.allocated.min(end);
         let restored = self
             .file
             .set_len(end)
@@ -1792,6 +1841,7 @@ impl Journal {
         if read.is_err() {
             return;
         }
+        self.allocated = bytes.len() as u64;
         if let Ok(r) = replay(&bytes, &self.config) {
             let lines = r.lines as u64;
             self.records = r.records;
@@ -2021,11 +2071,15 @@ impl Journal {
             Err(e) => return Err(io_err(e)),
         };
         if replaced.is_ok() {
+            // The file holds exactly what memory does.
+            self.allocated = text.len() as u64;
             self.header = header;
             self.lazy_events = 0;
             self.lazy_bytes = 0;
+        } else {
+            // Whichever file is in place now, memory is made to match it.
+            self.reload();
         }
-        self.reload();
         replaced.map_err(io_err)
     }
 }

@@ -134,8 +134,14 @@ impl<'a> Hex<'a> {
 
 impl core::fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        for &b in self.0 {
-            f.write_str(core::str::from_utf8(&byte_hex(b)).map_err(|_| core::fmt::Error)?)?;
+        // In blocks of 32 bytes: one write per block rather than per byte.
+        let mut block = [0u8; 64];
+        for chunk in self.0.chunks(32) {
+            for (pair, &b) in block.chunks_exact_mut(2).zip(chunk) {
+                pair.copy_from_slice(&byte_hex(b));
+            }
+            let text = block.get(..2 * chunk.len()).unwrap_or(&[]);
+            f.write_str(core::str::from_utf8(text).map_err(|_| core::fmt::Error)?)?;
         }
         Ok(())
     }
@@ -193,6 +199,11 @@ pub fn decode(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
 /// Uppercase hex of `bytes` as a new string.
 #[cfg(feature = "alloc")]
 pub fn encode(bytes: &[u8]) -> alloc::string::String {
-    use alloc::string::ToString;
-    Hex(bytes).to_string()
+    let mut out = alloc::string::String::with_capacity(2 * bytes.len());
+    for &b in bytes {
+        let [hi, lo] = byte_hex(b);
+        out.push(char::from(hi));
+        out.push(char::from(lo));
+    }
+    out
 }
