@@ -645,7 +645,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     /// path, which also explains refusals.
     #[inline(always)]
     fn set_fast(&mut self, n: usize, value: &[u8], text: bool) -> bool {
-        let Some(f) = self.spec.build.get(n).copied() else {
+        let spec: &'s MessageSpec<'s> = self.spec;
+        let Some(f) = spec.build.get(n) else {
             return false;
         };
         let ok = match f.check {
@@ -686,13 +687,13 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             pad_left: true,
             ..f
         };
-        self.put_fast(f, digits)
+        self.put_fast(&f, digits)
     }
 
     /// Appends `value` in the form `f` describes; `false` (nothing written) when the
     /// value does not fit and the general path must say why.
     #[inline(always)]
-    fn put_fast(&mut self, f: BuildField, value: &[u8]) -> bool {
+    fn put_fast(&mut self, f: &BuildField, value: &[u8]) -> bool {
         let len = value.len();
         let max = usize::from(f.len);
         if len > max {
@@ -1261,7 +1262,7 @@ fn bytes<S: FieldStore>(
 /// Writes `count` as the length prefix of `f` (ASCII or BCD digits, `count` within
 /// the prefix's capacity) at the start of `out`; returns its length.
 #[inline(always)]
-fn put_prefix(f: BuildField, count: usize, out: &mut [u8]) -> Option<usize> {
+fn put_prefix(f: &BuildField, count: usize, out: &mut [u8]) -> Option<usize> {
     let digit = |v: usize| (v % 10) as u8;
     let n = usize::from(f.prefix_len);
     match (f.bcd, out.get_mut(..n)?) {
@@ -1304,7 +1305,7 @@ fn put_prefix(f: BuildField, count: usize, out: &mut [u8]) -> Option<usize> {
 /// packed or hex-encoded as `f` says. `None` when the result would not fit `out` or
 /// needs padding the fast path does not write.
 #[inline(always)]
-fn fast_wire(f: BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
+fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
     let len = value.len();
     let (units, pad_before, mut at) = if f.kind == BuildField::FIXED {
         let units = usize::from(f.len);
