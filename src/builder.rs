@@ -1325,7 +1325,7 @@ fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
             let end = at + units;
             let dst = out.get_mut(at..end)?;
             if units == len {
-                dst.copy_from_slice(value);
+                encode::copy_short(dst, value);
             } else {
                 let (before, rest) = dst.split_at_mut(pad_before);
                 before.fill(f.pad);

@@ -19,10 +19,10 @@ pub(crate) trait Sink {
     }
 }
 
-/// Copies `src` into `dst` (same lengths) without a library call for up to 16 bytes:
-/// two overlapping fixed-size moves cover any length from 4 to 16.
+/// Copies `src` into `dst` (same lengths) without a library call for up to 32 bytes:
+/// two overlapping fixed-size moves cover any length from 4 to 32.
 #[inline(always)]
-fn copy_short(dst: &mut [u8], src: &[u8]) {
+pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
     fn fixed<const N: usize>(dst: &mut [u8], src: &[u8], at: usize) {
         if let (Some(d), Some(s)) = (dst.get_mut(at..at + N), src.get(at..at + N))
             && let (Ok(d), Ok(s)) = (<&mut [u8; N]>::try_from(d), <&[u8; N]>::try_from(s))
@@ -45,6 +45,10 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
         8..=16 => {
             fixed::<8>(dst, src, 0);
             fixed::<8>(dst, src, n - 8);
+        }
+        17..=32 => {
+            fixed::<16>(dst, src, 0);
+            fixed::<16>(dst, src, n - 16);
         }
         _ => dst.copy_from_slice(src),
     }
