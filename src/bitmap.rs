@@ -57,6 +57,12 @@ impl Bitmap {
         self.bits.into_inner()
     }
 
+    /// The bitmap words, without copying them.
+    #[inline(always)]
+    pub(crate) fn words_ref(&self) -> &[u64; 3] {
+        self.bits.as_raw_slice().try_into().unwrap_or(&[0; 3])
+    }
+
     /// Whether bit `n` is set (false for numbers outside 1..=192).
     #[inline]
     pub fn is_set(&self, n: usize) -> bool {

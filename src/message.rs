@@ -476,7 +476,7 @@ impl<'a> Message<'a> {
         if i >= MAX_FIELD {
             return None;
         }
-        let words = self.present.words();
+        let words = self.present.words_ref();
         let (w, b) = (i / 64, (i % 64) as u32);
         let word = *words.get(w)?;
         if (word << b) >> 63 == 0 {
@@ -664,7 +664,30 @@ pub struct Field<'a> {
 impl<'a> Field<'a> {
     /// A field from its wire bytes (prefix included); the bytes must have been
     /// validated against `spec`.
+    #[inline(always)]
     pub(crate) fn from_wire(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
+        // The common cases inline: a fixed length, and a prefix counting one-byte
+        // units (ASCII, binary, EBCDIC) whose data is the rest.
+        let (data, units) = match (spec.length, spec.encoding) {
+            (Length::Fixed(n), _) => (wire, n as usize),
+            (Length::Var(p), Encoding::Ascii | Encoding::Binary | Encoding::Ebcdic(_)) => {
+                let data = wire.get(p.wire_len()..).unwrap_or(&[]);
+                (data, data.len())
+            }
+            _ => return Self::from_wire_other(number, spec, wire),
+        };
+        Field {
+            number,
+            spec,
+            wire,
+            data,
+            units,
+        }
+    }
+
+    /// [`Field::from_wire`] for the other forms.
+    #[inline(never)]
+    fn from_wire_other(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
         let (data, units) = match spec.length {
             Length::Fixed(n) => (wire, n as usize),
             Length::Rest { .. } => (wire, dec::units_for_wire(spec, wire.len()).unwrap_or(0)),
