@@ -396,8 +396,12 @@ impl VecStore {
     #[cold]
     #[inline(never)]
     fn grow(&mut self, need: usize) {
-        // A typical message fits the first 256 bytes: one allocation.
+        // Most messages fit the first kilobyte: one allocation, zero-filled only as
+        // far as it is used.
         let len = need.max(self.buf.len() * 2).max(256);
+        if len > self.buf.capacity() {
+            self.buf.reserve(len.max(1024) - self.buf.len());
+        }
         self.buf.resize(len, 0);
     }
 }
