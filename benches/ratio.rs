@@ -1,16 +1,21 @@
-//! This crate against `iso_8583_rs`, measured in alternation: decode and encode of the
-//! reference 0200 in short alternating rounds, so that both sides run under the same
-//! load of a shared machine, and the ratio of each round.
+//! This crate against its peers, measured in alternation: every path a user runs
+//! (decode, strict decode, decode + field reads, new and reused builder, prebuilt
+//! encode, `encode_to_slice`) on the reference 0200, a 64-field iso87ascii message and
+//! the reference content in iso87binary, against `iso_8583_rs` (and `i8583` for the
+//! 64-field decode); a hand-written decoder and a copy of the message as the limits;
+//! the journal against the disk's floor.
 //!
 //! `cargo bench --bench ratio`
 //!
 //! The criterion group `peers` measures each side on its own for a few seconds; when
 //! the machine gets busier in the middle of a group (on a shared host this happens for
 //! seconds at a time, and can double the times), the side measured then looks slower
-//! than it is. Here each round times 200,000 operations of one side, then as many of
+//! than it is. Here each round times `CHUNK` operations of one side, then as many of
 //! the other (the order flips every round), and the figure reported is the median of
-//! the per-round ratios. `ROUNDS` (default 41) and `CHUNK` (default 200000) change the
-//! run length.
+//! the per-round ratios. `ROUNDS` (default 41), `CHUNK` (default 200000, an eighth of
+//! it for the 64-field message), `SYNC_ROUNDS` and `SYNC_CHUNK` (the journal) change
+//! the run length. Decoded messages are passed through `black_box`, so that the work
+//! of storing every field's position is measured.
 
 mod common;
 
