@@ -428,7 +428,8 @@ impl<S: FieldStore> Sink for StoreSink<'_, S> {
     }
 }
 
-/// Longest header a builder keeps.
+/// Longest header a builder keeps in itself; a longer one (layouts loaded from jPOS or
+/// moov files may declare one) is kept on the heap.
 const MAX_HEADER: usize = 64;
 
 /// Builds a message field by field and encodes it. See the [module docs](self).
@@ -456,7 +457,10 @@ pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
     spec: &'s MessageSpec<'s>,
     mti: Mti,
     header: [u8; MAX_HEADER],
-    header_len: u8,
+    header_len: u16,
+    /// A header longer than [`MAX_HEADER`], when one is set.
+    #[cfg(feature = "alloc")]
+    long_header: alloc::vec::Vec<u8>,
     content_mode: ContentMode,
     min_bitmaps: u8,
     /// Whether the store holds exactly the fields set, in ascending order.
@@ -497,6 +501,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             mti,
             header: [0; MAX_HEADER],
             header_len: 0,
+            #[cfg(feature = "alloc")]
+            long_header: alloc::vec::Vec::new(),
             content_mode: spec.content_mode,
             min_bitmaps: 1,
             in_order: true,
@@ -571,36 +577,56 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
 
     /// The header bytes set (empty until set).
     pub fn header(&self) -> &[u8] {
-        self.header
-            .get(..usize::from(self.header_len))
-            .unwrap_or(&[])
+        let len = usize::from(self.header_len);
+        #[cfg(feature = "alloc")]
+        if len > MAX_HEADER {
+            return &self.long_header;
+        }
+        self.header.get(..len).unwrap_or(&[])
     }
 
     /// Sets the header (TPDU and the like); it must have the layout's header length.
     ///
     /// # Errors
     ///
-    /// [`EncodeErrorKind::HeaderLength`] when `header` is not the layout's length.
+    /// [`EncodeErrorKind::HeaderLength`] when `header` is not the layout's length;
+    /// [`EncodeErrorKind::HeaderTooLong`] for a header over 64 bytes in a build without
+    /// the `alloc` feature.
     pub fn set_header(&mut self, header: &[u8]) -> Result<&mut Self, EncodeError> {
         let expected = self.spec.header_len();
-        let dst = self
-            .header
-            .get_mut(..header.len())
-            .filter(|_| header.len() == expected);
-        match dst {
-            Some(dst) => {
-                dst.copy_from_slice(header);
-                self.header_len = header.len() as u8;
-                Ok(self)
-            }
-            None => Err(EncodeError {
-                part: Part::Header,
-                kind: EncodeErrorKind::HeaderLength {
-                    expected,
-                    found: header.len(),
-                },
-            }),
+        let error = |kind| EncodeError {
+            part: Part::Header,
+            kind,
+        };
+        if header.len() != expected {
+            return Err(error(EncodeErrorKind::HeaderLength {
+                expected,
+                found: header.len(),
+            }));
         }
+        let Ok(len) = u16::try_from(header.len()) else {
+            return Err(error(EncodeErrorKind::HeaderTooLong {
+                length: header.len(),
+                max: usize::from(u16::MAX),
+            }));
+        };
+        match self.header.get_mut(..header.len()) {
+            Some(dst) => dst.copy_from_slice(header),
+            #[cfg(feature = "alloc")]
+            None => {
+                self.long_header.clear();
+                self.long_header.extend_from_slice(header);
+            }
+            #[cfg(not(feature = "alloc"))]
+            None => {
+                return Err(error(EncodeErrorKind::HeaderTooLong {
+                    length: header.len(),
+                    max: MAX_HEADER,
+                }));
+            }
+        }
+        self.header_len = len;
+        Ok(self)
     }
 
     fn field_spec(&self, n: usize) -> Result<&'s FieldSpec<'s>, EncodeError> {
@@ -1076,11 +1102,15 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         }
         // The head is checked before anything is written. Its longest form: the header,
         // a hex-ASCII MTI (8) and two 128-bit bitmap units in hex-ASCII (4 x 16).
-        let mut head = [0u8; MAX_HEADER + 8 + 4 * 16];
-        let mut sink = encode::SliceSink {
-            buf: &mut head,
-            pos: 0,
+        let mut short = [0u8; MAX_HEADER + 8 + 4 * 16];
+        let mut long = alloc::vec::Vec::new();
+        let head: &mut [u8] = if self.header().len() > MAX_HEADER {
+            long.resize(self.header().len() + 8 + 4 * 16, 0);
+            &mut long
+        } else {
+            &mut short
         };
+        let mut sink = encode::SliceSink { buf: head, pos: 0 };
         self.write_head(&mut sink, bitmaps)?;
         let head_len = sink.pos;
         buf.put_slice(head.get(..head_len).unwrap_or(&[]));

@@ -240,6 +240,13 @@ pub enum EncodeErrorKind {
         /// The length given.
         found: usize,
     },
+    /// A header longer than a builder without an allocator keeps (64 bytes).
+    HeaderTooLong {
+        /// The length given.
+        length: usize,
+        /// The most the builder keeps.
+        max: usize,
+    },
     /// The output buffer is too small.
     BufferTooSmall {
         /// Bytes needed.
@@ -269,6 +276,12 @@ impl fmt::Display for EncodeErrorKind {
             }
             EncodeErrorKind::HeaderLength { expected, found } => {
                 write!(f, "header must be {expected} bytes, got {found}")
+            }
+            EncodeErrorKind::HeaderTooLong { length, max } => {
+                write!(
+                    f,
+                    "header of {length} bytes: without an allocator a builder keeps {max}"
+                )
             }
             EncodeErrorKind::BufferTooSmall { needed } => {
                 write!(f, "output buffer too small: {needed} bytes needed")

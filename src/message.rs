@@ -179,6 +179,7 @@ impl<'a> Message<'a> {
     }
 
     /// Field `n` checked against its class, if it breaks it.
+    #[cfg(feature = "alloc")]
     fn class_violation(&self, n: usize) -> Option<ClassViolation> {
         self.violation_of(self.field(n)?)
     }

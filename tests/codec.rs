@@ -601,3 +601,70 @@ fn hex_ascii_binary_fields_are_checked_on_the_fast_path() {
         assert_eq!(fast.field(), Some(52), "{fast}");
     }
 }
+
+/// A layout may declare a header longer than the 64 bytes a builder keeps in itself
+/// (jPOS and moov files can): it is kept on the heap, and every way of encoding writes
+/// it, so a decoded message re-encodes byte for byte.
+#[test]
+fn headers_longer_than_64_bytes_round_trip() {
+    static LONG_HEADER: [HeaderPart<'static>; 2] = [
+        HeaderPart {
+            name: "routing",
+            len: 100,
+        },
+        HeaderPart {
+            name: "trace",
+            len: 20,
+        },
+    ];
+    static LONG: MessageSpec<'static> = MessageSpec::new(
+        "long-header",
+        "iso87ascii fields behind a 120-byte header",
+        &LONG_HEADER,
+        MtiEncoding::Ascii,
+        BitmapSpec::new(BitmapEncoding::HexAscii, 2),
+        layouts::ISO87_ASCII.fields,
+    );
+    let header: Vec<u8> = (0..120u8).map(|i| b'A' + i % 26).collect();
+    let mut b = MessageBuilder::new(&LONG, Mti::new(800).unwrap());
+    b.set_header(&header).unwrap();
+    b.set(11, "000042").unwrap().set(70, "301").unwrap();
+    assert_eq!(b.header(), &header[..]);
+    let wire = b.to_bytes().unwrap().to_vec();
+    assert_eq!(&wire[..120], &header[..]);
+
+    let msg = Message::decode(&LONG, &wire).unwrap();
+    assert_eq!(msg.header(), &header[..]);
+    assert_eq!(msg.header_part("trace"), Some(&header[100..]));
+    let again = MessageBuilder::from_message(&msg);
+    let mut slice = vec![0u8; wire.len()];
+    assert_eq!(again.encode_to_slice(&mut slice).unwrap(), wire.len());
+    assert_eq!(slice, wire);
+    let mut buf = Vec::new();
+    again.encode(&mut buf).unwrap();
+    assert_eq!(buf, wire);
+    let mut bytes = bytes::BytesMut::new();
+    again.encode_into(&mut bytes).unwrap();
+    assert_eq!(&bytes[..], &wire[..]);
+
+    // Cleared and reused with a short header of the wrong length: refused, named.
+    let mut b = again.clone();
+    b.clear();
+    let err = b.set_header(b"short").unwrap_err();
+    assert!(matches!(
+        err.kind(),
+        EncodeErrorKind::HeaderLength {
+            expected: 120,
+            found: 5
+        }
+    ));
+    b.set_header(&header).unwrap().set(11, "000043").unwrap();
+    assert_eq!(
+        Message::decode(&LONG, &b.to_bytes().unwrap())
+            .unwrap()
+            .stan()
+            .unwrap()
+            .value(),
+        43
+    );
+}
