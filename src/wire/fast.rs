@@ -8,7 +8,7 @@
 
 use super::decode::{check_content, read_prefix, units_for_wire};
 use crate::spec::{
-    Content, ContentMode, Counts, FastCheck, FastField, FastSize, FieldSpec, Length,
+    ContentMode, Counts, FastCheck, FastField, FastSize, FieldSpec, Length,
 };
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -141,6 +141,32 @@ const fn alnum_bad(x: u64, space: bool) -> u64 {
     (x | !ok) & HIGHS
 }
 
+/// Nonzero unless all eight bytes are digits, `=` or `D` (track data in characters).
+#[inline(always)]
+const fn track_bad(x: u64) -> u64 {
+    let ok = in_range(x, b'0', b'9') | in_range(x, b'=', b'=') | in_range(x, b'D', b'D');
+    (x | !ok) & HIGHS
+}
+
+/// Nonzero unless all eight bytes are hex digits, in either case.
+#[inline(always)]
+const fn hex_bad(x: u64) -> u64 {
+    let ok = in_range(x, b'0', b'9') | in_range(x | splat(0x20), b'a', b'f');
+    (x | !ok) & HIGHS
+}
+
+/// Whether every byte is a digit, `=` or `D`.
+#[inline]
+pub(crate) fn all_track(data: &[u8]) -> bool {
+    all_words(data, b'0', track_bad)
+}
+
+/// Whether every byte is a hex digit (either case).
+#[inline]
+pub(crate) fn all_hex(data: &[u8]) -> bool {
+    all_words(data, b'0', hex_bad)
+}
+
 /// Whether every byte is an ASCII letter or digit.
 #[inline]
 pub(crate) fn all_alnum(data: &[u8]) -> bool {
@@ -153,15 +179,14 @@ pub(crate) fn all_alnum(data: &[u8]) -> bool {
 /// check has the last word when it says no).
 #[inline]
 pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
-    let class = |content: Content| data.iter().fold(true, |ok, &c| ok & content.allows(c));
     match check {
         FastCheck::None => true,
         FastCheck::Digits => all_digits(data),
         FastCheck::BcdDigits => all_bcd_digits(data),
-        FastCheck::Track => class(Content::Z),
+        FastCheck::Track => all_track(data),
         FastCheck::SignedDigits => signed(data, all_digits),
         FastCheck::SignedBcd => signed(data, all_bcd_digits),
-        FastCheck::Hex => data.iter().fold(true, |ok, c| ok & c.is_ascii_hexdigit()),
+        FastCheck::Hex => all_hex(data),
         FastCheck::General => false,
     }
 }

@@ -69,6 +69,23 @@ fn word_checks_agree_with_byte_checks_at_every_length_and_position() {
                     hit(b.is_ascii_digit()),
                     "digits {len} {pos} {b:#x}"
                 );
+                let track = b.is_ascii_digit() || b == b'=' || b == b'D';
+                for fill in [b'7', b'=', b'D'] {
+                    let d = with(fill);
+                    assert_eq!(
+                        all_track(&d[..len]),
+                        hit(track),
+                        "track {len} {pos} {b:#x} over {fill:#x}"
+                    );
+                }
+                for fill in [b'7', b'a', b'F'] {
+                    let d = with(fill);
+                    assert_eq!(
+                        all_hex(&d[..len]),
+                        hit(b.is_ascii_hexdigit()),
+                        "hex {len} {pos} {b:#x} over {fill:#x}"
+                    );
+                }
             }
         }
     }
