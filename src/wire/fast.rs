@@ -7,9 +7,7 @@
 //! a time where the class allows it.
 
 use super::decode::{check_content, read_prefix, units_for_wire};
-use crate::spec::{
-    ContentMode, Counts, FastCheck, FastField, FastSize, FieldSpec, Length,
-};
+use crate::spec::{ContentMode, Counts, FastCheck, FastField, FastSize, FieldSpec, Length};
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -204,6 +202,20 @@ fn signed(data: &[u8], digits: fn(&[u8]) -> bool) -> bool {
 /// The number written in ASCII digits `raw` (a length prefix), if they are all digits.
 #[inline(always)]
 pub(crate) fn ascii_number(raw: &[u8]) -> Option<usize> {
+    let digit = |c: u8| c.wrapping_sub(b'0');
+    // LL and LLL without a loop: both digits checked with one comparison each.
+    match *raw {
+        [a, b] => {
+            let (a, b) = (digit(a), digit(b));
+            return (a.max(b) <= 9).then(|| usize::from(a) * 10 + usize::from(b));
+        }
+        [a, b, c] => {
+            let (a, b, c) = (digit(a), digit(b), digit(c));
+            return (a.max(b).max(c) <= 9)
+                .then(|| usize::from(a) * 100 + usize::from(b) * 10 + usize::from(c));
+        }
+        _ => {}
+    }
     let mut n = 0usize;
     for &c in raw {
         let v = c.wrapping_sub(b'0');

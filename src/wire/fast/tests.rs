@@ -90,3 +90,29 @@ fn word_checks_agree_with_byte_checks_at_every_length_and_position() {
         }
     }
 }
+
+#[test]
+fn ascii_prefixes_read_as_numbers_or_refused() {
+    extern crate std;
+    let reference = |raw: &[u8]| -> Option<usize> {
+        if raw.iter().all(u8::is_ascii_digit) {
+            std::str::from_utf8(raw).ok()?.parse().ok().or(Some(0))
+        } else {
+            None
+        }
+    };
+    let bytes = [
+        b'0', b'1', b'5', b'9', b'/', b':', b' ', b'A', 0x00, 0xB9, 0xFF,
+    ];
+    for &a in &bytes {
+        assert_eq!(ascii_number(&[a]), reference(&[a]));
+        for &b in &bytes {
+            assert_eq!(ascii_number(&[a, b]), reference(&[a, b]), "{a:#x} {b:#x}");
+            for &c in &bytes {
+                let raw = [a, b, c];
+                assert_eq!(ascii_number(&raw), reference(&raw), "{raw:?}");
+                assert_eq!(ascii_number(&[a, b, c, b'7']), reference(&[a, b, c, b'7']));
+            }
+        }
+    }
+}
