@@ -630,7 +630,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     }
 
     fn field_spec(&self, n: usize) -> Result<&'s FieldSpec<'s>, EncodeError> {
-        if n > self.spec.max_field() {
+        // Field 1 is the secondary bitmap, and there is no field 0.
+        if n < 2 || n > self.spec.max_field() {
             return Err(EncodeError::for_field(n, EncodeErrorKind::UndefinedField));
         }
         self.spec

@@ -668,3 +668,32 @@ fn headers_longer_than_64_bytes_round_trip() {
         43
     );
 }
+
+/// Field numbers 0 and 1 are never data fields, even in a layout that defines them.
+#[test]
+fn fields_zero_and_one_are_refused_by_the_builder() {
+    static ODD_FIELDS: [Option<FieldSpec<'static>>; 65] = {
+        let mut f = [None; 65];
+        f[0] = Some(FieldSpec::fixed("zero", Content::N, Encoding::Ascii, 2));
+        f[1] = Some(FieldSpec::fixed("one", Content::N, Encoding::Ascii, 2));
+        f[3] = Some(FieldSpec::fixed("three", Content::N, Encoding::Ascii, 2));
+        f
+    };
+    static ODD: MessageSpec<'static> = MessageSpec::new(
+        "odd",
+        "defines fields 0 and 1",
+        &[],
+        MtiEncoding::Ascii,
+        BitmapSpec::new(BitmapEncoding::HexAscii, 1),
+        &ODD_FIELDS,
+    );
+    let mut b = MessageBuilder::new(&ODD, Mti::new(800).unwrap());
+    for n in [0, 1] {
+        let err = b.set(n, "12").unwrap_err();
+        assert_eq!(err.kind(), EncodeErrorKind::UndefinedField, "field {n}");
+        let err = b.set(n, String::from("12")).unwrap_err();
+        assert_eq!(err.kind(), EncodeErrorKind::UndefinedField, "field {n}");
+    }
+    b.set(3, "12").unwrap();
+    assert_eq!(&b.to_bytes().unwrap()[..], b"0800200000000000000012");
+}

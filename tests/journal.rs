@@ -277,13 +277,15 @@ fn corrupt_journal_is_an_error_and_nothing_is_discarded() {
     let (req, rev) = purchase(11);
     let id = j.begin(&req, &rev).unwrap();
     j.sent(id).unwrap();
+    // Made durable by the next event's sync: every line is within the header's length.
+    j.timeout(id).unwrap();
     drop(j);
-    let text = std::fs::read_to_string(&path).unwrap();
+    let text = String::from_utf8(content(&path)).unwrap();
     for (bad, line) in [
         // Line 1 is the header.
         (text.replacen("S 1", "S 2", 1), 3), // checksum no longer matches
         (text.replacen("B 1 ", "B 1 ZZ", 1), 2), // checksum no longer matches
-        (format!("{text}garbage line\n"), 4), // unknown content
+        (text.replacen("T 1 ", "T 1 Z", 1), 4), // checksum no longer matches
         (text.replacen("JOURNAL 3 0", "JOURNAL 3 1", 1), 1), // header checksum
     ] {
         std::fs::write(&path, &bad).unwrap();
@@ -297,6 +299,12 @@ fn corrupt_journal_is_an_error_and_nothing_is_discarded() {
             "nothing rewritten"
         );
     }
+    // Past the length the header made durable, a line that is not an event is an
+    // append whose sync never returned: cut, reported, the events before it kept.
+    std::fs::write(&path, format!("{text}garbage line\n")).unwrap();
+    let j = Journal::open(&path, config()).unwrap();
+    assert_eq!(j.recovery().torn_tail_bytes, "garbage line\n".len());
+    assert_eq!(j.get(id).unwrap().state, State::Unknown);
 }
 
 #[test]
@@ -575,4 +583,69 @@ fn old_not_found_event_without_policy_replays_as_settled() {
         matches!(got, Err(JournalError::Corrupt { line: 5, .. })),
         "{got:?}"
     );
+}
+
+/// An event whose sync never returned may reach the disk in pieces, over the zeros the
+/// file was extended with: a damaged line past the length the header made durable is a
+/// torn tail, cut and reported; the same damage before it is corruption.
+#[test]
+fn a_torn_event_over_the_zeros_is_cut_not_called_corrupt() {
+    let path = temp("torn-zeros.log");
+    let mut j = Journal::open(&path, config()).unwrap();
+    let (req, rev) = purchase(14);
+    let id = j.begin(&req, &rev).unwrap();
+    j.sent(id).unwrap();
+    j.response(id, result(ResponseCode::APPROVED)).unwrap();
+    let kept: Vec<_> = j.records().cloned().collect();
+    drop(j);
+    let durable = content(&path);
+    let mut bytes = std::fs::read(&path).unwrap();
+    assert!(
+        bytes.len() > durable.len() + 200,
+        "zeros ahead of the events"
+    );
+    // The next event's first and last pieces reached the disk, its middle did not.
+    let piece = b"B 2 30323030";
+    bytes[durable.len()..durable.len() + piece.len()].copy_from_slice(piece);
+    let end = durable.len() + 150;
+    bytes[end - 9..end].copy_from_slice(b" 1a2b3c4\n");
+    std::fs::write(&path, &bytes).unwrap();
+
+    let j = Journal::open(&path, config()).unwrap();
+    assert_eq!(j.recovery().torn_tail_bytes, 150);
+    assert!(j.records().cloned().eq(kept.iter().cloned()));
+    drop(j);
+    assert_eq!(
+        content(&path),
+        durable,
+        "the torn event is gone, nothing else"
+    );
+
+    // The same bytes inside the durable length: refused, named, nothing rewritten.
+    let mut bad = durable.clone();
+    let last_line = bad[..bad.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    bad[last_line + 3..last_line + 8].fill(0);
+    std::fs::write(&path, &bad).unwrap();
+    assert!(matches!(
+        Journal::open(&path, config()),
+        Err(JournalError::Corrupt { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), bad);
+}
+
+/// A journal file holding only zeros (its events never reached the disk, or were
+/// wiped) is reported as emptied, never opened as a fresh journal.
+#[test]
+fn a_journal_of_zeros_is_reported_emptied() {
+    let path = temp("zeros.log");
+    std::fs::write(&path, vec![0u8; 4096]).unwrap();
+    assert!(matches!(
+        Journal::open(&path, config()),
+        Err(JournalError::Emptied { .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0u8; 4096]);
 }

@@ -365,3 +365,46 @@ fn a_purchase_costs_two_syncs_of_the_journal() {
     assert_eq!(j.records().count(), 20);
     assert!(j.records().all(|r| r.state.is_settled()));
 }
+
+/// When the zeros the journal writes ahead of its events cannot be written (a nearly
+/// full disk), the event is appended without them: the purchase is not refused.
+#[test]
+fn an_event_is_appended_when_no_room_ahead_can_be_written() {
+    use iso8583_wire::faults;
+    let d = dir("no-room");
+    let path = d.join("journal.log");
+    let mut j = Journal::open(&path, JournalConfig::new(&ISO87_ASCII)).unwrap();
+    let mut b =
+        iso8583_wire::MessageBuilder::new(&ISO87_ASCII, iso8583_wire::Mti::new(200).unwrap());
+    b.set(3, "000000")
+        .unwrap()
+        .set(4, 1000u32)
+        .unwrap()
+        .set(11, 7u32)
+        .unwrap();
+    b.set(41, "TERM0001")
+        .unwrap()
+        .set(42, "MERCHANT0000001")
+        .unwrap();
+    let request = b.to_bytes().unwrap().to_vec();
+    let msg = iso8583_wire::Message::decode(&ISO87_ASCII, &request).unwrap();
+    let reversal = iso8583_wire::exchange::reversal_for(
+        &msg,
+        &iso8583_wire::exchange::ReversalReason::OTHER,
+        iso8583_wire::exchange::ReversalKind::Request,
+    )
+    .unwrap()
+    .to_vec();
+
+    // The first write of the first event is the zeros ahead of it.
+    faults::fail_nth(0);
+    let id = j.begin(&request, &reversal).unwrap();
+    let reached = faults::seen();
+    faults::clear();
+    assert!(reached >= 1, "the failure was injected");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes.last(), Some(&b'\n'), "appended, no zeros after it");
+    drop(j);
+    let j = Journal::open(&path, JournalConfig::new(&ISO87_ASCII)).unwrap();
+    assert_eq!(j.last().unwrap().id, id);
+}

@@ -102,7 +102,10 @@
 //! end from lost records:
 //!
 //! * A last line without its newline is an append a crash interrupted: the event was
-//!   never acted on, so it is cut off, and [`Journal::recovery`] reports it.
+//!   never acted on, so it is cut off, and [`Journal::recovery`] reports it. So is a
+//!   damaged line past the length the header made durable (with what follows it): an
+//!   append whose `fdatasync` never returned, whose pages reached the disk in any
+//!   order over the zeros ahead of the events.
 //! * A file shorter than its header says (truncated at any byte, a record boundary
 //!   included) makes `open` fail with [`JournalError::Truncated`], saying how many
 //!   bytes and events are gone; an existing but empty journal fails with
@@ -1073,6 +1076,12 @@ struct Replayed {
     legacy: bool,
 }
 
+/// A journal line without its line end.
+fn line_of(raw: &str) -> &str {
+    let line = raw.strip_suffix('\n').unwrap_or(raw);
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
 /// Replays journal content: the header (if the file has one), then every complete line
 /// must be a valid event that fits its transaction. Returns the line number and reason
 /// of the first that is not.
@@ -1080,25 +1089,39 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
     // The zeros the file was extended with ahead of the events are not content.
     let content = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     let bytes = bytes.get(..content).unwrap_or(&[]);
-    let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let mut complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let text =
         std::str::from_utf8(bytes.get(..complete).unwrap_or(&[])).map_err(|_| (1, "not text"))?;
     let mut records = BTreeMap::new();
     let mut next_id = 1;
     let mut lines = 0;
-    let mut all = text.lines();
+    let mut all = text.split_inclusive('\n');
+    // Byte offset of the line being read.
+    let mut offset = 0;
     let (header, format) = if bytes.starts_with(HEADER_MAGIC.as_bytes()) {
         let first = all.next().ok_or((1, "header without line end"))?;
-        let (h, format) = Header::parse(first).map_err(|reason| (1, reason))?;
+        let (h, format) = Header::parse(line_of(first)).map_err(|reason| (1, reason))?;
+        offset = first.len();
         (Some(h), format)
     } else {
         (None, 1)
     };
     let legacy = format < FORMAT;
     let skip = usize::from(header.is_some());
-    for (i, line) in all.enumerate() {
+    for (i, raw) in all.enumerate() {
         let i = i + skip;
-        let (id, event) = decode_event(line, legacy).map_err(|reason| (i + 1, reason))?;
+        let (id, event) = match decode_event(line_of(raw), legacy) {
+            Ok(decoded) => decoded,
+            // Past the length last made durable, a damaged line is an append whose
+            // sync never returned: its pages reached the disk in any order (the
+            // file is extended with zeros ahead of its events), so part of it may
+            // still be zeros. It and what follows are a torn tail, never acted on.
+            Err(_) if header.is_some_and(|h| offset as u64 >= h.len) => {
+                complete = offset;
+                break;
+            }
+            Err(reason) => return Err((i + 1, reason)),
+        };
         let mut slot = records.remove(&id);
         let applied = Journal::transition(config, &mut slot, id, &event);
         if let Some(r) = slot {
@@ -1110,6 +1133,7 @@ fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'st
                 .ok_or((i + 1, "transaction number too large"))?,
         );
         lines += 1;
+        offset += raw.len();
     }
     Ok(Replayed {
         records,
@@ -1272,13 +1296,12 @@ impl Journal {
             }
             Err(e) => return Err(io_err(e)),
         };
-        // Empty, or cut inside the header: every record is gone.
-        if bytes.len() < HEADER_LEN
-            && HEADER_MAGIC.as_bytes().starts_with(
-                bytes
-                    .get(..bytes.len().min(HEADER_MAGIC.len()))
-                    .unwrap_or(&[]),
-            )
+        // Empty, only zeros, or cut inside the header: every record is gone.
+        let content = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        if content < HEADER_LEN
+            && HEADER_MAGIC
+                .as_bytes()
+                .starts_with(bytes.get(..content.min(HEADER_MAGIC.len())).unwrap_or(&[]))
         {
             if !accept_loss {
                 return Err(JournalError::Emptied { path });
@@ -1793,7 +1816,7 @@ impl Journal {
         }
         let target = (end + PREALLOCATE).next_multiple_of(4096);
         let from = self.allocated.max(start);
-        at(Point::Write, || {
+        let filled = at(Point::Write, || {
             self.file.seek(SeekFrom::Start(from))?;
             let zeros = [0u8; 4096];
             let mut at_len = from;
@@ -1803,9 +1826,22 @@ impl Journal {
                 at_len += n as u64;
             }
             Ok(())
-        })?;
-        self.allocated = target;
-        Ok(())
+        });
+        match filled {
+            Ok(()) => {
+                self.allocated = target;
+                Ok(())
+            }
+            // No room ahead (a nearly full disk): what was written of the zeros is cut
+            // off and the event is appended without them.
+            Err(e) => match self.file.set_len(from) {
+                Ok(()) => {
+                    self.allocated = from;
+                    Ok(())
+                }
+                Err(_) => Err(e),
+            },
+        }
     }
 
     /// Rewrites the header in place.
