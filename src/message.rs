@@ -68,7 +68,28 @@ pub struct Message<'a> {
     present: Bitmap,
     fields_start: u16,
     /// End offset of each present field `n`, at index `n - 1` (zero for absent fields).
-    ends: [u16; MAX_FIELD],
+    ends: Ends,
+}
+
+/// The field ends, on a cache line of their own: zeroed, filled and then moved with
+/// the message (out of `decode`, through `?`), they are read back with the alignment
+/// they were written with. Unaligned, the first move after a decode waited for those
+/// writes and took a third of the decode's time.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(64))]
+struct Ends([u16; MAX_FIELD]);
+
+impl core::ops::Deref for Ends {
+    type Target = [u16; MAX_FIELD];
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Ends {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl<'a> Message<'a> {
@@ -115,13 +136,44 @@ impl<'a> Message<'a> {
         input: &'a [u8],
         mode: ContentMode,
     ) -> Result<Message<'a>, DecodeError> {
-        let mut out = Self::decode_lenient(spec, input);
-        if mode == ContentMode::Strict
-            && let Err(e) = out.as_ref().map_or(Ok(()), Message::check_classes)
-        {
-            out = Err(e);
+        // One value, built where it is returned: the fast path fills its field table in
+        // place, and nothing is reassigned on the way out (each reassignment of a
+        // `Result` this size is a copy the caller pays for).
+        let mut msg = Message {
+            spec,
+            input,
+            mti: Mti::from_valid_digits([0; 4]),
+            bitmap: Bitmap::new(),
+            present: Bitmap::new(),
+            fields_start: 0,
+            ends: Ends([0u16; MAX_FIELD]),
+        };
+        let Some(found) = crate::wire::scan::scan(spec, input, &mut msg.ends) else {
+            return Self::decode_slow(spec, input, mode);
+        };
+        // Filled here rather than in the scanner, so that a caller reading the MTI or
+        // the bitmap gets it from a register.
+        msg.fill(found);
+        if mode == ContentMode::Strict {
+            msg.check_classes()?;
         }
-        out
+        Ok(msg)
+    }
+
+    /// What the fast path could not settle: the detailed decoder, then the classes in
+    /// strict mode.
+    #[cold]
+    #[inline(never)]
+    fn decode_slow(
+        spec: &'a MessageSpec<'a>,
+        input: &'a [u8],
+        mode: ContentMode,
+    ) -> Result<Message<'a>, DecodeError> {
+        let msg = Self::decode_detailed(spec, input)?;
+        if mode == ContentMode::Strict {
+            msg.check_classes()?;
+        }
+        Ok(msg)
     }
 
     /// The first field whose characters break its free-text class (strict mode), as
@@ -206,34 +258,6 @@ impl<'a> Message<'a> {
     #[cfg(feature = "alloc")]
     pub(crate) fn class_violations(&self) -> impl Iterator<Item = ClassViolation> + '_ {
         self.present.iter().filter_map(|n| self.class_violation(n))
-    }
-
-    /// The lenient decode: structure checked, free text accepted.
-    #[inline(always)]
-    fn decode_lenient(
-        spec: &'a MessageSpec<'a>,
-        input: &'a [u8],
-    ) -> Result<Message<'a>, DecodeError> {
-        // Built where it is returned and filled by the fast path, so that the common
-        // case does not copy the field table around.
-        let mut out = Ok(Message {
-            spec,
-            input,
-            mti: Mti::from_valid_digits([0; 4]),
-            bitmap: Bitmap::new(),
-            present: Bitmap::new(),
-            fields_start: 0,
-            ends: [0u16; MAX_FIELD],
-        });
-        if let Ok(msg) = &mut out {
-            match crate::wire::scan::scan(spec, input, &mut msg.ends) {
-                // Filled here rather than in the scanner, so that a caller reading the
-                // MTI or the bitmap gets it from a register.
-                Some(found) => msg.fill(found),
-                None => out = Self::decode_detailed(spec, input),
-            }
-        }
-        out
     }
 
     /// Decodes with the detailed parsers alone, skipping the fast path.
@@ -409,7 +433,7 @@ impl<'a> Message<'a> {
             bitmap,
             present,
             fields_start,
-            ends,
+            ends: Ends(ends),
         })
     }
 
