@@ -399,8 +399,10 @@ impl VecStore {
         // Most messages fit the first kilobyte: one allocation, zero-filled only as
         // far as it is used.
         let len = need.max(self.buf.len() * 2).max(256);
-        if len > self.buf.capacity() {
-            self.buf.reserve(len.max(1024) - self.buf.len());
+        if self.buf.capacity() == 0 {
+            self.buf = alloc::vec::Vec::with_capacity(len.max(1024));
+        } else if len > self.buf.capacity() {
+            self.buf.reserve(len - self.buf.len());
         }
         self.buf.resize(len, 0);
     }

@@ -1468,6 +1468,7 @@ impl<'s> MessageSpec<'s> {
     }
 
     /// Total header length in bytes.
+    #[inline]
     pub fn header_len(&self) -> usize {
         self.header.iter().map(|p| p.len).sum()
     }
