@@ -40,7 +40,7 @@ use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
     BitmapEncoding, BitmapUnit, BuildField, Content, ContentMode, Encoding, FieldSpec, Length,
-    MessageSpec, Padding, Prefix, PrefixEncoding,
+    MessageSpec, Padding,
 };
 use crate::wire::encode::{self, Sink, Source};
 use crate::wire::{ebcdic, hex};
@@ -662,6 +662,10 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         let fast = match &value {
             Value::Text(s) => self.set_fast(n, s.as_bytes(), true),
             Value::Bytes(b) => self.set_fast(n, b, false),
+            #[cfg(feature = "alloc")]
+            Value::OwnedText(s) => self.set_fast(n, s.as_bytes(), true),
+            #[cfg(feature = "alloc")]
+            Value::OwnedBytes(b) => self.set_fast(n, b, false),
             Value::Number(v) => self.set_fast_number(n, *v),
             _ => false,
         };
@@ -749,6 +753,23 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         };
         let room = usize::from(f.prefix_len) + f.wire_len(units);
         self.store.append_with(room, |dst| fast_wire(f, value, dst))
+    }
+
+    /// Sets field `n` as [`MessageBuilder::set`] does, through the general path only
+    /// (never the fast path of the common forms). The result is the same, more slowly;
+    /// it exists so that tests can check that the two paths agree.
+    ///
+    /// # Errors
+    ///
+    /// As [`MessageBuilder::set`].
+    #[doc(hidden)]
+    pub fn set_without_fast_path<'v>(
+        &mut self,
+        n: usize,
+        value: impl Into<Value<'v>>,
+    ) -> Result<&mut Self, EncodeError> {
+        let start = self.store.used();
+        self.set_general(n, value.into(), start)
     }
 
     /// The general path: every form of field and value, with the precise error.
@@ -1221,9 +1242,6 @@ fn write_value<S: FieldStore>(
                 Length::Fixed(_) => spec.with_padding(Padding::Left(b'0')),
                 _ => *spec,
             };
-            if fast_ascii(&number_spec, digits, store)? {
-                return Ok(());
-            }
             general(&number_spec, Source::Bytes(digits), mode, store)
         }
         Value::Negative(_) => Err(EncodeErrorKind::WrongValueKind {
@@ -1292,12 +1310,6 @@ fn bytes<S: FieldStore>(
     mode: ContentMode,
     store: &mut S,
 ) -> Result<(), EncodeErrorKind> {
-    let unchecked = spec.content.is_free_text() && mode == ContentMode::Lenient;
-    if (unchecked || spec.content == Content::N || spec.content == Content::B)
-        && fast_ascii(spec, b, store)?
-    {
-        return Ok(());
-    }
     general(spec, Source::Bytes(b), mode, store)
 }
 
@@ -1441,97 +1453,9 @@ fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
     }
 }
 
-/// The common case written directly: a value for a one-byte-per-unit field (ASCII text
-/// or raw binary) with an ASCII or BCD length prefix or a fixed length, whose content
-/// needs no check beyond digits. `Ok(false)` when the value is not such a case.
-#[inline]
-fn fast_ascii<S: FieldStore>(
-    spec: &FieldSpec<'_>,
-    value: &[u8],
-    store: &mut S,
-) -> Result<bool, EncodeErrorKind> {
-    let digits_only = match (spec.encoding, spec.content) {
-        (Encoding::Ascii, Content::N) => true,
-        (Encoding::Binary, Content::B) => false,
-        (Encoding::Ascii, c) if c.is_free_text() => false,
-        _ => return Ok(false),
-    };
-    if digits_only && !crate::wire::fast::all_digits(value) {
-        return Ok(false);
-    }
-    let len = value.len();
-    let ok = match spec.length {
-        Length::Fixed(n) => {
-            let n = usize::from(n);
-            if len > n {
-                return Err(EncodeErrorKind::TooLong {
-                    length: len,
-                    max: n,
-                });
-            }
-            let missing = n - len;
-            match spec.padding {
-                _ if missing == 0 => store.append(value),
-                Padding::Left(p) => append_repeat(store, p, missing) && store.append(value),
-                Padding::Right(p) => store.append(value) && append_repeat(store, p, missing),
-                Padding::None => {
-                    return Err(EncodeErrorKind::TooShort {
-                        length: len,
-                        expected: n,
-                    });
-                }
-            }
-        }
-        Length::Var(p) if matches!(p.encoding, PrefixEncoding::Ascii | PrefixEncoding::Bcd) => {
-            if len > usize::from(p.max) || len > p.capacity() {
-                return Err(EncodeErrorKind::TooLong {
-                    length: len,
-                    max: usize::from(p.max),
-                });
-            }
-            let mut prefix = [0u8; 8];
-            let Some(prefix) = write_prefix(p.encoding, p.digits, len, &mut prefix) else {
-                return Ok(false);
-            };
-            store.append(prefix) && store.append(value)
-        }
-        _ => return Ok(false),
-    };
-    if ok { Ok(true) } else { Err(no_room()) }
-}
-
 /// `len` as an ASCII or BCD prefix of `digits` digits (at most 6); `None` for any
 /// other prefix, which the general path writes.
 #[inline]
-fn write_prefix(
-    encoding: PrefixEncoding,
-    digits: u8,
-    len: usize,
-    out: &mut [u8; 8],
-) -> Option<&[u8]> {
-    let prefix = match encoding {
-        _ if digits == 0 || digits > 6 => return None,
-        PrefixEncoding::Ascii => Prefix::ascii(digits, 0),
-        PrefixEncoding::Bcd => Prefix::bcd(digits, 0),
-        _ => return None,
-    };
-    let n = encode::prefix_bytes(&prefix, len, out);
-    out.get(..n)
-}
-
-fn append_repeat<S: FieldStore>(store: &mut S, c: u8, n: usize) -> bool {
-    let chunk = [c; 32];
-    let mut left = n;
-    while left > 0 {
-        let k = left.min(chunk.len());
-        if !store.append(chunk.get(..k).unwrap_or(&[])) {
-            return false;
-        }
-        left -= k;
-    }
-    true
-}
-
 /// Every other case: the codec's planner and writer.
 fn general<S: FieldStore>(
     spec: &FieldSpec<'_>,

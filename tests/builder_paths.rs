@@ -1,10 +1,10 @@
 //! The builder writes the common field forms through a fast path (plain ASCII or
 //! binary, packed BCD digits, hex-ASCII octets, `z` and `x+n` text) and every other
-//! case through its general path. Owned values (`String`, `Vec<u8>`) always take the
-//! general path, borrowed ones (`&str`, `&[u8]`) the fast path where it applies, so
-//! setting the same value both ways must give the same bytes or the same error, for
-//! every field of every layout (built-in, and loaded from jPOS XML and moov-io JSON),
-//! in both content modes.
+//! case through its general path. Setting the same value through `set` (the fast path
+//! where it applies, for borrowed and owned values alike) and through
+//! `set_without_fast_path` (the general path alone) must give the same bytes or the same
+//! error, for every field of every layout (built-in, and loaded from jPOS XML and
+//! moov-io JSON), in both content modes.
 
 #![cfg(all(feature = "jpos", feature = "moov"))]
 
@@ -88,13 +88,27 @@ proptest! {
         let defined: Vec<usize> = (2..=spec.max_field()).filter(|&n| spec.field(n).is_some()).collect();
         let field = *pick.get(&defined);
         let mode = if strict { ContentMode::Strict } else { ContentMode::Lenient };
+        let general = outcome(spec, mode, |b| {
+            b.set_without_fast_path(field, value.as_slice()).map(|_| ())
+        });
         let fast = outcome(spec, mode, |b| b.set(field, value.as_slice()).map(|_| ()));
-        let general = outcome(spec, mode, |b| b.set(field, value.clone()).map(|_| ()));
         prop_assert_eq!(&fast, &general, "{} field {} bytes", spec.name, field);
+        let owned = outcome(spec, mode, |b| b.set(field, value.clone()).map(|_| ()));
+        prop_assert_eq!(&owned, &general, "{} field {} owned bytes", spec.name, field);
         if let Ok(text) = std::str::from_utf8(&value) {
+            let general =
+                outcome(spec, mode, |b| b.set_without_fast_path(field, text).map(|_| ()));
             let fast = outcome(spec, mode, |b| b.set(field, text).map(|_| ()));
-            let general = outcome(spec, mode, |b| b.set(field, text.to_string()).map(|_| ()));
             prop_assert_eq!(&fast, &general, "{} field {} text", spec.name, field);
+            let owned = outcome(spec, mode, |b| b.set(field, text.to_string()).map(|_| ()));
+            prop_assert_eq!(&owned, &general, "{} field {} owned text", spec.name, field);
+            if let Ok(number) = text.parse::<u64>() {
+                let general = outcome(spec, mode, |b| {
+                    b.set_without_fast_path(field, number).map(|_| ())
+                });
+                let fast = outcome(spec, mode, |b| b.set(field, number).map(|_| ()));
+                prop_assert_eq!(&fast, &general, "{} field {} number", spec.name, field);
+            }
         }
     }
 }
