@@ -667,6 +667,9 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             #[cfg(feature = "alloc")]
             Value::OwnedBytes(b) => self.set_fast(n, b, false),
             Value::Number(v) => self.set_fast_number(n, *v),
+            // A field of a message of this layout (a request's fields copied into
+            // its response): its wire bytes as they are.
+            Value::Field(f) => self.set_same_field(n, f),
             _ => false,
         };
         if fast {
@@ -710,6 +713,24 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             false
         };
         ok && self.put_fast(f, value)
+    }
+
+    /// [`MessageBuilder::set_fast`] for a decoded field defined by this very field
+    /// definition (so its wire bytes are valid here), whose content needs no check in
+    /// the current mode.
+    #[inline(always)]
+    fn set_same_field(&mut self, n: usize, f: &Field<'_>) -> bool {
+        let spec: &'s MessageSpec<'s> = self.spec;
+        if n < 2 || n > spec.max_field() || spec.bitmap.is_extension_bit(n) {
+            return false;
+        }
+        match spec.fields.get(n) {
+            Some(Some(own)) if core::ptr::eq(own, f.spec()) => {
+                (self.content_mode == ContentMode::Lenient || !own.content.is_free_text())
+                    && self.store.append(f.wire())
+            }
+            _ => false,
+        }
     }
 
     /// [`MessageBuilder::set_fast`] for a number in a numeric field.

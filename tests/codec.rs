@@ -697,3 +697,44 @@ fn fields_zero_and_one_are_refused_by_the_builder() {
     b.set(3, "12").unwrap();
     assert_eq!(&b.to_bytes().unwrap()[..], b"0800200000000000000012");
 }
+
+/// Fields of a decoded message set into a builder of the same layout (a request's
+/// fields copied into its response) are copied as they stand, with the same result as
+/// the general path: bytes, and the strict mode's refusal of a free-text field that
+/// breaks its class.
+#[test]
+fn decoded_fields_copy_into_a_builder_as_they_stand() {
+    use iso8583_wire::layouts::ISO87_ASCII;
+    use iso8583_wire::spec::ContentMode;
+    let wire = b"02007238048008C080001641111111111111110000000000000100001122102030123456102030112205100123456789012TERM-#01MERCHANT 000001840";
+    let msg = Message::decode(&ISO87_ASCII, wire).unwrap();
+    for mode in [ContentMode::Lenient, ContentMode::Strict] {
+        let mut fast = MessageBuilder::new(&ISO87_ASCII, Mti::new(210).unwrap());
+        let mut general = fast.clone();
+        fast.set_content_mode(mode);
+        general.set_content_mode(mode);
+        for f in msg.fields() {
+            let a = fast.set(f.number(), f).map(|_| ()).map_err(|e| e.kind());
+            let b = general
+                .set_without_fast_path(f.number(), f)
+                .map(|_| ())
+                .map_err(|e| e.kind());
+            assert_eq!(a, b, "field {} in {mode:?}", f.number());
+        }
+        assert_eq!(fast.to_bytes().unwrap(), general.to_bytes().unwrap());
+    }
+    // Lenient: every field copied, the response's bytes after the MTI are the request's.
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(210).unwrap());
+    for f in msg.fields() {
+        b.set(f.number(), f).unwrap();
+    }
+    assert_eq!(&b.to_bytes().unwrap()[4..], &wire[4..]);
+    // Strict: an `an` field holding '-' is refused by both paths.
+    let bad = b"02000000000008000000RRN-0001    ";
+    let msg = Message::decode(&ISO87_ASCII, bad).unwrap();
+    let f = msg.field(37).unwrap();
+    let mut strict = MessageBuilder::new(&ISO87_ASCII, Mti::new(210).unwrap());
+    strict.set_content_mode(ContentMode::Strict);
+    assert!(strict.set(37, f).is_err());
+    assert!(strict.set_without_fast_path(37, f).is_err());
+}
