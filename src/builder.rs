@@ -40,7 +40,7 @@ use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
     BitmapEncoding, BitmapUnit, BuildField, Content, ContentMode, Encoding, FieldSpec, Length,
-    MessageSpec, Padding,
+    MessageSpec, Padding, PrefixEncoding,
 };
 use crate::wire::encode::{self, Sink, Source};
 use crate::wire::{ebcdic, hex};
@@ -717,7 +717,9 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
 
     /// [`MessageBuilder::set_fast`] for a decoded field defined by this very field
     /// definition (so its wire bytes are valid here), whose content needs no check in
-    /// the current mode.
+    /// the current mode, and whose wire form is the only one the encoder would write:
+    /// a fixed length, or an ASCII or binary length prefix (hex prefixes may come in
+    /// lowercase and filled fields with any fill, which the encoder writes its own way).
     #[inline(always)]
     fn set_same_field(&mut self, n: usize, f: &Field<'_>) -> bool {
         let spec: &'s MessageSpec<'s> = self.spec;
@@ -725,7 +727,16 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             return false;
         }
         match spec.fields.get(n) {
-            Some(Some(own)) if core::ptr::eq(own, f.spec()) => {
+            Some(Some(own))
+                if core::ptr::eq(own, f.spec())
+                    && match own.length {
+                        Length::Fixed(_) | Length::Rest { .. } => true,
+                        Length::Var(p) => {
+                            matches!(p.encoding, PrefixEncoding::Ascii | PrefixEncoding::Binary)
+                        }
+                        Length::Filled(_) => false,
+                    } =>
+            {
                 (self.content_mode == ContentMode::Lenient || !own.content.is_free_text())
                     && self.store.append(f.wire())
             }
@@ -1474,9 +1485,6 @@ fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
     }
 }
 
-/// `len` as an ASCII or BCD prefix of `digits` digits (at most 6); `None` for any
-/// other prefix, which the general path writes.
-#[inline]
 /// Every other case: the codec's planner and writer.
 fn general<S: FieldStore>(
     spec: &FieldSpec<'_>,

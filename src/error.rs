@@ -240,7 +240,8 @@ pub enum EncodeErrorKind {
         /// The length given.
         found: usize,
     },
-    /// A header longer than a builder without an allocator keeps (64 bytes).
+    /// A header longer than a builder keeps: 64 bytes without the `alloc` feature,
+    /// 65,535 with it.
     HeaderTooLong {
         /// The length given.
         length: usize,
@@ -278,10 +279,7 @@ impl fmt::Display for EncodeErrorKind {
                 write!(f, "header must be {expected} bytes, got {found}")
             }
             EncodeErrorKind::HeaderTooLong { length, max } => {
-                write!(
-                    f,
-                    "header of {length} bytes: without an allocator a builder keeps {max}"
-                )
+                write!(f, "header of {length} bytes: a builder keeps at most {max}")
             }
             EncodeErrorKind::BufferTooSmall { needed } => {
                 write!(f, "output buffer too small: {needed} bytes needed")

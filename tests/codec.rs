@@ -738,3 +738,63 @@ fn decoded_fields_copy_into_a_builder_as_they_stand() {
     assert!(strict.set(37, f).is_err());
     assert!(strict.set_without_fast_path(37, f).is_err());
 }
+
+/// A copied field whose received form the encoder would not write itself (a
+/// lowercase hex length prefix, a filled field's fill) is re-encoded, as the general
+/// path does: the response carries the encoder's own form.
+#[test]
+fn copied_fields_with_hex_prefixes_or_fill_are_re_encoded() {
+    use iso8583_wire::spec::{Counts, Length, Padding};
+    static COPY_FIELDS: [Option<FieldSpec<'static>>; 65] = {
+        let mut f = [None; 65];
+        let mut hex = FieldSpec::var(
+            "hex-prefixed",
+            Content::Ans,
+            Encoding::Ascii,
+            Prefix::ascii(2, 40),
+        );
+        hex.length = Length::Var(Prefix {
+            digits: 1,
+            encoding: PrefixEncoding::Hex,
+            counts: Counts::Units,
+            max: 40,
+        });
+        f[47] = Some(hex);
+        let mut filled = FieldSpec::var(
+            "filled",
+            Content::Ans,
+            Encoding::Ascii,
+            Prefix::ascii(2, 10),
+        );
+        filled.length = Length::Filled(Prefix::ascii(2, 10));
+        filled.padding = Padding::Right(b' ');
+        f[48] = Some(filled);
+        f
+    };
+    static COPY: MessageSpec<'static> = MessageSpec::new(
+        "copy",
+        "hex prefix and filled field",
+        &[],
+        MtiEncoding::Ascii,
+        BitmapSpec::new(BitmapEncoding::HexAscii, 1),
+        &COPY_FIELDS,
+    );
+    // Field 47: prefix "0a" (lowercase hex, 10 characters); field 48: "05" + 5
+    // characters + a fill of zeros where the encoder writes spaces.
+    let wire = b"08000000000000030000" // MTI, bitmap: fields 47 and 48
+        .iter()
+        .chain(b"0aABCDEFGHIJ")
+        .chain(b"05HELLO00000")
+        .copied()
+        .collect::<Vec<u8>>();
+    let msg = Message::decode(&COPY, &wire).unwrap();
+    let mut fast = MessageBuilder::new(&COPY, Mti::new(810).unwrap());
+    let mut general = fast.clone();
+    for f in msg.fields() {
+        fast.set(f.number(), f).unwrap();
+        general.set_without_fast_path(f.number(), f).unwrap();
+    }
+    let out = fast.to_bytes().unwrap();
+    assert_eq!(out, general.to_bytes().unwrap());
+    assert_eq!(&out[20..], b"0AABCDEFGHIJ05HELLO     ");
+}
