@@ -9,35 +9,12 @@
 #![cfg(all(feature = "jpos", feature = "moov"))]
 
 use iso8583_wire::spec::{ContentMode, MessageSpec};
-use iso8583_wire::{MessageBuilder, Mti, layouts};
+use iso8583_wire::{MessageBuilder, Mti};
+
+#[path = "support/layouts.rs"]
+mod layouts_under_test;
+use layouts_under_test::all_layouts;
 use proptest::prelude::*;
-
-fn all_layouts() -> &'static [&'static MessageSpec<'static>] {
-    static LAYOUTS: std::sync::OnceLock<Vec<&'static MessageSpec<'static>>> =
-        std::sync::OnceLock::new();
-    LAYOUTS.get_or_init(load_layouts)
-}
-
-fn load_layouts() -> Vec<&'static MessageSpec<'static>> {
-    let mut out: Vec<&'static MessageSpec<'static>> = layouts::ALL.to_vec();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/layouts");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("bad-"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let spec = iso8583_wire::loaders::load(&text)
-            .and_then(|def| def.build())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        out.push(spec);
-    }
-    assert!(out.len() >= 8, "layouts found: {}", out.len());
-    out
-}
-
 /// What one way of setting gives: the encoded message, or the error's field and kind.
 fn outcome(
     spec: &'static MessageSpec<'static>,

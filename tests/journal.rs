@@ -9,6 +9,10 @@ use iso8583_wire::{MessageBuilder, Mti};
 use std::path::PathBuf;
 use std::time::Duration;
 
+#[path = "support/crc.rs"]
+mod crc;
+use crc::crc32;
+
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("iso8583-wire-journal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -533,18 +537,6 @@ fn content(path: &std::path::Path) -> Vec<u8> {
     let end = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     bytes.truncate(end);
     bytes
-}
-
-/// CRC-32 (IEEE), as the journal's line checksum.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = (crc >> 1) ^ (0xEDB8_8320 & (crc & 1).wrapping_neg());
-        }
-    }
-    !crc
 }
 
 #[test]

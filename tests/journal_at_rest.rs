@@ -22,6 +22,10 @@ const DISCRETIONARY: &str = "998877665";
 const PIN_BLOCK: [u8; 8] = [0x3A, 0x7C, 0x91, 0x5E, 0x0B, 0xD2, 0x64, 0xF8];
 const TRACK1_DISCRETIONARY: &[u8] = b"T1DISCRETIONARY0042";
 
+#[path = "support/crc.rs"]
+mod crc;
+use crc::crc32;
+
 fn temp(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("iso8583-wire-at-rest-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -402,19 +406,6 @@ fn a_wrong_or_missing_key_is_refused_and_nothing_changes() {
     // The right key opens it.
     let j = Journal::open(&path, config(&ISO87_ASCII, PanAtRest::Encrypt(key()))).unwrap();
     assert!(matches!(j.pending().unwrap(), Action::SendInquiry { .. }));
-}
-
-/// CRC-32 as the journal uses it.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
 }
 
 fn line(body: &str) -> String {

@@ -16,28 +16,9 @@ use iso8583_wire::wire::hex;
 use iso8583_wire::{Message, MessageBuilder, Mti, layouts};
 use proptest::prelude::*;
 
-/// The layouts under test: the built-in ones, and the same layouts loaded from the
-/// jPOS and moov files in `tests/data/layouts`.
-fn all_layouts() -> Vec<&'static MessageSpec<'static>> {
-    let mut out: Vec<&'static MessageSpec<'static>> = layouts::ALL.to_vec();
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/layouts");
-    // Every layout file but the ones made to be refused.
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("bad-"))
-        .collect();
-    paths.sort();
-    for path in paths {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let spec = iso8583_wire::loaders::load(&text)
-            .and_then(|def| def.build())
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        out.push(spec);
-    }
-    assert!(out.len() >= 8, "layouts found: {}", out.len());
-    out
-}
+#[path = "support/layouts.rs"]
+mod layouts_under_test;
+use layouts_under_test::all_layouts;
 
 /// Characters for a field of class `content` in the lenient mode.
 fn charset(content: Content) -> Vec<u8> {
@@ -181,15 +162,9 @@ fn round_trip(spec: &'static MessageSpec<'static>, mti: u16, values: &[(usize, V
     );
 }
 
-fn layouts_once() -> &'static [&'static MessageSpec<'static>] {
-    static ALL: std::sync::OnceLock<Vec<&'static MessageSpec<'static>>> =
-        std::sync::OnceLock::new();
-    ALL.get_or_init(all_layouts)
-}
-
 /// A layout, and a message drawn for it.
 fn any_layout_message() -> impl Strategy<Value = (usize, Drawn)> {
-    let all = layouts_once();
+    let all = all_layouts();
     (0..all.len()).prop_flat_map(move |i| message_strategy(all[i]).prop_map(move |m| (i, m)))
 }
 
@@ -200,7 +175,7 @@ proptest! {
     fn decoded_values_encode_to_the_same_bytes_in_every_layout(
         (i, (mti, values)) in any_layout_message()
     ) {
-        round_trip(layouts_once()[i], mti, &values);
+        round_trip(all_layouts()[i], mti, &values);
     }
 }
 

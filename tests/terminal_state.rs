@@ -18,6 +18,10 @@ use iso8583_wire::pos::{
 };
 use iso8583_wire::trace::{StanRecovery, StanSequence};
 
+#[path = "support/crc.rs"]
+mod crc;
+use crc::crc32;
+
 fn dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("iso8583-wire-state-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -317,19 +321,6 @@ fn lost_emptied_and_older_files_are_detected_through_each_other() {
         open_state(&journal, &stan, config, options),
         Err(TerminalError::Journal(JournalError::OlderThanState { .. }))
     ));
-}
-
-/// CRC-32 as the state files use it (for writing an older-format copy by hand).
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
-    }
-    !crc
 }
 
 #[test]
