@@ -1349,40 +1349,8 @@ fn bytes<S: FieldStore>(
 /// the prefix's capacity) at the start of `out`; returns its length.
 #[inline(always)]
 fn put_prefix(f: &BuildField, count: usize, out: &mut [u8]) -> Option<usize> {
-    let digit = |v: usize| (v % 10) as u8;
     let n = usize::from(f.prefix_len);
-    match (f.bcd, out.get_mut(..n)?) {
-        (false, [a]) => *a = b'0' + digit(count),
-        (false, [a, b]) => {
-            *a = b'0' + digit(count / 10);
-            *b = b'0' + digit(count);
-        }
-        (false, [a, b, c]) => {
-            *a = b'0' + digit(count / 100);
-            *b = b'0' + digit(count / 10);
-            *c = b'0' + digit(count);
-        }
-        (true, [a]) => *a = digit(count / 10) << 4 | digit(count),
-        (true, [a, b]) => {
-            *a = digit(count / 1000) << 4 | digit(count / 100);
-            *b = digit(count / 10) << 4 | digit(count);
-        }
-        (_, dst) => {
-            // Longer prefixes: digit by digit (two per byte in BCD).
-            let mut v = count;
-            for slot in dst.iter_mut().rev() {
-                *slot = if f.bcd {
-                    let b = digit(v / 10) << 4 | digit(v);
-                    v /= 100;
-                    b
-                } else {
-                    let b = b'0' + digit(v);
-                    v /= 10;
-                    b
-                };
-            }
-        }
-    }
+    encode::write_count(out.get_mut(..n)?, count, f.bcd);
     Some(n)
 }
 

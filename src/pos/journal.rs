@@ -1076,6 +1076,12 @@ struct Replayed {
     legacy: bool,
 }
 
+/// The bytes of a journal file before the zeros it is extended with ahead of its
+/// events (see [`PREALLOCATE`]): its content.
+fn content_len(bytes: &[u8]) -> usize {
+    bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1)
+}
+
 /// A journal line without its line end.
 fn line_of(raw: &str) -> &str {
     let line = raw.strip_suffix('\n').unwrap_or(raw);
@@ -1086,8 +1092,7 @@ fn line_of(raw: &str) -> &str {
 /// must be a valid event that fits its transaction. Returns the line number and reason
 /// of the first that is not.
 fn replay(bytes: &[u8], config: &JournalConfig) -> Result<Replayed, (usize, &'static str)> {
-    // The zeros the file was extended with ahead of the events are not content.
-    let content = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let content = content_len(bytes);
     let bytes = bytes.get(..content).unwrap_or(&[]);
     let mut complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let text =
@@ -1297,7 +1302,7 @@ impl Journal {
             Err(e) => return Err(io_err(e)),
         };
         // Empty, only zeros, or cut inside the header: every record is gone.
-        let content = bytes.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        let content = content_len(&bytes);
         if content < HEADER_LEN
             && HEADER_MAGIC
                 .as_bytes()

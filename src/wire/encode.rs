@@ -381,6 +381,45 @@ pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out:
     }
 }
 
+/// `count` right-aligned over all of `dst`, in ASCII digits or (`bcd`) two packed
+/// digits per byte: the body of ASCII, EBCDIC and BCD length prefixes. One, two and
+/// three bytes (the usual L, LL, LLL and LLLL) are written without a loop.
+#[inline(always)]
+pub(crate) fn write_count(dst: &mut [u8], count: usize, bcd: bool) {
+    let digit = |v: usize| (v % 10) as u8;
+    match (bcd, dst) {
+        (false, [a]) => *a = b'0' + digit(count),
+        (false, [a, b]) => {
+            *a = b'0' + digit(count / 10);
+            *b = b'0' + digit(count);
+        }
+        (false, [a, b, c]) => {
+            *a = b'0' + digit(count / 100);
+            *b = b'0' + digit(count / 10);
+            *c = b'0' + digit(count);
+        }
+        (true, [a]) => *a = digit(count / 10) << 4 | digit(count),
+        (true, [a, b]) => {
+            *a = digit(count / 1000) << 4 | digit(count / 100);
+            *b = digit(count / 10) << 4 | digit(count);
+        }
+        (_, dst) => {
+            let mut v = count;
+            for slot in dst.iter_mut().rev() {
+                *slot = if bcd {
+                    let b = digit(v / 10) << 4 | digit(v);
+                    v /= 100;
+                    b
+                } else {
+                    let b = b'0' + digit(v);
+                    v /= 10;
+                    b
+                };
+            }
+        }
+    }
+}
+
 /// `count` as prefix `p` writes it, into `buf`; returns how many bytes of `buf` it
 /// takes.
 #[inline]
@@ -389,27 +428,15 @@ pub(crate) fn prefix_bytes(p: &Prefix, count: usize, buf: &mut [u8; 8]) -> usize
     let digits = p.digits as usize;
     match p.encoding {
         PrefixEncoding::Ascii | PrefixEncoding::Ebcdic(_) => {
-            let mut v = count;
-            for slot in buf.iter_mut().take(n).rev() {
-                *slot = b'0' + (v % 10) as u8;
-                v /= 10;
-            }
+            let dst = buf.get_mut(..n).unwrap_or(&mut []);
+            write_count(dst, count, false);
             if let PrefixEncoding::Ebcdic(page) = p.encoding {
-                for slot in buf.iter_mut().take(n) {
+                for slot in dst {
                     *slot = ebcdic::from_latin1(page, *slot);
                 }
             }
         }
-        PrefixEncoding::Bcd => {
-            let mut v = count;
-            for slot in buf.iter_mut().take(n).rev() {
-                let lo = (v % 10) as u8;
-                v /= 10;
-                let hi = (v % 10) as u8;
-                v /= 10;
-                *slot = (hi << 4) | lo;
-            }
-        }
+        PrefixEncoding::Bcd => write_count(buf.get_mut(..n).unwrap_or(&mut []), count, true),
         PrefixEncoding::Binary => {
             let bytes = (count as u64).to_be_bytes();
             let from = bytes.len().saturating_sub(digits);
