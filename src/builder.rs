@@ -35,7 +35,7 @@
 //! buffer has grown to the largest message built.
 
 use crate::bitmap::{Bitmap, MAX_FIELD};
-use crate::error::{EncodeError, EncodeErrorKind, Part};
+use crate::error::{DecodeErrorKind, EncodeError, EncodeErrorKind, Found, Part};
 use crate::message::{Field, Message};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{
@@ -813,7 +813,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         start: usize,
     ) -> Result<&mut Self, EncodeError> {
         let spec = self.field_spec(n)?;
-        let written = write_value(spec, value, self.content_mode, &mut self.store);
+        let written = write_value(spec, value, self.content_mode, &mut self.store)
+            .and_then(|()| subfields_read(spec, self.store.bytes().get(start..).unwrap_or(&[])));
         match written {
             Ok(()) => {
                 let end = self.store.used();
@@ -1250,6 +1251,28 @@ fn number_digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
         }
     }
     buf.get(i..).unwrap_or(&[])
+}
+
+/// For a composite whose subfields the layout checks on decode, whether the field
+/// just written (`wire`, length prefix included) reads as its subfields: the builder
+/// refuses what the decoder would refuse.
+fn subfields_read(spec: &FieldSpec<'_>, wire: &[u8]) -> Result<(), EncodeErrorKind> {
+    if !spec.subfields.is_some_and(|c| c.checked_on_decode()) {
+        return Ok(());
+    }
+    let data = Field::from_wire(0, spec, wire).data();
+    crate::wire::decode::check_subfields(spec, data).map_err(|(position, problem)| {
+        EncodeErrorKind::InvalidSubfields {
+            position,
+            problem: match problem {
+                DecodeErrorKind::InvalidByte { expected, .. } => DecodeErrorKind::InvalidByte {
+                    expected,
+                    found: Found::Masked,
+                },
+                other => other,
+            },
+        }
+    })
 }
 
 /// Writes `value` in the wire form of `spec` (prefix included) at the end of `store`.

@@ -253,6 +253,14 @@ pub enum EncodeErrorKind {
         /// Bytes needed.
         needed: usize,
     },
+    /// The value of a composite field whose subfields the layout checks on decode
+    /// does not read as those subfields (a message carrying it would be refused).
+    InvalidSubfields {
+        /// Byte position in the field's data where reading the subfields failed.
+        position: usize,
+        /// Why; the byte found is never shown (the error does not carry the value).
+        problem: DecodeErrorKind,
+    },
 }
 
 impl fmt::Display for EncodeErrorKind {
@@ -283,6 +291,12 @@ impl fmt::Display for EncodeErrorKind {
             }
             EncodeErrorKind::BufferTooSmall { needed } => {
                 write!(f, "output buffer too small: {needed} bytes needed")
+            }
+            EncodeErrorKind::InvalidSubfields { position, problem } => {
+                write!(
+                    f,
+                    "the subfields do not read at byte {position} of the value: {problem}"
+                )
             }
         }
     }

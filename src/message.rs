@@ -22,7 +22,8 @@ use crate::bitmap::{Bitmap, MAX_FIELD};
 use crate::error::{DecodeError, DecodeErrorKind, Part};
 use crate::mti::Mti;
 use crate::spec::{
-    BitmapUnit, Content, ContentMode, Counts, Encoding, FieldSpec, Length, MessageSpec, Sensitivity,
+    BitmapUnit, Content, ContentMode, Counts, Encoding, FastSize, FieldSpec, Length, MessageSpec,
+    Prefix, PrefixEncoding, Sensitivity,
 };
 use crate::wire::decode::{self as dec, Fault};
 use crate::wire::{Symbols, hex};
@@ -227,7 +228,7 @@ impl<'a> Message<'a> {
                 return None;
             }
         }
-        self.violation_of(Field::from_wire(n as u16, spec, wire))
+        self.violation_of(Field::from_wire(n, spec, wire))
     }
 
     /// Field `n` checked against its class, if it breaks it.
@@ -498,38 +499,71 @@ impl<'a> Message<'a> {
     #[inline]
     pub fn field(&self, n: usize) -> Option<Field<'a>> {
         let i = n.wrapping_sub(1);
-        if i >= MAX_FIELD {
-            return None;
-        }
-        let words = self.present.words_ref();
-        let (w, b) = (i / 64, (i % 64) as u32);
-        let word = *words.get(w)?;
+        let (w, b) = (i / 64, i % 64);
+        // Out of range (0, or above 192) fails here.
+        let word = *self.present.words_ref().get(w)?;
         if (word << b) >> 63 == 0 {
             return None;
         }
-        // The present fields before `n`: the top `b` bits of its word, else the
-        // words before it.
-        let head = if b == 0 { 0 } else { word & !(u64::MAX >> b) };
+        // The present fields before `n` in its word: the top `b` bits.
+        let head = word & !(u64::MAX >> b);
+        let start = if head != 0 {
+            *self.ends.get((i | 63) - head.trailing_zeros() as usize)?
+        } else if w == 0 {
+            self.fields_start
+        } else {
+            return self.field_any(n);
+        };
+        let end = *self.ends.get(i)?;
+        let raw = self.input.get(usize::from(start)..usize::from(end))?;
+        let spec = self.spec.fields.get(n)?.as_ref()?;
+        // The decoder's table entry says where the data of the usual forms starts;
+        // the others go the general way (a call that needs nothing kept from here).
+        let fast = self.spec.fast.get(w)?.get(b)?;
+        let (data, units) = match (fast.size, spec.length) {
+            (FastSize::Fixed, Length::Fixed(units)) => (raw, usize::from(units)),
+            (FastSize::AsciiBytes | FastSize::BcdBytes, _) => {
+                let data = raw.get(usize::from(fast.prefix)..)?;
+                (data, data.len())
+            }
+            _ => return self.field_any(n),
+        };
+        Some(Field {
+            number: n,
+            spec,
+            wire: raw,
+            data,
+            units,
+        })
+    }
+
+    /// [`Message::field`] for any field: the first of a bitmap word after the first
+    /// word, and the forms the decoder's table does not describe.
+    #[inline(never)]
+    fn field_any(&self, n: usize) -> Option<Field<'a>> {
+        let i = n.checked_sub(1)?;
+        if !self.present.is_set(n) {
+            return None;
+        }
+        let words = self.present.words_ref();
+        let (w, b) = (i / 64, i % 64);
+        let head = *words.get(w)? & !(u64::MAX >> b);
         let previous = if head != 0 {
-            Some(w * 64 + 63 - head.trailing_zeros() as usize)
+            Some((i | 63) - head.trailing_zeros() as usize)
         } else {
             words
                 .get(..w)
                 .and_then(|before| before.iter().rposition(|&x| x != 0))
-                .and_then(|k| {
-                    words
-                        .get(k)
-                        .map(|x| k * 64 + 63 - x.trailing_zeros() as usize)
-                })
+                .and_then(|k| Some(k * 64 + 63 - words.get(k)?.trailing_zeros() as usize))
         };
         let start = match previous {
-            None => self.fields_start,
             Some(p) => *self.ends.get(p)?,
-        } as usize;
-        let end = *self.ends.get(i)? as usize;
-        let raw = self.input.get(start..end)?;
+            None => self.fields_start,
+        };
+        let end = *self.ends.get(i)?;
+        let raw = self.input.get(usize::from(start)..usize::from(end))?;
         let spec = self.spec.fields.get(n)?.as_ref()?;
-        Some(Field::from_wire(n as u16, spec, raw))
+        Some(Field::from_wire(n, spec, raw))
     }
 
     /// The present data fields, ascending.
@@ -540,7 +574,7 @@ impl<'a> Message<'a> {
             let raw = self.input.get(start..end as usize)?;
             start = end as usize;
             let spec = self.spec.field(n)?;
-            Some(Field::from_wire(n as u16, spec, raw))
+            Some(Field::from_wire(n, spec, raw))
         })
     }
 
@@ -679,7 +713,7 @@ impl fmt::Debug for Message<'_> {
 /// ```
 #[derive(Clone, Copy)]
 pub struct Field<'a> {
-    number: u16,
+    number: usize,
     spec: &'a FieldSpec<'a>,
     wire: &'a [u8],
     data: &'a [u8],
@@ -690,16 +724,24 @@ impl<'a> Field<'a> {
     /// A field from its wire bytes (prefix included); the bytes must have been
     /// validated against `spec`.
     #[inline(always)]
-    pub(crate) fn from_wire(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
-        // The common cases inline: a fixed length, and a prefix counting one-byte
-        // units (ASCII, binary, EBCDIC) whose data is the rest.
-        let (data, units) = match (spec.length, spec.encoding) {
-            (Length::Fixed(n), _) => (wire, n as usize),
-            (Length::Var(p), Encoding::Ascii | Encoding::Binary | Encoding::Ebcdic(_)) => {
-                let data = wire.get(p.wire_len()..).unwrap_or(&[]);
+    pub(crate) fn from_wire(number: usize, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
+        // The common cases inline: a fixed length, and an ASCII or binary prefix
+        // before one-byte units (ASCII, binary, EBCDIC) whose data is the rest.
+        let (data, units) = match spec.length {
+            Length::Fixed(n) => (wire, n as usize),
+            Length::Var(Prefix {
+                digits,
+                encoding: PrefixEncoding::Ascii | PrefixEncoding::Binary,
+                ..
+            }) if matches!(
+                spec.encoding,
+                Encoding::Ascii | Encoding::Binary | Encoding::Ebcdic(_)
+            ) =>
+            {
+                let data = wire.get(usize::from(digits)..).unwrap_or(&[]);
                 (data, data.len())
             }
-            _ => return Self::from_wire_other(number, spec, wire),
+            _ => Self::locate(spec, wire),
         };
         Field {
             number,
@@ -710,10 +752,10 @@ impl<'a> Field<'a> {
         }
     }
 
-    /// [`Field::from_wire`] for the other forms.
+    /// The data and the unit count of a field in any form, from its wire bytes.
     #[inline(never)]
-    fn from_wire_other(number: u16, spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> Field<'a> {
-        let (data, units) = match spec.length {
+    fn locate(spec: &'a FieldSpec<'a>, wire: &'a [u8]) -> (&'a [u8], usize) {
+        match spec.length {
             Length::Fixed(n) => (wire, n as usize),
             Length::Rest { .. } => (wire, dec::units_for_wire(spec, wire.len()).unwrap_or(0)),
             Length::Filled(p) => {
@@ -735,19 +777,12 @@ impl<'a> Field<'a> {
                 };
                 (data, units)
             }
-        };
-        Field {
-            number,
-            spec,
-            wire,
-            data,
-            units,
         }
     }
 
     /// The field number.
     pub fn number(&self) -> usize {
-        self.number as usize
+        self.number
     }
 
     /// The field's definition.

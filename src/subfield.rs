@@ -742,7 +742,7 @@ fn take_numbered<'a>(
     let wire = input.get(..used)?;
     *data = rest;
     *offset += used;
-    Some(Field::from_wire(n as u16, spec, wire))
+    Some(Field::from_wire(n, spec, wire))
 }
 
 /// The tagged element at the start of `data`: its label, its definition, the bytes

@@ -417,3 +417,56 @@ fn ebcdic_and_hex_ascii_tags_and_ber_tlv_subfields() {
     let err = spec.decode(&bad).unwrap_err();
     assert_eq!((err.field(), err.offset()), (Some(62), at), "{err}");
 }
+
+#[test]
+fn a_composite_value_that_does_not_read_as_its_subfields_is_refused_when_set() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/layouts/private.moov.json"
+    ))
+    .unwrap();
+    let spec: &'static MessageSpec<'static> = loaders::from_moov_json(&text)
+        .and_then(|d| d.build())
+        .unwrap();
+    let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+    // Field 62: two-character tags, then an LL value. "99" is no tag of the layout.
+    let err = b.set(62, "9903abc").unwrap_err();
+    assert_eq!(err.field(), Some(62));
+    assert!(
+        matches!(
+            err.kind(),
+            iso8583_wire::EncodeErrorKind::InvalidSubfields { position: 0, .. }
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("subfields do not read at byte 0"),
+        "{err}"
+    );
+    // The same value with tag 01 and a wrong length inside: refused at the value.
+    let err = b.set(62, "0105ab").unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            iso8583_wire::EncodeErrorKind::InvalidSubfields { .. }
+        ),
+        "{err}"
+    );
+    // Field 55: EMV tags 9F26 and 9F27 only; 9F10 is not defined.
+    let err = b.set(55, &[0x9F, 0x10, 0x01, 0x00][..]).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            iso8583_wire::EncodeErrorKind::InvalidSubfields { .. }
+        ),
+        "{err}"
+    );
+    // Nothing refused was kept; well-formed values are, and the message decodes.
+    assert!(!b.has(62) && !b.has(55));
+    b.set(62, "0103abc0202xy").unwrap();
+    b.set(55, &[0x9F, 0x27, 0x01, 0x80][..]).unwrap();
+    let wire = b.to_bytes().unwrap();
+    let msg = Message::decode(spec, &wire).unwrap();
+    assert_eq!(msg.field(62).unwrap().data(), b"0103abc0202xy");
+    assert_eq!(msg.field(55).unwrap().data(), [0x9F, 0x27, 0x01, 0x80]);
+}
