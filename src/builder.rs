@@ -701,7 +701,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             // Text for a binary field is hex: the general path decodes it.
             !text
         } else if f.check == BuildField::TRACK {
-            value.iter().all(|&c| Content::Z.allows(c))
+            track_value(value)
         } else if f.check == BuildField::SIGNED {
             match value.split_first() {
                 Some((sign, digits)) => {
@@ -1251,6 +1251,13 @@ fn number_digits(mut v: u64, buf: &mut [u8; 20]) -> &[u8] {
         }
     }
     buf.get(i..).unwrap_or(&[])
+}
+
+/// Whether `value` is all track characters (digits, `=`, `D`), eight bytes at a time;
+/// out of line, so that the builder's hot loop stays as it is for the other fields.
+#[inline(never)]
+fn track_value(value: &[u8]) -> bool {
+    crate::wire::fast::all_track(value)
 }
 
 /// For a composite whose subfields the layout checks on decode, whether the field
