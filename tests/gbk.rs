@@ -91,3 +91,31 @@ fn bytes_that_are_not_gbk_round_trip_through_the_escaped_form() {
     assert!(gbk::to_bytes("a\\q").is_err());
     assert!(gbk::to_bytes("a\\x4").is_err());
 }
+
+#[test]
+fn in_strict_mode_the_builder_refuses_bytes_that_are_not_gbk_as_the_decoder_does() {
+    let mut b = MessageBuilder::new(&CUP, Mti::new(200).unwrap());
+    b.set_content_mode(ContentMode::Strict);
+    b.set_header(&HEADER).unwrap();
+    // 0xFF is Latin-1 (y with diaeresis) but no GBK byte.
+    let err = b.set(56, &b"ab\xFFcd"[..]).unwrap_err();
+    assert_eq!(err.field(), Some(56));
+    assert_eq!(
+        err.to_string(),
+        "field 56: character at position 2 is not GBK text"
+    );
+    // Whole GBK characters are taken, and the message decodes in strict mode.
+    b.set(56, &b"\xB2\xE2\xCA\xD4 ok"[..]).unwrap();
+    let wire = b.to_bytes().unwrap();
+    let msg = Message::decode_with(&CUP, &wire, ContentMode::Strict).unwrap();
+    assert_eq!(msg.field(56).unwrap().data(), b"\xB2\xE2\xCA\xD4 ok");
+    // In the lenient default the bytes are kept as they are, and decode back.
+    let mut lenient = MessageBuilder::new(&CUP, Mti::new(200).unwrap());
+    lenient.set_header(&HEADER).unwrap();
+    lenient.set(56, &b"ab\xFFcd"[..]).unwrap();
+    let wire = lenient.to_bytes().unwrap();
+    assert_eq!(
+        CUP.decode(&wire).unwrap().field(56).unwrap().data(),
+        b"ab\xFFcd"
+    );
+}

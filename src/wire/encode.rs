@@ -263,6 +263,17 @@ fn check_source(
             {
                 return Ok(());
             }
+            // Strict GBK text is judged as the decoder judges it: whole GBK
+            // characters, whatever the class says of single bytes.
+            if spec.encoding == Encoding::Gbk && spec.content.is_free_text() {
+                return match super::gbk::first_invalid(b) {
+                    Some(position) => Err(EncodeErrorKind::InvalidCharacter {
+                        expected: "GBK text",
+                        position,
+                    }),
+                    None => Ok(()),
+                };
+            }
             for (i, &c) in b.iter().enumerate() {
                 check_symbol(spec, c, i, mode)?;
             }
