@@ -478,9 +478,14 @@ pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
     store: S,
 }
 
+/// A builder's spans before any field is set (a constant, so that a new builder
+/// fills its table in place instead of copying it from a zeroed temporary).
+const NO_SPANS: [(u16, u16); MAX_FIELD + 1] = [(0, 0); MAX_FIELD + 1];
+
 impl<'s> MessageBuilder<'s> {
     /// An empty message of layout `spec`, in the default store (it allocates room for
     /// a typical message at the first value set).
+    #[inline(always)]
     pub fn new(spec: &'s MessageSpec<'s>, mti: Mti) -> Self {
         Self::with_store(spec, mti, DefaultStore::default())
     }
@@ -497,6 +502,7 @@ impl<'s> MessageBuilder<'s> {
 
 impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     /// An empty message of layout `spec` whose values are kept in `store`.
+    #[inline(always)]
     pub fn with_store(spec: &'s MessageSpec<'s>, mti: Mti, store: S) -> Self {
         MessageBuilder {
             spec,
@@ -511,7 +517,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             last: 0,
             present: [0; 3],
             fields_len: 0,
-            spans: [(0, 0); MAX_FIELD + 1],
+            spans: NO_SPANS,
             store,
         }
     }
