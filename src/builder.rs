@@ -1019,7 +1019,12 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     #[inline]
     fn wire_bitmaps(&self) -> ([u64; 3], usize) {
         const EXTENSION: u64 = 1 << 63;
-        let [a, b, c] = self.present.map(u64::reverse_bits);
+        // Kept lowest bit first; written highest bit first. Most messages have one
+        // bitmap: the other words are reversed only when they hold a field.
+        let [a, b, c] = match self.present {
+            [a, 0, 0] => [a.reverse_bits(), 0, 0],
+            words => words.map(u64::reverse_bits),
+        };
         if self.spec.bitmap.unit == BitmapUnit::Bits128 {
             // Bit 1 announces the second 128-bit unit (fields 130-192); the first is
             // written whole.
