@@ -1202,17 +1202,14 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         let bitmaps = self.wire_bitmaps();
         let needed = self.len_with(bitmaps.1);
         let start = buf.len();
-        buf.resize(start + needed, 0);
-        let result = match buf.get_mut(start..) {
-            Some(dst) => {
-                let mut sink = encode::SliceSink { buf: dst, pos: 0 };
-                self.write_head(&mut sink, bitmaps)
-                    .map(|()| self.write_fields(&mut sink))
+        // Appended rather than written over zeros: the buffer is not filled first.
+        buf.reserve(needed);
+        let mut sink = encode::BufSink(buf);
+        match self.write_head(&mut sink, bitmaps) {
+            Ok(()) => {
+                self.write_fields(&mut sink);
+                Ok(needed)
             }
-            None => Ok(()),
-        };
-        match result {
-            Ok(()) => Ok(needed),
             Err(e) => {
                 buf.truncate(start);
                 Err(e)

@@ -373,13 +373,21 @@ fn bitmapped_and_simple_tlv_subfields() {
         Some(&[0xCA, 0xFE][..])
     );
 
-    // Broken bitmapped content is a decode error naming the field (its subfields are
-    // checked as the message is decoded).
+    // Broken bitmapped content is refused by the builder, and is a decode error naming
+    // the field (its subfields are checked as the message is decoded).
     let mut bad = v127.clone();
     bad[1] = 0x18; // announce subfield 13, which is not defined
     let mut b = MessageBuilder::new(&PRIVATE, Mti::new(200).unwrap());
-    b.set(127, &bad[..]).unwrap();
-    let wire = b.to_bytes().unwrap();
+    let err = b.set(127, &bad[..]).unwrap_err();
+    assert_eq!(err.field(), Some(127), "{err}");
+    assert!(err.to_string().contains("undefined subfield"), "{err}");
+    b.set(127, &v127[..]).unwrap();
+    let mut wire = b.to_bytes().unwrap().to_vec();
+    let at = wire
+        .windows(v127.len())
+        .position(|w| w == &v127[..])
+        .expect("field 127's value is in the message");
+    wire[at + 1] = 0x18;
     let err = Message::decode(&PRIVATE, &wire).unwrap_err();
     assert_eq!(err.field(), Some(127), "{err}");
     assert!(err.to_string().contains("undefined subfield"), "{err}");
