@@ -28,6 +28,13 @@ pub fn check_decode(spec: &'static MessageSpec<'static>, data: &[u8]) {
     assert_eq!(once, twice, "encoding is not stable");
     let _ = format!("{msg:?}{}{}", msg.dump(), msg.dump().unmasked());
     for f in msg.fields() {
+        // Random access finds each field as the ordered walk does.
+        let found = msg.field(f.number()).expect("a present field is found");
+        assert!(
+            found.wire() == f.wire() && found.data() == f.data() && found.len() == f.len(),
+            "field {} read two ways differs",
+            f.number()
+        );
         let _ = f.to_u64();
         for p in f.parts().flatten() {
             let _ = (p.to_string(), p.value().to_string(), p.parts().count());
