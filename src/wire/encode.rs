@@ -392,37 +392,57 @@ pub(crate) fn write_prefix(spec: &FieldSpec<'_>, units: usize, wire: usize, out:
     }
 }
 
+/// The two ASCII digits of each number 0-99.
+const ASCII_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// Each number 0-99 as one packed-BCD byte.
+const BCD_PAIRS: [u8; 100] = {
+    let mut t = [0u8; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = ((i / 10) as u8) << 4 | (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// `count` right-aligned over all of `dst`, in ASCII digits or (`bcd`) two packed
 /// digits per byte: the body of ASCII, EBCDIC and BCD length prefixes. One, two and
-/// three bytes (the usual L, LL, LLL and LLLL) are written without a loop.
+/// three bytes (the usual L, LL, LLL and LLLL) are written without a loop, two digits
+/// at a time from a table.
 #[inline(always)]
 pub(crate) fn write_count(dst: &mut [u8], count: usize, bcd: bool) {
-    let digit = |v: usize| (v % 10) as u8;
+    let ascii = |v: usize| ASCII_PAIRS.get(v % 100).copied().unwrap_or([b'0'; 2]);
+    let packed = |v: usize| BCD_PAIRS.get(v % 100).copied().unwrap_or(0);
     match (bcd, dst) {
-        (false, [a]) => *a = b'0' + digit(count),
-        (false, [a, b]) => {
-            *a = b'0' + digit(count / 10);
-            *b = b'0' + digit(count);
-        }
+        (false, [a]) => *a = b'0' + (count % 10) as u8,
+        (false, [a, b]) => [*a, *b] = ascii(count),
         (false, [a, b, c]) => {
-            *a = b'0' + digit(count / 100);
-            *b = b'0' + digit(count / 10);
-            *c = b'0' + digit(count);
+            *a = b'0' + (count / 100 % 10) as u8;
+            [*b, *c] = ascii(count);
         }
-        (true, [a]) => *a = digit(count / 10) << 4 | digit(count),
+        (true, [a]) => *a = packed(count),
         (true, [a, b]) => {
-            *a = digit(count / 1000) << 4 | digit(count / 100);
-            *b = digit(count / 10) << 4 | digit(count);
+            *a = packed(count / 100);
+            *b = packed(count);
         }
         (_, dst) => {
             let mut v = count;
             for slot in dst.iter_mut().rev() {
                 *slot = if bcd {
-                    let b = digit(v / 10) << 4 | digit(v);
+                    let b = packed(v);
                     v /= 100;
                     b
                 } else {
-                    let b = b'0' + digit(v);
+                    let b = b'0' + (v % 10) as u8;
                     v /= 10;
                     b
                 };
