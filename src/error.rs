@@ -295,8 +295,15 @@ impl fmt::Display for EncodeErrorKind {
             EncodeErrorKind::InvalidSubfields { position, problem } => {
                 write!(
                     f,
-                    "the subfields do not read at byte {position} of the value: {problem}"
-                )
+                    "the subfields do not read at byte {position} of the value: "
+                )?;
+                match problem {
+                    // The byte itself is not kept (the error never carries the value).
+                    DecodeErrorKind::InvalidByte { expected, .. } => {
+                        write!(f, "expected {expected}")
+                    }
+                    other => write!(f, "{other}"),
+                }
             }
         }
     }

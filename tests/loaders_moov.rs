@@ -461,6 +461,19 @@ fn a_composite_value_that_does_not_read_as_its_subfields_is_refused_when_set() {
         ),
         "{err}"
     );
+    // A bad character inside a subfield is named by what was expected, never by the
+    // byte (an encode error does not carry the value).
+    let kind = iso8583_wire::EncodeErrorKind::InvalidSubfields {
+        position: 3,
+        problem: iso8583_wire::DecodeErrorKind::InvalidByte {
+            expected: "a digit",
+            found: iso8583_wire::error::Found::Masked,
+        },
+    };
+    assert_eq!(
+        kind.to_string(),
+        "the subfields do not read at byte 3 of the value: expected a digit"
+    );
     // Nothing refused was kept; well-formed values are, and the message decodes.
     assert!(!b.has(62) && !b.has(55));
     b.set(62, "0103abc0202xy").unwrap();
