@@ -13,7 +13,7 @@ use proptest::prelude::*;
 
 #[path = "support/layouts.rs"]
 mod layouts_under_test;
-use layouts_under_test::all_layouts;
+use layouts_under_test::{all_layouts, data_fields};
 
 fn value() -> impl Strategy<Value = Vec<u8>> {
     let byte = prop_oneof![4 => b'0'..=b'9', 1 => b' '..=b'~', 1 => any::<u8>()];
@@ -31,9 +31,7 @@ proptest! {
     ) {
         let layouts = all_layouts();
         let spec = layouts[layout % layouts.len()];
-        let defined: Vec<usize> = (2..=spec.max_field())
-            .filter(|&n| spec.field(n).is_some() && !spec.bitmap.is_extension_bit(n))
-            .collect();
+        let defined = data_fields(spec);
         prop_assume!(!defined.is_empty());
         let mode = if strict { ContentMode::Strict } else { ContentMode::Lenient };
         let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());

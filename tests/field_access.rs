@@ -12,7 +12,7 @@ use proptest::prelude::*;
 
 #[path = "support/layouts.rs"]
 mod layouts_under_test;
-use layouts_under_test::all_layouts;
+use layouts_under_test::{all_layouts, data_fields};
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1500))]
@@ -24,9 +24,7 @@ proptest! {
     ) {
         let layouts = all_layouts();
         let spec = layouts[layout % layouts.len()];
-        let defined: Vec<usize> = (2..=spec.max_field())
-            .filter(|&n| spec.field(n).is_some() && !spec.bitmap.is_extension_bit(n))
-            .collect();
+        let defined = data_fields(spec);
         prop_assume!(!defined.is_empty());
         let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
         for (pick, len) in &picks {

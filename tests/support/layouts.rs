@@ -31,3 +31,11 @@ fn load() -> Vec<&'static MessageSpec<'static>> {
     assert!(out.len() >= 8, "layouts found: {}", out.len());
     out
 }
+
+/// The data fields `spec` defines (bitmap presence bits left out), ascending.
+#[allow(dead_code)] // not every test file that includes this module uses it
+pub fn data_fields(spec: &MessageSpec<'_>) -> Vec<usize> {
+    (2..=spec.max_field())
+        .filter(|&n| spec.field(n).is_some() && !spec.bitmap.is_extension_bit(n))
+        .collect()
+}
