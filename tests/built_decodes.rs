@@ -2,8 +2,10 @@
 //! loaded from jPOS XML and moov-io JSON) and both content modes, random values
 //! (digits, printable text, any byte; as text or as bytes) are set into random fields,
 //! values the builder refuses are left out, and the message it encodes must decode in
-//! the same mode. A builder that writes what its own decoder refuses (it did, for
-//! composite fields whose subfields are checked on decode) fails here.
+//! the same mode, and build back to the same bytes (from the whole message, and field
+//! by field from its decoded fields). A builder that writes what its own decoder
+//! refuses (it did, for composite fields whose subfields are checked on decode) fails
+//! here.
 
 #![cfg(all(feature = "jpos", feature = "moov"))]
 
@@ -50,6 +52,18 @@ proptest! {
         let wire = b.to_bytes().expect("a builder holding only accepted values encodes");
         let msg = Message::decode_with(spec, &wire, mode);
         prop_assert!(msg.is_ok(), "{} {:?}: {}", spec.name, mode, msg.unwrap_err());
-        prop_assert!(accepted == 0 || msg.unwrap().field_numbers().count() > 0);
+        let msg = msg.unwrap();
+        prop_assert!(accepted == 0 || msg.field_numbers().count() > 0);
+        // The decoded message builds back to the same bytes, whole and field by field.
+        let whole = MessageBuilder::from_message(&msg).to_bytes().unwrap();
+        prop_assert_eq!(&whole[..], &wire[..], "{} from_message", spec.name);
+        let mut again = MessageBuilder::new(spec, Mti::new(200).unwrap());
+        again.set_content_mode(mode);
+        again.set_header(msg.header()).unwrap();
+        for f in msg.fields() {
+            let set = again.set(f.number(), f);
+            prop_assert!(set.is_ok(), "{} field {}: {}", spec.name, f.number(), set.unwrap_err());
+        }
+        prop_assert_eq!(&again.to_bytes().unwrap()[..], &wire[..], "{} field by field", spec.name);
     }
 }
