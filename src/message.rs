@@ -58,40 +58,33 @@ pub(crate) struct ClassViolation {
 /// assert_eq!(msg.field(41).unwrap().data(), b"TERM0001");
 /// # Ok::<(), iso8583_wire::Error>(())
 /// ```
+// A message is zeroed, filled and then moved at least once (out of `decode`, then
+// through `?` or a `match`), so its size is paid on every decode: it fills four
+// cache lines exactly, aligned so that each move copies whole lines.
 #[derive(Clone)]
+#[repr(C, align(64))]
 pub struct Message<'a> {
+    /// Where the present data fields end. Fields 1-64 by number: field `n` at index
+    /// `n - 1`, found without a count. Fields 65-192 (rarer, and never many) by rank
+    /// from index 64: the first present one at 64, the next at 65, as many as fit;
+    /// any further are sized again when asked for.
+    ends: [u16; ENDS],
+    /// Where the first data field starts.
+    fields_start: u16,
+    mti: Mti,
     spec: &'a MessageSpec<'a>,
     input: &'a [u8],
-    mti: Mti,
     /// The bitmaps as received (extension bits included).
     bitmap: Bitmap,
     /// Data fields present (extension bits removed).
     present: Bitmap,
-    fields_start: u16,
-    /// End offset of each present field `n`, at index `n - 1` (zero for absent fields).
-    ends: Ends,
 }
 
-/// The field ends, on a cache line of their own: zeroed, filled and then moved with
-/// the message (out of `decode`, through `?`), they are read back with the alignment
-/// they were written with. Unaligned, the first move after a decode waited for those
-/// writes and took a third of the decode's time.
-#[derive(Clone, Copy, PartialEq, Eq)]
-#[repr(C, align(64))]
-struct Ends([u16; MAX_FIELD]);
+/// The size of [`Message`]'s table of field ends: 64 by number, then 25 by rank.
+pub(crate) const ENDS: usize = 89;
 
-impl core::ops::Deref for Ends {
-    type Target = [u16; MAX_FIELD];
-    fn deref(&self) -> &Self::Target {
-        &self.0
-    }
-}
-
-impl core::ops::DerefMut for Ends {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.0
-    }
-}
+/// Where the ends of fields 65-192 start in [`Message`]'s table.
+pub(crate) const LATER: usize = 64;
 
 impl<'a> Message<'a> {
     /// Decodes `input` as one whole message of layout `spec`, checking free-text
@@ -141,13 +134,13 @@ impl<'a> Message<'a> {
         // place, and nothing is reassigned on the way out (each reassignment of a
         // `Result` this size is a copy the caller pays for).
         let mut msg = Message {
+            ends: [0u16; ENDS],
+            fields_start: 0,
+            mti: Mti::from_valid_digits([0; 4]),
             spec,
             input,
-            mti: Mti::from_valid_digits([0; 4]),
             bitmap: Bitmap::new(),
             present: Bitmap::new(),
-            fields_start: 0,
-            ends: Ends([0u16; MAX_FIELD]),
         };
         let Some(found) = crate::wire::scan::scan(spec, input, &mut msg.ends) else {
             return Self::decode_slow(spec, input, mode);
@@ -186,13 +179,14 @@ impl<'a> Message<'a> {
         // `present` holds data fields only (extension bits removed at decode).
         let present = self.present.words();
         let mut start = usize::from(self.fields_start);
+        let mut later = LATER;
         for (w, (&word, &text)) in present.iter().zip(&self.spec.free_text).enumerate() {
             let mut bits = word;
             while bits != 0 {
                 let top = bits.leading_zeros() as usize;
                 bits &= !(1u64 << (63 - top));
                 let n = w * 64 + top + 1;
-                let end = usize::from(self.ends.get(n - 1).copied().unwrap_or(0));
+                let end = self.end_of(n, &mut later, start);
                 if text >> (63 - top) & 1 == 1
                     && let Some(v) = self.class_violation_at(n, start, end)
                 {
@@ -295,6 +289,37 @@ impl<'a> Message<'a> {
         self.fields_start = found.fields_start as u16;
     }
 
+    /// Where field `n`, present and starting at `start`, ends. `later` is the index
+    /// of the next field past 64 in the table of ends, moved on when `n` is one; a
+    /// field past the table is sized again.
+    #[inline]
+    fn end_of(&self, n: usize, later: &mut usize, start: usize) -> usize {
+        let index = if n <= LATER {
+            n - 1
+        } else {
+            *later += 1;
+            *later - 1
+        };
+        match self.ends.get(index) {
+            Some(&end) => usize::from(end),
+            None => start + self.size_at(n, start),
+        }
+    }
+
+    /// The wire size of field `n` at `start`, for a field past the table of ends.
+    /// The message was decoded, so the field sizes as it did then.
+    #[cold]
+    #[inline(never)]
+    fn size_at(&self, n: usize, start: usize) -> usize {
+        let rest = self.input.get(start..).unwrap_or(&[]);
+        self.spec
+            .fields
+            .get(n)
+            .and_then(Option::as_ref)
+            .and_then(|fspec| crate::wire::fast::field_len(self.spec.fast_field(n), fspec, rest))
+            .unwrap_or(0)
+    }
+
     /// The detailed decoder: the nom parsers, field by field, with a precise error (or
     /// a message the fast path was too strict for).
     #[cold]
@@ -383,7 +408,8 @@ impl<'a> Message<'a> {
         let present = Bitmap::from_words(spec.bitmap.data_words(words));
 
         let fields_start = (total - rest.len()) as u16;
-        let mut ends = [0u16; MAX_FIELD];
+        let mut ends = [0u16; ENDS];
+        let mut later = LATER;
         for n in present.iter() {
             // `present` holds no bitmap bits, so the table answers directly.
             let Some(fspec) = spec.fields.get(n).and_then(Option::as_ref) else {
@@ -416,7 +442,13 @@ impl<'a> Message<'a> {
             };
             let (_, r) = rest.split_at(used.min(rest.len()));
             rest = r;
-            if let Some(slot) = ends.get_mut(n - 1) {
+            let index = if n <= LATER {
+                n - 1
+            } else {
+                later += 1;
+                later - 1
+            };
+            if let Some(slot) = ends.get_mut(index) {
                 *slot = (total - rest.len()) as u16;
             }
         }
@@ -428,13 +460,13 @@ impl<'a> Message<'a> {
             });
         }
         Ok(Message {
+            ends,
+            fields_start,
+            mti,
             spec,
             input,
-            mti,
             bitmap,
             present,
-            fields_start,
-            ends: Ends(ends),
         })
     }
 
@@ -495,7 +527,9 @@ impl<'a> Message<'a> {
     }
 
     /// Field `n`, if present. Constant time: the field's start is the end of the
-    /// previous present field, found from the bitmap words.
+    /// previous present field, found from the bitmap words. (A message keeps the ends
+    /// of fields 1-64 and of the first 25 present fields past 64; a field past those,
+    /// in a message that carries more, is found by walking on from the last one kept.)
     #[inline]
     pub fn field(&self, n: usize) -> Option<Field<'a>> {
         let i = n.wrapping_sub(1);
@@ -507,12 +541,13 @@ impl<'a> Message<'a> {
         }
         // The present fields before `n` in its word: the top `b` bits.
         let head = word & !(u64::MAX >> b);
+        if w != 0 {
+            return self.field_later(n);
+        }
         let start = if head != 0 {
-            *self.ends.get((i | 63) - head.trailing_zeros() as usize)?
-        } else if w == 0 {
-            self.fields_start
+            *self.ends.get(63 - head.trailing_zeros() as usize)?
         } else {
-            return self.field_any(n);
+            self.fields_start
         };
         let end = *self.ends.get(i)?;
         let raw = self.input.get(usize::from(start)..usize::from(end))?;
@@ -526,7 +561,7 @@ impl<'a> Message<'a> {
                 let data = raw.get(usize::from(fast.prefix)..)?;
                 (data, data.len())
             }
-            _ => return self.field_any(n),
+            _ => return Self::field_general(n, spec, raw),
         };
         Some(Field {
             number: n,
@@ -537,30 +572,41 @@ impl<'a> Message<'a> {
         })
     }
 
-    /// [`Message::field`] for any field: the first of a bitmap word after the first
-    /// word, and the forms the decoder's table does not describe.
+    /// A field in a form the decoder's table does not describe.
     #[inline(never)]
-    fn field_any(&self, n: usize) -> Option<Field<'a>> {
+    fn field_general(n: usize, spec: &'a FieldSpec<'a>, raw: &'a [u8]) -> Option<Field<'a>> {
+        Some(Field::from_wire(n, spec, raw))
+    }
+
+    /// [`Message::field`] for fields 65-192, whose ends are kept by rank.
+    #[inline(never)]
+    fn field_later(&self, n: usize) -> Option<Field<'a>> {
         let i = n.checked_sub(1)?;
-        if !self.present.is_set(n) {
+        let (w, b) = (i / 64, i % 64);
+        let words = self.present.words_ref();
+        let word = *words.get(w)?;
+        if (word << b) >> 63 == 0 {
             return None;
         }
-        let words = self.present.words_ref();
-        let (w, b) = (i / 64, i % 64);
-        let head = *words.get(w)? & !(u64::MAX >> b);
-        let previous = if head != 0 {
-            Some((i | 63) - head.trailing_zeros() as usize)
-        } else {
-            words
-                .get(..w)
-                .and_then(|before| before.iter().rposition(|&x| x != 0))
-                .and_then(|k| Some(k * 64 + 63 - words.get(k)?.trailing_zeros() as usize))
+        // Fields 65 and up present before `n`: its rank among them.
+        let mut rank = ((word >> 1) >> (63 - b)).count_ones() as usize;
+        rank += words
+            .get(1..w)?
+            .iter()
+            .map(|x| x.count_ones() as usize)
+            .sum::<usize>();
+        let start = match rank.checked_sub(1) {
+            Some(r) => self.ends.get(LATER + r).copied(),
+            // The first past 64 starts where the last of fields 1-64 ends.
+            None => Some(match *words.first()? {
+                0 => self.fields_start,
+                first => *self.ends.get(63 - first.trailing_zeros() as usize)?,
+            }),
         };
-        let start = match previous {
-            Some(p) => *self.ends.get(p)?,
-            None => self.fields_start,
+        let (Some(start), Some(&end)) = (start, self.ends.get(LATER + rank)) else {
+            // Past the table: walk on from the last field kept.
+            return self.fields().find(|f| f.number() == n);
         };
-        let end = *self.ends.get(i)?;
         let raw = self.input.get(usize::from(start)..usize::from(end))?;
         let spec = self.spec.fields.get(n)?.as_ref()?;
         Some(Field::from_wire(n, spec, raw))
@@ -568,11 +614,12 @@ impl<'a> Message<'a> {
 
     /// The present data fields, ascending.
     pub fn fields(&self) -> impl Iterator<Item = Field<'a>> + '_ {
-        let mut start = self.fields_start as usize;
+        let mut start = usize::from(self.fields_start);
+        let mut later = LATER;
         self.present.iter().filter_map(move |n| {
-            let end = *self.ends.get(n.checked_sub(1)?)?;
-            let raw = self.input.get(start..end as usize)?;
-            start = end as usize;
+            let end = self.end_of(n, &mut later, start);
+            let raw = self.input.get(start..end)?;
+            start = end;
             let spec = self.spec.field(n)?;
             Some(Field::from_wire(n, spec, raw))
         })

@@ -62,3 +62,87 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// A message keeps the ends of fields 65-192 by rank, for the first 25 present;
+    /// further ones are sized again when asked for. With many such fields, every
+    /// field must still be found, the fields must tile the message exactly, and the
+    /// fast and detailed decoders must agree.
+    #[test]
+    fn many_fields_past_64_are_all_found(
+        layout in 0usize..64,
+        picks in prop::collection::vec((any::<prop::sample::Index>(), 0usize..12), 1..150),
+        primary in prop::collection::vec(any::<prop::sample::Index>(), 0..10),
+    ) {
+        let layouts = all_layouts();
+        let spec = layouts[layout % layouts.len()];
+        let defined = data_fields(spec);
+        let later: Vec<usize> = defined.iter().copied().filter(|&n| n > 64).collect();
+        prop_assume!(later.len() > 25);
+        let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+        for (pick, len) in &picks {
+            let value: String = (0..*len).map(|i| char::from(b'0' + (i % 10) as u8)).collect();
+            let _ = b.set(*pick.get(&later), value.as_str());
+        }
+        for pick in &primary {
+            let _ = b.set(*pick.get(&defined), "1");
+        }
+        let Ok(wire) = b.to_bytes() else {
+            return Ok(());
+        };
+        let msg = match Message::decode(spec, &wire) {
+            Ok(m) => m,
+            Err(e) => panic!("{}: {e} in {:?}", spec.name, String::from_utf8_lossy(&wire)),
+        };
+        let slow = Message::decode_without_fast_path(spec, &wire).unwrap();
+        prop_assert!(msg == slow, "{}: fast and detailed decodes differ", spec.name);
+
+        // The fields tile the bytes after the bitmaps, in order, up to the end.
+        let walked: Vec<_> = msg.fields().collect();
+        prop_assert_eq!(walked.len(), msg.field_numbers().count());
+        let offset = |s: &[u8]| s.as_ptr() as usize - wire.as_ptr() as usize;
+        let mut at = offset(walked[0].wire());
+        for f in &walked {
+            prop_assert_eq!(offset(f.wire()), at, "{} field {} start", spec.name, f.number());
+            at += f.wire().len();
+            let found = msg.field(f.number()).unwrap();
+            prop_assert_eq!(found.wire(), f.wire(), "{} field {}", spec.name, f.number());
+            prop_assert_eq!(found.data(), f.data(), "{} field {}", spec.name, f.number());
+            let again = slow.field(f.number()).unwrap();
+            prop_assert_eq!(offset(again.wire()), offset(f.wire()));
+        }
+        prop_assert_eq!(at, wire.len());
+        for &n in &defined {
+            prop_assert_eq!(msg.field(n).is_some(), msg.has(n), "{} field {}", spec.name, n);
+        }
+    }
+}
+
+/// Field 126 is the 26th field past 64 here, one more than a message keeps the end
+/// of: it is found, read, and checked in strict mode all the same.
+#[test]
+fn a_field_past_the_kept_ends_is_found_and_checked() {
+    use iso8583_wire::layouts::ISO87_ASCII;
+    use iso8583_wire::spec::ContentMode;
+    let mut b = MessageBuilder::new(&ISO87_ASCII, Mti::new(200).unwrap());
+    b.set(3, "000000").unwrap().set(11, "000042").unwrap();
+    for n in 101..=125 {
+        b.set(n, format!("TEXT {n}")).unwrap();
+    }
+    b.set(126, &b"AB\x01CD"[..]).unwrap();
+    let wire = b.to_bytes().unwrap();
+
+    let msg = Message::decode_with(&ISO87_ASCII, &wire, ContentMode::Lenient).unwrap();
+    assert_eq!(msg.field_numbers().filter(|&n| n > 64).count(), 26);
+    assert_eq!(msg.field(126).unwrap().data(), b"AB\x01CD");
+    assert_eq!(msg.field(125).unwrap().data(), b"TEXT 125");
+    assert_eq!(msg.field(101).unwrap().data(), b"TEXT 101");
+    assert_eq!(msg.fields().last().unwrap().data(), b"AB\x01CD");
+    assert!(msg.field(127).is_none());
+
+    let err = Message::decode_with(&ISO87_ASCII, &wire, ContentMode::Strict).unwrap_err();
+    assert_eq!(err.field(), Some(126));
+    assert_eq!(err.offset(), wire.len() - 3);
+}

@@ -12,7 +12,7 @@
 //! * sizes come from the layout's compact table ([`FastField`]), one 8-byte entry per
 //!   field and one 64-entry table per bitmap, so a fixed field continuing the current
 //!   run costs a load, a comparison and an addition;
-//! * field ends are stored by field number, with no rank to keep;
+//! * the ends of fields 1-64 are stored by field number, with no rank to keep;
 //! * content is checked in *runs*: consecutive fields checked the same way (say
 //!   fields 3 to 25 of a 0200, all ASCII digits) are checked as one byte range, eight
 //!   bytes at a time, instead of field by field;
@@ -22,7 +22,8 @@
 //! * hex bitmaps are decoded eight characters at a time.
 
 use super::fast::{self, splat, word_at};
-use crate::bitmap::{Bitmap, MAX_FIELD};
+use crate::bitmap::Bitmap;
+use crate::message::{ENDS, LATER};
 use crate::mti::{Mti, MtiEncoding};
 use crate::spec::{BitmapEncoding, BitmapUnit, FastCheck, FastField, FastSize, MessageSpec};
 
@@ -293,14 +294,89 @@ fn field(
     Some(end)
 }
 
+/// Sizes field `n`, whose table entry is `f`, at `pos`, extending or closing the run;
+/// where the field ends, or `None` when the scan must stop.
+#[inline(always)]
+fn place(
+    fields: Fields<'_, '_>,
+    f: FastField,
+    n: usize,
+    pos: usize,
+    run: &mut Run,
+) -> Option<usize> {
+    if f.fixed_check == run.check as u8 {
+        // The common case: a fixed field continuing the run.
+        Some(pos + usize::from(f.len))
+    } else if f.size == FastSize::Fixed
+        && f.pad == FastField::PAD_NONE
+        && f.check != FastCheck::General
+    {
+        if run.start != pos {
+            // A fixed field checked another way: close the run.
+            if !close(fields, run, pos) {
+                return None;
+            }
+        }
+        // The field starts a run (or an empty run takes its check).
+        run.restart(pos, f.check);
+        Some(pos + usize::from(f.len))
+    } else if f.size == FastSize::AsciiBytes && run_spans_prefix(f.check, true) {
+        // An LL..LLLL field whose prefix and data join the run (an empty run takes
+        // this field's check), or start a new one.
+        if f.check != run.check && run.start != pos {
+            if !close(fields, run, pos) {
+                return None;
+            }
+            run.start = pos;
+        }
+        run.check = f.check;
+        let len = ascii_prefix(fields.input, pos, f.prefix)?;
+        if len > usize::from(f.len) {
+            return None;
+        }
+        Some(pos + usize::from(f.prefix) + len)
+    } else {
+        field(fields, n, f, pos, run)
+    }
+}
+
+/// Fields 65-192 (the second and third bitmap words) from `pos`: their ends go to
+/// `ends` by rank from [`LATER`], as many as fit. Where the last one ends.
+#[inline(never)]
+fn scan_later(
+    fields: Fields<'_, '_>,
+    words: [u64; 2],
+    mut pos: usize,
+    run: &mut Run,
+    ends: &mut [u16; ENDS],
+) -> Option<usize> {
+    let mut later = LATER;
+    for (w, (table, word)) in fields.spec.fast.iter().skip(1).zip(words).enumerate() {
+        let mut bits = word.reverse_bits();
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let f = *table.get(bit)?;
+            pos = place(fields, f, (w + 1) * 64 + bit + 1, pos, run)?;
+            if let Some(slot) = ends.get_mut(later) {
+                *slot = pos as u16;
+            }
+            later += 1;
+        }
+    }
+    Some(pos)
+}
+
 /// Scans `input` as a message of `spec`, filling `ends` with the end offset of each
-/// present data field `n` (at index `n - 1`). `None` when anything is off, or when the message needs
-/// checks the fast path does not make; the caller then runs the detailed decoder.
+/// present data field as [`crate::Message`] keeps them: fields 1-64 by number (at
+/// index `n - 1`), later ones by rank from index [`LATER`], as many as fit. `None`
+/// when anything is off, or when the message needs checks the fast path does not
+/// make; the caller then runs the detailed decoder.
 #[inline(never)]
 pub(crate) fn scan(
     spec: &MessageSpec<'_>,
     input: &[u8],
-    ends: &mut [u16; MAX_FIELD],
+    ends: &mut [u16; ENDS],
 ) -> Option<Scanned> {
     let total = input.len();
     if total > usize::from(u16::MAX) {
@@ -347,57 +423,20 @@ pub(crate) fn scan(
         start: pos,
         check: FastCheck::None,
     };
-    for (w, ((table, word_ends), word)) in spec
-        .fast
-        .iter()
-        .zip(ends.chunks_exact_mut(64))
-        .zip(present)
-        .enumerate()
-    {
-        let word_ends: &mut [u16; 64] = word_ends.try_into().ok()?;
-        // Bit-reversed, so that the lowest bit left is the next field: clearing it
-        // does not wait for the bit search.
-        let mut bits = word.reverse_bits();
-        while bits != 0 {
-            let bit = bits.trailing_zeros() as usize;
-            bits &= bits - 1;
-            let f: FastField = *table.get(bit)?;
-            if f.fixed_check == run.check as u8 {
-                // The common case: a fixed field continuing the run.
-                pos += usize::from(f.len);
-            } else if f.size == FastSize::Fixed
-                && f.pad == FastField::PAD_NONE
-                && f.check != FastCheck::General
-            {
-                if run.start != pos {
-                    // A fixed field checked another way: close the run.
-                    if !close(fields, &run, pos) {
-                        return None;
-                    }
-                }
-                // The field starts a run (or an empty run takes its check).
-                run.restart(pos, f.check);
-                pos += usize::from(f.len);
-            } else if f.size == FastSize::AsciiBytes && run_spans_prefix(f.check, true) {
-                // An LL..LLLL field whose prefix and data join the run (an empty run
-                // takes this field's check), or start a new one.
-                if f.check != run.check && run.start != pos {
-                    if !close(fields, &run, pos) {
-                        return None;
-                    }
-                    run.start = pos;
-                }
-                run.check = f.check;
-                let len = ascii_prefix(input, pos, f.prefix)?;
-                if len > usize::from(f.len) {
-                    return None;
-                }
-                pos += usize::from(f.prefix) + len;
-            } else {
-                pos = field(fields, w * 64 + bit + 1, f, pos, &mut run)?;
-            }
-            *word_ends.get_mut(bit)? = pos as u16;
-        }
+    let [first, second, third] = present;
+    let [table, ..] = &spec.fast;
+    // Bit-reversed, so that the lowest bit left is the next field: clearing it does
+    // not wait for the bit search.
+    let mut bits = first.reverse_bits();
+    while bits != 0 {
+        let bit = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        // `bit` < 64: both in bounds.
+        pos = place(fields, table[bit], bit + 1, pos, &mut run)?;
+        ends[bit] = pos as u16;
+    }
+    if second | third != 0 {
+        pos = scan_later(fields, [second, third], pos, &mut run, ends)?;
     }
     if pos != total || !close(fields, &run, pos) {
         return None;

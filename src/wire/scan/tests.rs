@@ -86,7 +86,7 @@ fn every_field_of_every_layout_takes_the_fast_path() {
                     .unwrap_or_else(|e| panic!("{} field {n}: {e}", spec.name));
             }
             let wire = b.to_bytes().unwrap();
-            let mut ends = [0u16; MAX_FIELD];
+            let mut ends = [0u16; ENDS];
             assert!(
                 scan(spec, &wire, &mut ends).is_some(),
                 "{} field {n} ({:?}) missed the fast path",
@@ -111,7 +111,7 @@ fn odd_length_bcd_numbers_take_the_fast_path_and_their_pad_is_checked() {
     b.set(11, "000001").unwrap();
     b.set(22, "051").unwrap();
     let wire = b.to_bytes().unwrap().to_vec();
-    let mut ends = [0u16; MAX_FIELD];
+    let mut ends = [0u16; ENDS];
     assert!(scan(&ISO87_BINARY, &wire, &mut ends).is_some());
     let msg = Message::decode(&ISO87_BINARY, &wire).unwrap();
     assert_eq!(msg.field(2).unwrap().to_string(), "411111*******1112");
@@ -156,7 +156,7 @@ fn free_text_takes_the_fast_path_whatever_it_holds_and_digits_around_it_are_chec
         b.set(41, "TERM0001").unwrap();
         b.to_bytes().unwrap().to_vec()
     };
-    let mut ends = [0u16; MAX_FIELD];
+    let mut ends = [0u16; ENDS];
     for (rrn, approval, response) in [
         (&b"205100123456"[..], &b"123456"[..], &b"00"[..]),
         (b"RRN-0001    ", b"A1 B2 ", b"5 "),
@@ -258,7 +258,7 @@ fn amounts_with_a_sign_take_the_fast_path_and_each_needs_its_own_sign() {
         }
         b.set(32, "123456").unwrap();
         let wire = b.to_bytes().unwrap().to_vec();
-        let mut ends = [0u16; MAX_FIELD];
+        let mut ends = [0u16; ENDS];
         assert!(scan(spec, &wire, &mut ends).is_some(), "{}", spec.name);
         let msg = Message::decode(spec, &wire).unwrap();
         assert_eq!(msg.field(29).unwrap().to_string(), "D00000250");
