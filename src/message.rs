@@ -530,38 +530,37 @@ impl<'a> Message<'a> {
     /// previous present field, found from the bitmap words. (A message keeps the ends
     /// of fields 1-64 and of the first 25 present fields past 64; a field past those,
     /// in a message that carries more, is found by walking on from the last one kept.)
-    #[inline]
+    #[inline(always)]
     pub fn field(&self, n: usize) -> Option<Field<'a>> {
         let i = n.wrapping_sub(1);
-        let (w, b) = (i / 64, i % 64);
-        // Out of range (0, or above 192) fails here.
-        let word = *self.present.words_ref().get(w)?;
-        if (word << b) >> 63 == 0 {
-            return None;
-        }
-        // The present fields before `n` in its word: the top `b` bits.
-        let head = word & !(u64::MAX >> b);
-        if w != 0 {
+        if i >= LATER {
+            // Fields 65-192, and out of range (0, or above 192).
             return self.field_later(n);
         }
-        let start = if head != 0 {
-            *self.ends.get(63 - head.trailing_zeros() as usize)?
-        } else {
-            self.fields_start
-        };
-        let end = *self.ends.get(i)?;
-        let raw = self.input.get(usize::from(start)..usize::from(end))?;
+        let [word, ..] = *self.present.words_ref();
+        if (word << i) >> 63 == 0 {
+            return None;
+        }
+        let end = usize::from(*self.ends.get(i)?);
         let spec = self.spec.fields.get(n)?.as_ref()?;
-        // The decoder's table entry says where the data of the usual forms starts;
-        // the others go the general way (a call that needs nothing kept from here).
-        let fast = self.spec.fast.get(w)?.get(b)?;
-        let (data, units) = match (fast.size, spec.length) {
-            (FastSize::Fixed, Length::Fixed(units)) => (raw, usize::from(units)),
-            (FastSize::AsciiBytes | FastSize::BcdBytes, _) => {
-                let data = raw.get(usize::from(fast.prefix)..)?;
-                (data, data.len())
+        // The decoder's table entry gives the size of a fixed field, and says where
+        // the data of a prefixed one starts; the other forms go the general way.
+        let [table, ..] = &self.spec.fast;
+        let fast = table.get(i)?;
+        let (raw, data, units) = match (fast.size, spec.length) {
+            (FastSize::Fixed, Length::Fixed(units)) => {
+                let raw = self.input.get(end.checked_sub(usize::from(fast.len))?..end)?;
+                (raw, raw, usize::from(units))
             }
-            _ => return Self::field_general(n, spec, raw),
+            (FastSize::AsciiBytes | FastSize::BcdBytes, _) => {
+                let raw = self.input.get(self.start_of(i, word)..end)?;
+                let data = raw.get(usize::from(fast.prefix)..)?;
+                (raw, data, data.len())
+            }
+            _ => {
+                let raw = self.input.get(self.start_of(i, word)..end)?;
+                return Self::field_general(n, spec, raw);
+            }
         };
         Some(Field {
             number: n,
@@ -570,6 +569,22 @@ impl<'a> Message<'a> {
             data,
             units,
         })
+    }
+
+    /// Where field `i + 1` (one of fields 1-64, present) starts: where the present
+    /// field before it ends, found from the first bitmap word `word`.
+    #[inline(always)]
+    fn start_of(&self, i: usize, word: u64) -> usize {
+        // The present fields before it: the top `i` bits (shifted twice so that
+        // `i == 0` leaves none).
+        let head = (word >> 1) >> (63 - i);
+        if head == 0 {
+            usize::from(self.fields_start)
+        } else {
+            // The lowest of them is the nearest.
+            let previous = i - 1 - head.trailing_zeros() as usize;
+            usize::from(self.ends.get(previous).copied().unwrap_or(0))
+        }
     }
 
     /// A field in a form the decoder's table does not describe.
