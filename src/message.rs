@@ -549,7 +549,9 @@ impl<'a> Message<'a> {
         let fast = table.get(i)?;
         let (raw, data, units) = match (fast.size, spec.length) {
             (FastSize::Fixed, Length::Fixed(units)) => {
-                let raw = self.input.get(end.checked_sub(usize::from(fast.len))?..end)?;
+                let raw = self
+                    .input
+                    .get(end.checked_sub(usize::from(fast.len))?..end)?;
                 (raw, raw, usize::from(units))
             }
             (FastSize::AsciiBytes | FastSize::BcdBytes, _) => {

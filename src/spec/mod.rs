@@ -1236,6 +1236,10 @@ pub(crate) struct FastField {
     /// filler 0 ([`FastField::PAD_NONE`] otherwise): the run check accepts a 0 pad as a
     /// digit, so the scanner only checks that the pad is there.
     pub pad: u8,
+    /// How the scanner steps over the field when it does not simply continue the run:
+    /// [`FastField::STEP_FIXED`], [`FastField::STEP_ASCII_PREFIX`] or
+    /// [`FastField::STEP_OTHER`], settled here once rather than per field scanned.
+    pub step: u8,
 }
 
 impl FastField {
@@ -1247,6 +1251,14 @@ impl FastField {
     pub(crate) const PAD_FIRST_HIGH: u8 = 1;
     /// Left-aligned digits: the pad is the low nibble of the last byte.
     pub(crate) const PAD_LAST_LOW: u8 = 2;
+    /// A fixed field without a pad nibble, with a fast check: it closes the run and
+    /// starts one of its own.
+    pub(crate) const STEP_FIXED: u8 = 0;
+    /// An ASCII length prefix and data whose check also accepts the prefix's digits:
+    /// both join the run (or start one).
+    pub(crate) const STEP_ASCII_PREFIX: u8 = 1;
+    /// Everything else: the scanner's general step.
+    pub(crate) const STEP_OTHER: u8 = 2;
 
     const UNDEFINED: FastField = FastField {
         size: FastSize::Undefined,
@@ -1255,6 +1267,7 @@ impl FastField {
         prefix: 0,
         len: 0,
         pad: FastField::PAD_NONE,
+        step: FastField::STEP_OTHER,
     };
 
     /// The general path for everything.
@@ -1265,6 +1278,7 @@ impl FastField {
         prefix: 0,
         len: 0,
         pad: FastField::PAD_NONE,
+        step: FastField::STEP_OTHER,
     };
 
     /// The compact view of `spec`.
@@ -1370,6 +1384,16 @@ impl FastField {
             prefix,
             len,
             pad,
+            step: if matches!(size, FastSize::Fixed)
+                && pad == FastField::PAD_NONE
+                && !matches!(check, FastCheck::General)
+            {
+                FastField::STEP_FIXED
+            } else if matches!(size, FastSize::AsciiBytes) && check.joins_runs() {
+                FastField::STEP_ASCII_PREFIX
+            } else {
+                FastField::STEP_OTHER
+            },
         }
     }
 }
@@ -1522,6 +1546,38 @@ mod tests {
                 assert_eq!(marked, expected, "{} field {n}", spec.name);
             }
             assert_eq!(spec.free_text[0] >> 63, 0, "bit 1 is the secondary bitmap");
+        }
+    }
+
+    #[test]
+    fn each_field_steps_as_its_form_says() {
+        for spec in crate::layouts::ALL {
+            for n in 1..=MAX_FIELD {
+                let f = spec.fast_field(n);
+                let expected = if f.size == FastSize::Fixed
+                    && f.pad == FastField::PAD_NONE
+                    && f.check != FastCheck::General
+                {
+                    FastField::STEP_FIXED
+                } else if f.size == FastSize::AsciiBytes && f.check.joins_runs() {
+                    FastField::STEP_ASCII_PREFIX
+                } else {
+                    FastField::STEP_OTHER
+                };
+                assert_eq!(f.step, expected, "{} field {n}", spec.name);
+            }
+        }
+        // Each step occurs in the built-in layouts.
+        let steps: alloc::vec::Vec<u8> = crate::layouts::ALL
+            .iter()
+            .flat_map(|spec| (1..=MAX_FIELD).map(|n| spec.fast_field(n).step))
+            .collect();
+        for step in [
+            FastField::STEP_FIXED,
+            FastField::STEP_ASCII_PREFIX,
+            FastField::STEP_OTHER,
+        ] {
+            assert!(steps.contains(&step), "step {step} unused");
         }
     }
 

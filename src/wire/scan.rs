@@ -307,10 +307,7 @@ fn place(
     if f.fixed_check == run.check as u8 {
         // The common case: a fixed field continuing the run.
         Some(pos + usize::from(f.len))
-    } else if f.size == FastSize::Fixed
-        && f.pad == FastField::PAD_NONE
-        && f.check != FastCheck::General
-    {
+    } else if f.step == FastField::STEP_FIXED {
         if run.start != pos {
             // A fixed field checked another way: close the run.
             if !close(fields, run, pos) {
@@ -320,7 +317,7 @@ fn place(
         // The field starts a run (or an empty run takes its check).
         run.restart(pos, f.check);
         Some(pos + usize::from(f.len))
-    } else if f.size == FastSize::AsciiBytes && run_spans_prefix(f.check, true) {
+    } else if f.step == FastField::STEP_ASCII_PREFIX {
         // An LL..LLLL field whose prefix and data join the run (an empty run takes
         // this field's check), or start a new one.
         if f.check != run.check && run.start != pos {
