@@ -218,7 +218,7 @@ struct Fields<'s, 'i> {
 
 /// Checks the run `run.start..end`.
 #[inline(always)]
-fn close(fields: Fields<'_, '_>, run: &Run, end: usize) -> bool {
+fn close(fields: &Fields<'_, '_>, run: &Run, end: usize) -> bool {
     fields
         .input
         .get(run.start..end)
@@ -229,7 +229,7 @@ fn close(fields: Fields<'_, '_>, run: &Run, end: usize) -> bool {
 /// field does not join it, and returns where the field ends.
 #[inline(never)]
 fn field(
-    fields: Fields<'_, '_>,
+    fields: &Fields<'_, '_>,
     n: usize,
     f: FastField,
     pos: usize,
@@ -298,7 +298,7 @@ fn field(
 /// where the field ends, or `None` when the scan must stop.
 #[inline(always)]
 fn place(
-    fields: Fields<'_, '_>,
+    fields: &Fields<'_, '_>,
     f: FastField,
     n: usize,
     pos: usize,
@@ -341,7 +341,7 @@ fn place(
 /// `ends` by rank from [`LATER`], as many as fit. Where the last one ends.
 #[inline(never)]
 fn scan_later(
-    fields: Fields<'_, '_>,
+    fields: &Fields<'_, '_>,
     words: [u64; 2],
     mut pos: usize,
     run: &mut Run,
@@ -415,7 +415,7 @@ pub(crate) fn scan(
     // The pending run: bytes `run.start..pos` all to be checked with `run.check`.
     // Positions may run past the end of the input for a while: every read goes
     // through `get`, and the end must match exactly.
-    let fields = Fields { spec, input };
+    let fields = &Fields { spec, input };
     let mut run = Run {
         start: pos,
         check: FastCheck::None,
