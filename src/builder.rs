@@ -703,20 +703,8 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             // Text is ASCII (Latin-1 text comes as bytes): the general path refuses
             // the rest.
             self.content_mode == ContentMode::Lenient && (!text || value.is_ascii())
-        } else if f.check == BuildField::OCTETS {
-            // Text for a binary field is hex: the general path decodes it.
-            !text
-        } else if f.check == BuildField::TRACK {
-            track_value(value)
-        } else if f.check == BuildField::SIGNED {
-            match value.split_first() {
-                Some((sign, digits)) => {
-                    (*sign == b'C' || *sign == b'D') && crate::wire::fast::all_digits(digits)
-                }
-                None => false,
-            }
         } else {
-            false
+            rarer_check(f.check, value, text)
         };
         ok && self.put_fast(f, value)
     }
@@ -1381,6 +1369,28 @@ fn bytes<S: FieldStore>(
     store: &mut S,
 ) -> Result<(), EncodeErrorKind> {
     general(spec, Source::Bytes(b), mode, store)
+}
+
+/// [`MessageBuilder::set_fast`]'s check for the rarer kinds of field, out of line so
+/// that the two common ones are two plain comparisons (inline, the compiler made all
+/// five a jump table).
+#[inline(never)]
+fn rarer_check(check: u8, value: &[u8], text: bool) -> bool {
+    if check == BuildField::OCTETS {
+        // Text for a binary field is hex: the general path decodes it.
+        !text
+    } else if check == BuildField::TRACK {
+        track_value(value)
+    } else if check == BuildField::SIGNED {
+        match value.split_first() {
+            Some((sign, digits)) => {
+                (*sign == b'C' || *sign == b'D') && crate::wire::fast::all_digits(digits)
+            }
+            None => false,
+        }
+    } else {
+        false
+    }
 }
 
 /// Writes `count` as the length prefix of `f` (ASCII or BCD digits, `count` within
