@@ -962,8 +962,10 @@ pub struct MessageSpec<'s> {
 
 /// How the builder writes a value into a field on its fast path: a fixed length or an
 /// ASCII/BCD length prefix, and the value's bytes as they are (`PLAIN`), as packed BCD
-/// digits (`BCD`) or as uppercase hex-ASCII (`HEX`).
+/// digits (`BCD`) or as uppercase hex-ASCII (`HEX`). Sixteen bytes, so that finding a
+/// field's entry is a shift.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(align(16))]
 pub(crate) struct BuildField {
     /// [`BuildField::FIXED`], [`BuildField::PREFIXED`] or [`BuildField::GENERAL`].
     pub kind: u8,
