@@ -778,6 +778,11 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             len
         };
         let room = usize::from(f.prefix_len) + f.wire_len(units);
+        if f.kind == BuildField::PREFIXED && f.form == BuildField::PLAIN && !f.bcd {
+            return self
+                .store
+                .append_with(room, |dst| ascii_prefixed(f, value, dst));
+        }
         self.store.append_with(room, |dst| fast_wire(f, value, dst))
     }
 
@@ -1502,6 +1507,25 @@ fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
         }
         _ => None,
     }
+}
+
+/// [`fast_wire`] for the commonest form it writes, an LL or LLL ASCII prefix before
+/// the value's bytes as they are: small enough to need no saved registers.
+#[inline(never)]
+fn ascii_prefixed(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
+    let len = value.len();
+    let (prefix, body) = out.split_at_mut_checked(usize::from(f.prefix_len))?;
+    match prefix {
+        [a, b] => [*a, *b] = encode::ascii_pair(len)?,
+        [a, b, c] => {
+            let hundreds = len / 100;
+            *a = b'0' + u8::try_from(hundreds).ok().filter(|&h| h < 10)?;
+            [*b, *c] = encode::ascii_pair(len - 100 * hundreds)?;
+        }
+        _ => return fast_wire(f, value, out),
+    }
+    encode::copy_short(body.get_mut(..len)?, value);
+    Some(prefix.len() + len)
 }
 
 /// Every other case: the codec's planner and writer.

@@ -451,6 +451,12 @@ pub(crate) fn write_count(dst: &mut [u8], count: usize, bcd: bool) {
     }
 }
 
+/// The two ASCII digits of `v` (below 100).
+#[inline(always)]
+pub(crate) fn ascii_pair(v: usize) -> Option<[u8; 2]> {
+    ASCII_PAIRS.get(v).copied()
+}
+
 /// `count` as prefix `p` writes it, into `buf`; returns how many bytes of `buf` it
 /// takes.
 #[inline]
