@@ -397,11 +397,14 @@ impl VecStore {
     #[inline(never)]
     fn grow(&mut self, need: usize) {
         // Most messages fit the first kilobyte: one allocation, zero-filled only as
-        // far as it is used.
+        // far as a short message needs at first, then all of it.
         let len = need.max(self.buf.len() * 2).max(256);
         if self.buf.capacity() == 0 {
             self.buf = alloc::vec::Vec::with_capacity(len.max(1024));
-        } else if len > self.buf.capacity() {
+        } else if len <= self.buf.capacity() {
+            self.buf.resize(self.buf.capacity(), 0);
+            return;
+        } else {
             self.buf.reserve(len - self.buf.len());
         }
         self.buf.resize(len, 0);
