@@ -163,8 +163,51 @@ fn run_ok(check: FastCheck, data: &[u8]) -> bool {
         FastCheck::None => true,
         // The common checks in small functions of their own: cheap to call.
         FastCheck::Digits => digits_run(data),
-        _ => fast::passes(check, data),
+        _ => other_run(check, data),
     }
+}
+
+/// [`run_ok`] for the other checks: a dispatcher that jumps on to one small function
+/// per check, so that none of them pays for registers only another one needs.
+#[inline(never)]
+fn other_run(check: FastCheck, data: &[u8]) -> bool {
+    match check {
+        FastCheck::None => true,
+        FastCheck::Digits => digits_run(data),
+        FastCheck::BcdDigits => bcd_run(data),
+        FastCheck::Track => track_run(data),
+        FastCheck::SignedDigits => signed_digits_run(data),
+        FastCheck::SignedBcd => fast::passes(check, data),
+        FastCheck::Hex => hex_run(data),
+        FastCheck::General => false,
+    }
+}
+
+/// [`fast::all_bcd_digits`], kept out of line.
+#[inline(never)]
+fn bcd_run(data: &[u8]) -> bool {
+    fast::all_bcd_digits(data)
+}
+
+/// [`fast::all_track`], kept out of line.
+#[inline(never)]
+fn track_run(data: &[u8]) -> bool {
+    fast::all_track(data)
+}
+
+/// An `x+n` amount (`C` or `D`, then digits), kept out of line.
+#[inline(never)]
+fn signed_digits_run(data: &[u8]) -> bool {
+    match data.split_first() {
+        Some((b'C' | b'D', digits)) => fast::all_digits(digits),
+        _ => false,
+    }
+}
+
+/// [`fast::all_hex`], kept out of line.
+#[inline(never)]
+fn hex_run(data: &[u8]) -> bool {
+    fast::all_hex(data)
 }
 
 /// [`fast::all_digits`], kept out of line.
