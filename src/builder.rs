@@ -774,6 +774,13 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         if f.form == BuildField::PLAIN && f.kind == BuildField::FIXED && len == max {
             return self.store.append(value);
         }
+        // LL and LLL ASCII prefixes before plain values: the commonest converted form.
+        if f.ascii_plain_prefix {
+            let digits = usize::from(f.prefix_len);
+            return self
+                .store
+                .append_with(digits + len, |dst| ascii_prefixed(digits, value, dst));
+        }
         // Everything else is written in place: prefix, padding, converted value.
         let units = if f.kind == BuildField::FIXED {
             max
@@ -781,11 +788,6 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             len
         };
         let room = usize::from(f.prefix_len) + f.wire_len(units);
-        if f.kind == BuildField::PREFIXED && f.form == BuildField::PLAIN && !f.bcd {
-            return self
-                .store
-                .append_with(room, |dst| ascii_prefixed(f, value, dst));
-        }
         self.store.append_with(room, |dst| fast_wire(f, value, dst))
     }
 
@@ -1512,12 +1514,13 @@ fn fast_wire(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
     }
 }
 
-/// [`fast_wire`] for the commonest form it writes, an LL or LLL ASCII prefix before
-/// the value's bytes as they are: small enough to need no saved registers.
+/// [`fast_wire`] for the commonest form it writes, an LL or LLL ASCII prefix of
+/// `digits` digits before the value's bytes as they are, at the start of `out`: small
+/// enough to need no saved registers.
 #[inline(never)]
-fn ascii_prefixed(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize> {
+fn ascii_prefixed(digits: usize, value: &[u8], out: &mut [u8]) -> Option<usize> {
     let len = value.len();
-    let (prefix, body) = out.split_at_mut_checked(usize::from(f.prefix_len))?;
+    let (prefix, body) = out.split_at_mut_checked(digits)?;
     match prefix {
         [a, b] => [*a, *b] = encode::ascii_pair(len)?,
         [a, b, c] => {
@@ -1525,10 +1528,10 @@ fn ascii_prefixed(f: &BuildField, value: &[u8], out: &mut [u8]) -> Option<usize>
             *a = b'0' + u8::try_from(hundreds).ok().filter(|&h| h < 10)?;
             [*b, *c] = encode::ascii_pair(len - 100 * hundreds)?;
         }
-        _ => return fast_wire(f, value, out),
+        _ => return None,
     }
     encode::copy_short(body.get_mut(..len)?, value);
-    Some(prefix.len() + len)
+    Some(digits + len)
 }
 
 /// Every other case: the codec's planner and writer.

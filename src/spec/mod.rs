@@ -994,6 +994,9 @@ pub(crate) struct BuildField {
     pub filler: u8,
     /// Packed: whether the pad nibble of an odd digit count comes first.
     pub filler_first: bool,
+    /// An LL or LLL ASCII prefix before the value's bytes as they are: the builder's
+    /// commonest converted form, written by a path of its own.
+    pub ascii_plain_prefix: bool,
 }
 
 impl BuildField {
@@ -1022,6 +1025,7 @@ impl BuildField {
         form: BuildField::PLAIN,
         filler: 0,
         filler_first: false,
+        ascii_plain_prefix: false,
     };
 
     /// Wire bytes of `units` units in this form.
@@ -1118,6 +1122,9 @@ impl BuildField {
                     form,
                     filler,
                     filler_first,
+                    ascii_plain_prefix: form == BuildField::PLAIN
+                        && matches!(p.encoding, PrefixEncoding::Ascii)
+                        && (p.digits == 2 || p.digits == 3),
                     ..BuildField::GENERAL
                 }
             }
