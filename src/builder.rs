@@ -474,8 +474,9 @@ pub struct MessageBuilder<'s, S: FieldStore = DefaultStore> {
     last: u16,
     /// The fields set, bit `i` of word `w` being field `64 w + i + 1`.
     present: [u64; 3],
-    /// Bytes of the fields set, in total.
-    fields_len: usize,
+    /// Bytes in the store that belong to no field (replaced or removed values): the
+    /// fields set take the rest, so setting a field in order counts nothing.
+    garbage: usize,
     /// Where each field's wire bytes are in the store: start, length.
     spans: [(u16, u16); MAX_FIELD + 1],
     store: S,
@@ -519,7 +520,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             in_order: true,
             last: 0,
             present: [0; 3],
-            fields_len: 0,
+            garbage: 0,
             spans: NO_SPANS,
             store,
         }
@@ -539,7 +540,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     pub fn clear(&mut self) -> &mut Self {
         self.store.truncate(0);
         self.present = [0; 3];
-        self.fields_len = 0;
+        self.garbage = 0;
         self.in_order = true;
         self.last = 0;
         self.header_len = 0;
@@ -870,9 +871,9 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             // Replaced values left the store past 64 KiB: pack it and try again.
             let value_len = end - start;
             if self.compact_except(start) && self.store.used() <= usize::from(u16::MAX) {
-                let tail_start = self.store.used();
-                let end_now = tail_start + value_len;
                 // The value was moved to the end of the packed store.
+                let end_now = self.store.used();
+                let tail_start = end_now.saturating_sub(value_len);
                 if let (Ok(s), Ok(l)) = (u16::try_from(tail_start), u16::try_from(value_len))
                     && end_now <= usize::from(u16::MAX)
                 {
@@ -902,7 +903,6 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             // A field past the last one set: the usual ascending fill.
             *word |= bit;
             *span = (start, len);
-            self.fields_len += usize::from(len);
             self.last = n as u16;
             return;
         }
@@ -920,11 +920,11 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         *word |= bit;
         if let Some(span) = self.spans.get_mut(n) {
             if was {
-                self.fields_len -= usize::from(span.1);
+                // The old value's bytes stay in the store.
+                self.garbage += usize::from(span.1);
             }
             *span = (start, len);
         }
-        self.fields_len += usize::from(len);
         // Replaced (its old bytes stay in the store) or before the last field set:
         // the store is no longer in message order.
         self.in_order = false;
@@ -952,6 +952,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
                 pos += usize::from(l);
             }
             self.in_order = true;
+            self.garbage = 0;
             ok && self.store.append(old.get(tail..).unwrap_or(&[]))
         }
         #[cfg(not(feature = "alloc"))]
@@ -970,7 +971,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
             {
                 *word &= !bit;
                 let len = self.spans.get(n).map_or(0, |s| usize::from(s.1));
-                self.fields_len -= len;
+                self.garbage += len;
                 self.in_order = false;
             }
         }
@@ -1058,10 +1059,16 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
         Ok(self.len_with(self.wire_bitmaps().1))
     }
 
+    /// Bytes of the fields set, in total.
+    #[inline]
+    fn fields_len(&self) -> usize {
+        self.store.used().saturating_sub(self.garbage)
+    }
+
     #[inline]
     fn len_with(&self, bitmaps: usize) -> usize {
         let head = self.spec.header_len() + self.spec.mti.wire_len();
-        head + bitmaps * self.spec.bitmap.wire_len() + self.fields_len
+        head + bitmaps * self.spec.bitmap.wire_len() + self.fields_len()
     }
 
     /// Writes the header, MTI and bitmaps.
@@ -1117,7 +1124,7 @@ impl<'s, S: FieldStore> MessageBuilder<'s, S> {
     #[inline]
     fn write_fields(&self, out: &mut impl Sink) {
         let store = self.store.bytes();
-        if self.in_order && store.len() == self.fields_len {
+        if self.in_order && self.garbage == 0 {
             out.put(store);
             return;
         }

@@ -798,3 +798,39 @@ fn copied_fields_with_hex_prefixes_or_fill_are_re_encoded() {
     assert_eq!(out, general.to_bytes().unwrap());
     assert_eq!(&out[20..], b"0AABCDEFGHIJ05HELLO     ");
 }
+
+/// Replacing a value leaves its old bytes in the builder's store; past 64 KiB the store
+/// is packed and the new value recorded where the packing put it. The message must
+/// come out whole and decode to the last values set, both when the replaced field is
+/// the last one set and when a field after it is then set.
+#[test]
+fn replacing_values_past_64_kib_keeps_the_message_whole() {
+    let spec = &layouts::ISO87_ASCII;
+    // Field 48 (LLL, up to 999) takes 1,002 bytes a value: after fields 2 and 3 (24
+    // bytes), the 67th value is the first to start past 64 KiB, so the store is packed
+    // as it is set; with 70, three more are set after the packing.
+    for (sets, then_later) in [(67, false), (67, true), (70, false), (70, true)] {
+        let mut b = MessageBuilder::new(spec, Mti::new(200).unwrap());
+        b.set(2, "4111111111111111").unwrap();
+        b.set(3, "000000").unwrap();
+        let mut last = String::new();
+        for i in 0..sets {
+            last = format!("{i:03}").repeat(333);
+            b.set(48, last.as_str()).unwrap();
+        }
+        if then_later {
+            b.set(41, "TERM0001").unwrap();
+        }
+        b.set(11, "000042").unwrap();
+        let wire = b.to_bytes().unwrap();
+        assert_eq!(b.encoded_len().unwrap(), wire.len());
+        let msg = Message::decode(spec, &wire).unwrap();
+        assert_eq!(msg.field(48).unwrap().data(), last.as_bytes());
+        assert_eq!(msg.field(2).unwrap().data(), b"4111111111111111");
+        assert_eq!(msg.field(11).unwrap().data(), b"000042");
+        assert_eq!(msg.field(41).is_some(), then_later);
+        let mut out = vec![0u8; wire.len()];
+        assert_eq!(b.encode_to_slice(&mut out).unwrap(), wire.len());
+        assert_eq!(out, &wire[..]);
+    }
+}
