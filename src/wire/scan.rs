@@ -342,15 +342,19 @@ fn field(
 #[inline(always)]
 fn place(
     fields: &Fields<'_, '_>,
-    f: FastField,
+    entry: &FastField,
     n: usize,
     pos: usize,
     run: &mut Run,
 ) -> Option<usize> {
-    if f.fixed_check == run.check as u8 {
+    // The common case reads the two bytes it needs from the table in place; the
+    // others take the whole entry.
+    if entry.fixed_check == run.check as u8 {
         // The common case: a fixed field continuing the run.
-        Some(pos + usize::from(f.len))
-    } else if f.step == FastField::STEP_FIXED {
+        return Some(pos + usize::from(entry.len));
+    }
+    let f = *entry;
+    if f.step == FastField::STEP_FIXED {
         if run.start != pos {
             // A fixed field checked another way: close the run.
             if !close(fields, run, pos) {
@@ -396,7 +400,7 @@ fn scan_later(
         while bits != 0 {
             let bit = bits.trailing_zeros() as usize;
             bits &= bits - 1;
-            let f = *table.get(bit)?;
+            let f = table.get(bit)?;
             pos = place(fields, f, (w + 1) * 64 + bit + 1, pos, run)?;
             if let Some(slot) = ends.get_mut(later) {
                 *slot = pos as u16;
@@ -472,7 +476,7 @@ pub(crate) fn scan(
         let bit = bits.trailing_zeros() as usize;
         bits &= bits - 1;
         // `bit` < 64: both in bounds.
-        pos = place(fields, table[bit], bit + 1, pos, &mut run)?;
+        pos = place(fields, &table[bit], bit + 1, pos, &mut run)?;
         ends[bit] = pos as u16;
     }
     if second | third != 0 {
