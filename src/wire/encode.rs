@@ -31,26 +31,34 @@ pub(crate) fn copy_short(dst: &mut [u8], src: &[u8]) {
         }
     }
     let n = src.len();
-    match n {
-        0 => {}
-        1..=3 => {
-            for (d, s) in dst.iter_mut().zip(src) {
-                *d = *s;
-            }
-        }
-        4..=7 => {
-            fixed::<4>(dst, src, 0);
-            fixed::<4>(dst, src, n - 4);
-        }
-        8..=16 => {
+    // Sizes tested as a tree (two comparisons to any class): the length of field
+    // values is data, so the branches are not always predicted.
+    if n <= 16 {
+        if n >= 8 {
             fixed::<8>(dst, src, 0);
             fixed::<8>(dst, src, n - 8);
+        } else if n >= 4 {
+            fixed::<4>(dst, src, 0);
+            fixed::<4>(dst, src, n - 4);
+        } else if let (Some(&first), Some(&middle), Some(&last)) =
+            (src.first(), src.get(n / 2), src.last())
+        {
+            // One to three bytes: the first, middle and last cover them all.
+            if let Some(d) = dst.get_mut(0) {
+                *d = first;
+            }
+            if let Some(d) = dst.get_mut(n / 2) {
+                *d = middle;
+            }
+            if let Some(d) = dst.get_mut(n - 1) {
+                *d = last;
+            }
         }
-        17..=32 => {
-            fixed::<16>(dst, src, 0);
-            fixed::<16>(dst, src, n - 16);
-        }
-        _ => dst.copy_from_slice(src),
+    } else if n <= 32 {
+        fixed::<16>(dst, src, 0);
+        fixed::<16>(dst, src, n - 16);
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
