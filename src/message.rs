@@ -896,6 +896,17 @@ impl<'a> Field<'a> {
         Symbols::new(self.spec, self.data, self.units)
     }
 
+    /// The field's symbols when they are its data bytes as they stand (ASCII, binary
+    /// and GBK fields): the fast path of the typed readings.
+    #[inline]
+    pub(crate) fn plain_symbols(&self) -> Option<&'a [u8]> {
+        matches!(
+            self.spec.encoding,
+            Encoding::Ascii | Encoding::Binary | Encoding::Gbk
+        )
+        .then_some(self.data)
+    }
+
     /// The value in full (not masked), for display: text as is, binary as uppercase hex.
     pub fn value(&self) -> FieldValue<'a> {
         FieldValue(*self)
@@ -915,6 +926,9 @@ impl<'a> Field<'a> {
     pub fn to_u64(&self) -> Result<u64, NumberError> {
         if !matches!(self.spec.content, Content::N) {
             return Err(NumberError::NotNumeric);
+        }
+        if let Some(digits) = self.plain_symbols() {
+            return ascii_u64(digits);
         }
         let mut v: u64 = 0;
         for c in self.symbols() {
@@ -936,6 +950,55 @@ impl<'a> Field<'a> {
             && self.spec.content.is_text() == other.spec.content.is_text()
             && self.symbols().eq(other.symbols())
     }
+}
+
+/// The number ASCII digits `d` write, eight digits at a time.
+fn ascii_u64(d: &[u8]) -> Result<u64, NumberError> {
+    if !crate::wire::fast::all_digits(d) {
+        return Err(NumberError::NotNumeric);
+    }
+    match short_digits_value(d) {
+        Some(v) => Ok(v),
+        // More than 19 digits (leading zeros may still make it fit).
+        None => d.iter().try_fold(0u64, |v, &c| {
+            v.checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                .ok_or(NumberError::Overflow)
+        }),
+    }
+}
+
+/// The number up to 19 ASCII digits `d` write (`None` for more), the digits already
+/// checked: the first `len % 8` digits as one block padded with zeros in front, then
+/// blocks of eight.
+#[inline]
+pub(crate) fn short_digits_value(d: &[u8]) -> Option<u64> {
+    // Up to 19 digits always fit in 64 bits.
+    if d.len() > 19 {
+        return None;
+    }
+    let (head, blocks) = d.split_at(d.len() % 8);
+    let mut first = [b'0'; 8];
+    if let Some(tail) = first.get_mut(8 - head.len()..) {
+        crate::wire::encode::copy_short(tail, head);
+    }
+    let mut v = eight_digits(first);
+    for block in blocks.chunks_exact(8) {
+        let b: [u8; 8] = block.try_into().unwrap_or([b'0'; 8]);
+        v = v * 100_000_000 + eight_digits(b);
+    }
+    Some(v)
+}
+
+/// The value of eight ASCII digits (already checked), the first most significant:
+/// pairs, then quadruples, then the whole, each step one multiplication.
+#[inline]
+fn eight_digits(b: [u8; 8]) -> u64 {
+    // The first digit is the lowest byte.
+    let x = u64::from_le_bytes(b) & 0x0F0F_0F0F_0F0F_0F0F;
+    let x = (x.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
+    let x = (x.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
+    x.wrapping_mul(10_000 << 32 | 1) >> 32
 }
 
 /// A field's value is not a number.
@@ -1193,5 +1256,67 @@ fn truncate(s: &str, n: usize) -> &str {
     match s.char_indices().nth(n) {
         Some((i, _)) => s.get(..i).unwrap_or(s),
         None => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+
+    /// What `to_u64` must give: the digits read one by one, in 128 bits.
+    fn reference(d: &[u8]) -> Result<u64, NumberError> {
+        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
+            return if d.is_empty() {
+                Ok(0)
+            } else {
+                Err(NumberError::NotNumeric)
+            };
+        }
+        let v = d.iter().fold(0u128, |v, &c| v * 10 + u128::from(c - b'0'));
+        u64::try_from(v).map_err(|_| NumberError::Overflow)
+    }
+
+    #[test]
+    fn ascii_numbers_of_every_length_read_as_digit_by_digit() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for len in 0usize..=26 {
+            for round in 0..200 {
+                let mut d: Vec<u8> = (0..len).map(|_| b'0' + (next() % 10) as u8).collect();
+                match round % 4 {
+                    // Leading zeros: long strings that still fit.
+                    1 => d
+                        .iter_mut()
+                        .take(len.saturating_sub(18))
+                        .for_each(|c| *c = b'0'),
+                    // The largest values.
+                    2 => d.iter_mut().for_each(|c| *c = b'9'),
+                    // A byte that is not a digit somewhere.
+                    3 if len > 0 => {
+                        let at = (next() as usize) % len;
+                        d[at] = [b'/', b':', b' ', b'A', 0xB0][(next() % 5) as usize];
+                    }
+                    _ => {}
+                }
+                assert_eq!(
+                    ascii_u64(&d),
+                    reference(&d),
+                    "{:?}",
+                    core::str::from_utf8(&d)
+                );
+            }
+        }
+        assert_eq!(ascii_u64(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(
+            ascii_u64(b"18446744073709551616"),
+            Err(NumberError::Overflow)
+        );
+        assert_eq!(ascii_u64(b"000000000000000000000000042"), Ok(42));
     }
 }

@@ -105,6 +105,7 @@ fn time_at(d: &[u32], i: usize, field: usize) -> Result<NaiveTime, DateTimeError
 }
 
 impl Message<'_> {
+    #[inline(always)]
     fn required(&self, n: usize) -> Result<Field<'_>, TraceError> {
         self.field(n).ok_or(TraceError::Missing(n))
     }
@@ -115,6 +116,7 @@ impl Message<'_> {
     ///
     /// [`TraceError`] when field 11 is absent or is not a valid STAN (six digits, not
     /// 000000).
+    #[inline]
     pub fn stan(&self) -> Result<Stan, TraceError> {
         Stan::from_field(&self.required(11)?)
     }
@@ -124,6 +126,7 @@ impl Message<'_> {
     /// # Errors
     ///
     /// [`TraceError`] when field 37 is absent or is not 12 letters or digits.
+    #[inline]
     pub fn rrn(&self) -> Result<Rrn, TraceError> {
         Rrn::from_field(&self.required(37)?)
     }

@@ -115,14 +115,15 @@ impl Stan {
     ///
     /// [`TraceError`] when the bytes are not the code's form (a STAN: six digits, not
     /// 000000; an RRN: 12 letters or digits).
+    #[inline]
     pub fn from_ascii(bytes: &[u8]) -> Result<Stan, TraceError> {
-        if bytes.len() != 6 || !bytes.iter().all(u8::is_ascii_digit) {
+        if bytes.len() != 6 || !crate::wire::fast::all_digits(bytes) {
             return Err(TraceError::StanNotSixDigits);
         }
-        let v = bytes
-            .iter()
-            .fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
-        Stan::new(v)
+        match crate::message::short_digits_value(bytes) {
+            Some(v) => Stan::new(v as u32),
+            None => Err(TraceError::StanNotSixDigits),
+        }
     }
 
     /// Reads a STAN from a decoded field (ASCII, BCD or EBCDIC).
@@ -130,7 +131,11 @@ impl Stan {
     /// # Errors
     ///
     /// [`TraceError`] when the field's characters are not the code's form.
+    #[inline]
     pub fn from_field(field: &Field<'_>) -> Result<Stan, TraceError> {
+        if let Some(text) = field.plain_symbols() {
+            return Stan::from_ascii(text);
+        }
         let mut buf = [0u8; 6];
         let mut n = 0;
         for c in field.symbols() {
@@ -229,7 +234,11 @@ impl Rrn {
     /// # Errors
     ///
     /// [`TraceError`] when the field's characters are not the code's form.
+    #[inline]
     pub fn from_field(field: &Field<'_>) -> Result<Rrn, TraceError> {
+        if let Some(text) = field.plain_symbols() {
+            return Rrn::from_ascii(text);
+        }
         let mut buf = [0u8; 12];
         let mut n = 0;
         for c in field.symbols() {
