@@ -953,49 +953,60 @@ impl<'a> Field<'a> {
 }
 
 /// The number ASCII digits `d` write, eight digits at a time.
+#[inline]
 fn ascii_u64(d: &[u8]) -> Result<u64, NumberError> {
-    if !crate::wire::fast::all_digits(d) {
-        return Err(NumberError::NotNumeric);
-    }
     match short_digits_value(d) {
         Some(v) => Ok(v),
-        // More than 19 digits (leading zeros may still make it fit).
-        None => d.iter().try_fold(0u64, |v, &c| {
-            v.checked_mul(10)
-                .and_then(|v| v.checked_add(u64::from(c - b'0')))
-                .ok_or(NumberError::Overflow)
-        }),
+        None if d.len() <= 19 => Err(NumberError::NotNumeric),
+        None => long_digits_value(d),
     }
 }
 
-/// The number up to 19 ASCII digits `d` write (`None` for more), the digits already
-/// checked: the first `len % 8` digits as one block padded with zeros in front, then
-/// blocks of eight.
+/// [`ascii_u64`] past 19 digits, where the number may not fit (leading zeros may
+/// still make it fit).
+#[cold]
+#[inline(never)]
+fn long_digits_value(d: &[u8]) -> Result<u64, NumberError> {
+    if !crate::wire::fast::all_digits(d) {
+        return Err(NumberError::NotNumeric);
+    }
+    d.iter().try_fold(0u64, |v, &c| {
+        v.checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(c - b'0')))
+            .ok_or(NumberError::Overflow)
+    })
+}
+
+/// The number up to 19 ASCII digits `d` write (up to 19 digits always fit in 64
+/// bits); `None` when a byte is not a digit, or for more than 19. The first
+/// `len % 8` digits are read as one block padded with zeros in front, then blocks of
+/// eight, each checked and converted whole.
 #[inline]
 pub(crate) fn short_digits_value(d: &[u8]) -> Option<u64> {
-    // Up to 19 digits always fit in 64 bits.
+    use crate::wire::fast::digits_bad;
     if d.len() > 19 {
         return None;
     }
     let (head, blocks) = d.split_at(d.len() % 8);
     let mut first = [b'0'; 8];
-    if let Some(tail) = first.get_mut(8 - head.len()..) {
-        crate::wire::encode::copy_short(tail, head);
-    }
-    let mut v = eight_digits(first);
+    crate::wire::encode::copy_short(first.get_mut(8 - head.len()..)?, head);
+    let word = u64::from_le_bytes(first);
+    let mut bad = digits_bad(word);
+    let mut v = eight_digits(word);
     for block in blocks.chunks_exact(8) {
-        let b: [u8; 8] = block.try_into().unwrap_or([b'0'; 8]);
-        v = v * 100_000_000 + eight_digits(b);
+        let word = u64::from_le_bytes(block.try_into().ok()?);
+        bad |= digits_bad(word);
+        v = v * 100_000_000 + eight_digits(word);
     }
-    Some(v)
+    (bad == 0).then_some(v)
 }
 
-/// The value of eight ASCII digits (already checked), the first most significant:
-/// pairs, then quadruples, then the whole, each step one multiplication.
-#[inline]
-fn eight_digits(b: [u8; 8]) -> u64 {
-    // The first digit is the lowest byte.
-    let x = u64::from_le_bytes(b) & 0x0F0F_0F0F_0F0F_0F0F;
+/// The value of eight ASCII digits (checked elsewhere) in a little-endian word, the
+/// first (lowest byte) most significant: pairs, then quadruples, then the whole, each
+/// step one multiplication.
+#[inline(always)]
+fn eight_digits(word: u64) -> u64 {
+    let x = word & 0x0F0F_0F0F_0F0F_0F0F;
     let x = (x.wrapping_mul(10 << 8 | 1) >> 8) & 0x00FF_00FF_00FF_00FF;
     let x = (x.wrapping_mul(100 << 16 | 1) >> 16) & 0x0000_FFFF_0000_FFFF;
     x.wrapping_mul(10_000 << 32 | 1) >> 32

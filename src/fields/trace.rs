@@ -117,7 +117,7 @@ impl Stan {
     /// 000000; an RRN: 12 letters or digits).
     #[inline]
     pub fn from_ascii(bytes: &[u8]) -> Result<Stan, TraceError> {
-        if bytes.len() != 6 || !crate::wire::fast::all_digits(bytes) {
+        if bytes.len() != 6 {
             return Err(TraceError::StanNotSixDigits);
         }
         match crate::message::short_digits_value(bytes) {

@@ -81,7 +81,7 @@ fn all_words(data: &[u8], pad: u8, bad: impl Fn(u64) -> u64) -> bool {
 
 /// High bit set in some byte unless all eight bytes are ASCII digits.
 #[inline(always)]
-const fn digits_bad(x: u64) -> u64 {
+pub(crate) const fn digits_bad(x: u64) -> u64 {
     // A byte below '0' borrows into its high bit, one above '9' carries into it, and
     // one above 0x7F has it already. Borrows and carries between bytes start at a
     // byte that is already refused.
