@@ -78,7 +78,7 @@ proptest! {
     ) {
         // The layouts that define more fields past 64 than a message keeps.
         let layouts: Vec<_> = all_layouts()
-            .into_iter()
+            .iter()
             .filter(|spec| data_fields(spec).iter().filter(|&&n| n > 64).count() > 25)
             .collect();
         prop_assert!(!layouts.is_empty());
