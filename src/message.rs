@@ -86,6 +86,19 @@ pub(crate) const ENDS: usize = 89;
 /// Where the ends of fields 65-192 start in [`Message`]'s table.
 pub(crate) const LATER: usize = 64;
 
+/// The slot of present field `n`'s end in [`Message`]'s table, the fields taken in
+/// ascending order: `n - 1` for fields 1-64, else `later`, which then moves on (it
+/// starts at [`LATER`]). A slot past the table means the end is not kept.
+#[inline(always)]
+fn end_slot(n: usize, later: &mut usize) -> usize {
+    if n <= LATER {
+        n.wrapping_sub(1)
+    } else {
+        *later += 1;
+        *later - 1
+    }
+}
+
 impl<'a> Message<'a> {
     /// Decodes `input` as one whole message of layout `spec`, checking free-text
     /// fields as the layout's [`MessageSpec::content_mode`] says (lenient unless the
@@ -294,13 +307,7 @@ impl<'a> Message<'a> {
     /// field past the table is sized again.
     #[inline]
     fn end_of(&self, n: usize, later: &mut usize, start: usize) -> usize {
-        let index = if n <= LATER {
-            n - 1
-        } else {
-            *later += 1;
-            *later - 1
-        };
-        match self.ends.get(index) {
+        match self.ends.get(end_slot(n, later)) {
             Some(&end) => usize::from(end),
             None => start + self.size_at(n, start),
         }
@@ -442,13 +449,7 @@ impl<'a> Message<'a> {
             };
             let (_, r) = rest.split_at(used.min(rest.len()));
             rest = r;
-            let index = if n <= LATER {
-                n - 1
-            } else {
-                later += 1;
-                later - 1
-            };
-            if let Some(slot) = ends.get_mut(index) {
+            if let Some(slot) = ends.get_mut(end_slot(n, &mut later)) {
                 *slot = (total - rest.len()) as u16;
             }
         }

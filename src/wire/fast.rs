@@ -192,7 +192,7 @@ pub(crate) fn passes(check: FastCheck, data: &[u8]) -> bool {
 /// Whether `data` is a sign (`C` or `D`) followed by bytes that `digits` accepts: an
 /// `x+n` amount.
 #[inline]
-fn signed(data: &[u8], digits: fn(&[u8]) -> bool) -> bool {
+pub(crate) fn signed(data: &[u8], digits: fn(&[u8]) -> bool) -> bool {
     match data.split_first() {
         Some((b'C' | b'D', rest)) => digits(rest),
         _ => false,

@@ -198,10 +198,7 @@ fn track_run(data: &[u8]) -> bool {
 /// An `x+n` amount (`C` or `D`, then digits), kept out of line.
 #[inline(never)]
 fn signed_digits_run(data: &[u8]) -> bool {
-    match data.split_first() {
-        Some((b'C' | b'D', digits)) => fast::all_digits(digits),
-        _ => false,
-    }
+    fast::signed(data, fast::all_digits)
 }
 
 /// [`fast::all_hex`], kept out of line.
